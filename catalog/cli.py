@@ -1,0 +1,222 @@
+"""The ``skyweave`` command: thin commands over the library (see ``skyweave --help``)."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+__all__ = ["cli"]
+
+
+def _app(**overrides):
+    from .app import create_app
+
+    config = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return create_app(config or None)
+    except OSError as exc:
+        raise click.ClickException(
+            f"Cannot open the store ({exc}). Is another skyweave process using it?"
+        ) from None
+
+
+@click.group()
+@click.version_option(__version__, prog_name="skyweave")
+def cli():
+    """skyweave: a linked-data catalog of multi-messenger astronomy workflows, targets and observations."""
+
+
+@cli.command()
+def init():
+    """Create the store (if needed) and install the ontology."""
+    app = _app()
+    store = app.extensions["store"]
+    click.echo(f"Store ready ({app.config['STORE']}) in {app.config['DATA_DIR']}")
+    store.close()
+
+
+def load_records(store, records, label="Loading records"):
+    """Load ``(iri, graph)`` records with a progress bar; return (stored, rejected)."""
+    records = list(records)
+    with click.progressbar(length=len(records), label=label, file=sys.stderr) as bar:
+        stored, rejected = store.put_many(records, progress=bar.update)
+    return stored, rejected
+
+
+def _report_rejected(rejected):
+    for iri, report in rejected:
+        click.echo(f"rejected <{iri}>:", err=True)
+        for r in report.results:
+            click.echo(f"  {r.path or ''}: {r.message}", err=True)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load(files):
+    """Load records from Turtle, JSON-LD or N-Triples FILES (validated; rejected records are reported)."""
+    from .errors import BadRequest
+    from .loading import read_file, split_records
+
+    app = _app()
+    store = app.extensions["store"]
+    base = app.config["BASE_IRI"]
+    failed = False
+    for path in files:
+        try:
+            graph = read_file(path)
+        except BadRequest as exc:
+            click.echo(f"error: {exc.detail}", err=True)
+            failed = True
+            continue
+        records, leftover = split_records(graph, base)
+        stored, rejected = load_records(store, records, label=path.name)
+        click.echo(f"{path.name}: {len(stored)} records stored, {len(rejected)} rejected"
+                   + (f", {leftover} triples outside any record ignored" if leftover else ""))
+        _report_rejected(rejected)
+        failed = failed or bool(rejected)
+    store.close()
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(file):
+    """Validate the records in FILE against the shapes; print the SHACL report (exit 1 on violation)."""
+    from .errors import BadRequest
+    from .validate import referenced_iris
+    from .validate import validate as shacl_validate
+
+    app = _app()
+    store = app.extensions["store"]
+    try:
+        from .loading import read_file
+
+        graph = read_file(file)
+    except BadRequest as exc:
+        raise click.ClickException(exc.detail) from None
+    report = shacl_validate(graph, context=store.types_of(referenced_iris(graph)))
+    store.close()
+    if report.conforms:
+        click.echo(f"{file.name}: conforms ({len(graph)} triples)")
+        return
+    click.echo(report.text())
+    click.echo(f"{file.name}: {len(report.results)} problems", err=True)
+    sys.exit(1)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv", "xml", "ttl", "nt", "jsonld"]),
+              default="table", show_default=True, help="Output format")
+def query(query, fmt):
+    """Run a SPARQL QUERY (text, or the path of a .rq file) over the catalog."""
+    from .errors import CatalogError
+    from .results import AskResult, GraphResult, serialize_result
+
+    text = Path(query).read_text(encoding="utf-8") if Path(query).is_file() else query
+    app = _app()
+    store = app.extensions["store"]
+    try:
+        result = store.query(text)
+    except CatalogError as exc:
+        raise click.ClickException(exc.detail) from None
+    finally:
+        store.close()
+    if isinstance(result, GraphResult):
+        rdf = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}.get(fmt, "turtle")
+        click.echo(result.graph.serialize(format=rdf))
+    elif isinstance(result, AskResult):
+        click.echo(json.dumps(result.value) if fmt in ("table", "json") else serialize_result(result, fmt).decode())
+    elif fmt == "table":
+        _echo_table(result)
+    else:
+        click.echo(serialize_result(result, fmt if fmt in ("json", "csv", "tsv", "xml") else "json").decode(), nl=False)
+
+
+def _echo_table(result):
+    rows = [["" if t is None else str(t) for t in row] for row in result.rows]
+    widths = [min(60, max([len(v)] + [len(r[i]) for r in rows])) for i, v in enumerate(result.vars)]
+    click.echo("  ".join(v.ljust(w) for v, w in zip(result.vars, widths)))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        click.echo("  ".join(c[:w].ljust(w) for c, w in zip(row, widths)))
+    click.echo(f"({len(rows)} rows)", err=True)
+
+
+@cli.command()
+@click.argument("path")
+@click.option("--accept", default="text/html", show_default=True, help="Accept header to send")
+def get(path, accept):
+    """Make one in-process GET request for PATH and print the body (exit 1 unless 2xx)."""
+    app = _app()
+    with app.test_client() as client:
+        response = client.get(path, headers={"Accept": accept})
+    click.echo(response.get_data(as_text=True), nl=False)
+    app.extensions["store"].close()
+    if not 200 <= response.status_code < 300:
+        click.echo(f"\n{response.status}", err=True)
+        sys.exit(1)
+
+
+def _help_settings(ctx, param, value):
+    if not value or ctx.resilient_parsing:
+        return
+    from .settings import SETTINGS
+
+    for s in SETTINGS:
+        click.echo(f"{s.name:20} {s.default!r:32} {s.help}")
+    ctx.exit()
+
+
+def serve_app(app, host, port):
+    """Serve ``app`` with waitress (a production WSGI server) on ``host:port`` until interrupted."""
+    from waitress import serve as waitress_serve
+
+    click.echo(f"skyweave {__version__} serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=8, ident="skyweave", _quiet=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--help-settings", is_flag=True, expose_value=False, is_eager=True, callback=_help_settings,
+              help="List the settings and exit")
+def serve(host, port):
+    """Serve the catalog website, SPARQL endpoint and API."""
+    app = _app()
+    try:
+        serve_app(app, host, port)
+    finally:
+        app.extensions["store"].close()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Load the demo data and exit without serving")
+def demo(host, port, no_serve):
+    """Load the real demo catalog (instruments, HGPS, 3FHL, H.E.S.S. DL3 DR1) and serve it."""
+    from .ingest import load_all
+
+    app = _app()
+    store = app.extensions["store"]
+    base = app.config["BASE_IRI"]
+    have = store.select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a <https://skyweave.org/ns#Target> }")[0]["n"]
+    if int(have) == 0:
+        click.echo("Building the catalog from the bundled real data ...", err=True)
+        stored, rejected = load_records(store, load_all(base), label="Loading records")
+        click.echo(f"{len(stored)} records stored, {len(rejected)} rejected", err=True)
+        _report_rejected(rejected)
+    else:
+        click.echo(f"The catalog already holds {int(have)} targets; serving it.", err=True)
+    if no_serve:
+        store.close()
+        return
+    try:
+        serve_app(app, host, port)
+    finally:
+        store.close()

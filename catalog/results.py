@@ -1,0 +1,115 @@
+"""SPARQL query results: one shape for every store backend, and their serialisations.
+
+SELECT results serialise as SPARQL 1.1 Query Results JSON, XML, CSV and TSV; ASK as JSON or XML;
+CONSTRUCT and DESCRIBE as an RDF graph in any RDF format (see `catalog.negotiate`).
+"""
+
+import io
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Variable
+from rdflib.query import Result
+
+__all__ = ["SelectResult", "AskResult", "GraphResult", "RESULT_TYPES", "serialize_result"]
+
+RESULT_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+"""Result format name -> media type, for SELECT and ASK (CSV and TSV for SELECT only)."""
+
+
+@dataclass
+class SelectResult:
+    """The solutions of a SELECT query.
+
+    Attributes
+    ----------
+    vars : list of str
+        Projected variable names, without ``?``.
+    rows : list of tuple
+        One tuple per solution, aligned with ``vars``; each item an rdflib term or None (unbound).
+    """
+
+    vars: list
+    rows: list = field(default_factory=list)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def dicts(self):
+        """Return the rows as dicts ``{var: term}`` without the unbound variables."""
+        return [{v: t for v, t in zip(self.vars, row) if t is not None} for row in self.rows]
+
+
+@dataclass
+class AskResult:
+    """The answer of an ASK query. ``value`` is a bool."""
+
+    value: bool
+
+    def __len__(self):
+        return 1
+
+
+@dataclass
+class GraphResult:
+    """The triples of a CONSTRUCT or DESCRIBE query, as an rdflib Graph in ``graph``."""
+
+    graph: Graph
+
+    def __len__(self):
+        return len(self.graph)
+
+
+def _tsv_term(term):
+    return "" if term is None else term.n3()
+
+
+def serialize_result(result, fmt):
+    """Serialise a SELECT or ASK result.
+
+    Parameters
+    ----------
+    result : SelectResult or AskResult
+    fmt : str
+        One of `RESULT_TYPES`: ``json``, ``xml``, ``csv``, ``tsv``.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    ValueError
+        If ``fmt`` is unknown, or CSV/TSV is asked for an ASK result (the W3C formats define none).
+
+    References
+    ----------
+    .. [1] SPARQL 1.1 Query Results JSON Format, https://www.w3.org/TR/sparql11-results-json/
+    .. [2] SPARQL Query Results XML Format, https://www.w3.org/TR/rdf-sparql-XMLres/
+    .. [3] SPARQL 1.1 Query Results CSV and TSV Formats, https://www.w3.org/TR/sparql11-results-csv-tsv/
+    """
+    if fmt not in RESULT_TYPES:
+        raise ValueError(f"unknown result format {fmt!r}")
+    if isinstance(result, AskResult):
+        if fmt in ("csv", "tsv"):
+            raise ValueError("ASK results have no CSV or TSV form; ask for JSON or XML")
+        r = Result("ASK")
+        r.askAnswer = result.value
+        return r.serialize(format=fmt)
+    if fmt == "tsv":
+        # SPARQL 1.1 CSV/TSV §3: header of ?vars, terms in their Turtle/N-Triples encoding.
+        lines = ["\t".join("?" + v for v in result.vars)]
+        lines += ["\t".join(_tsv_term(t) for t in row) for row in result.rows]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    r = Result("SELECT")
+    r.vars = [Variable(v) for v in result.vars]
+    r.bindings = [
+        {Variable(v): t for v, t in zip(result.vars, row) if t is not None} for row in result.rows
+    ]
+    out = io.BytesIO()
+    r.serialize(out, format=fmt, encoding="utf-8")
+    return out.getvalue()

@@ -1,0 +1,83 @@
+"""One table of settings: their defaults, the CLI's ``--help-settings``, ``/-/settings.json`` and the README.
+
+Load order (see `catalog.app.create_app`): these defaults, then ``instance/skyweave.toml``, then
+``SKYWEAVE_*`` environment variables (``SKYWEAVE_API_TOKENS='{"s3cret": "editor"}'``), then a test
+configuration.
+"""
+
+from dataclasses import dataclass
+
+__all__ = ["Setting", "SETTINGS", "SECRETS", "defaults", "redacted"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A configuration value with its default and a one-line help text.
+
+    Parameters
+    ----------
+    name : str
+        Flask config key, upper case.
+    default : object
+        Value used when nothing else sets it.
+    help : str
+        What it does, shown by ``skyweave serve --help-settings`` and in the README.
+    """
+
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS = (
+    Setting("BASE_IRI", "http://127.0.0.1:5000/", "Base of every record IRI: {BASE_IRI}{collection}/{slug}"),
+    Setting("STORE", "embedded", "Where records live: embedded (on-disk Oxigraph), memory, or remote (a SPARQL 1.1 server)"),
+    Setting("DATA_DIR", "", "Folder of the embedded store and result files (default: the instance folder's data/)"),
+    Setting("REMOTE_QUERY_URL", "", "Remote mode: SPARQL 1.1 Protocol query endpoint (default graph = union of named graphs)"),
+    Setting("REMOTE_UPDATE_URL", "", "Remote mode: SPARQL 1.1 Update endpoint"),
+    Setting("REMOTE_GSP_URL", "", "Remote mode: SPARQL 1.1 Graph Store HTTP Protocol endpoint"),
+    Setting("REMOTE_TIMEOUT_S", 30, "Remote mode: HTTP timeout in seconds for one request to the server"),
+    Setting("SPARQL_TIMEOUT_S", 10.0, "Abort SPARQL queries after this many seconds"),
+    Setting("SPARQL_MAX_ROWS", 10000, "Refuse SPARQL results of more rows or triples than this"),
+    Setting("SPARQL_WORKERS", 4, "How many SPARQL queries run at once; further ones wait their turn"),
+    Setting("MAX_CONTENT_LENGTH", 5 * 1024 * 1024, "Largest request body accepted, in bytes (larger: 413)"),
+    Setting("PAGE_SIZE", 50, "Rows per page in lists"),
+    Setting("API_TOKENS", {}, "Secret: API token -> role (reader, editor, admin), from SKYWEAVE_API_TOKENS as JSON"),
+    Setting("SECRET_KEY", "", "Secret: signs session cookies and CSRF tokens (random per process when empty)"),
+)
+"""Every setting of the service."""
+
+SECRETS = frozenset({"API_TOKENS", "SECRET_KEY"})
+"""Settings never shown in ``/-/settings.json``, logs or error messages."""
+
+
+def defaults():
+    """Return the default configuration as a dict ``{name: default}``.
+
+    Returns
+    -------
+    dict of str to object
+        A fresh dict (mutable defaults are copied).
+    """
+    import copy
+
+    return {s.name: copy.deepcopy(s.default) for s in SETTINGS}
+
+
+def redacted(config):
+    """Return the settings of ``config`` with secrets replaced by ``"***"`` (or ``""`` when unset).
+
+    Parameters
+    ----------
+    config : Mapping
+        A Flask config.
+
+    Returns
+    -------
+    dict of str to object
+    """
+    out = {}
+    for s in SETTINGS:
+        value = config.get(s.name, s.default)
+        out[s.name] = ("***" if value else "") if s.name in SECRETS else value
+    return out

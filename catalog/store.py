@@ -1,0 +1,643 @@
+"""The record store: one named graph per record, SHACL-validated writes, kept versions.
+
+Two backends share this logic: `EmbeddedStore` (pyoxigraph, on disk or in memory; the default)
+and `catalog.remote.RemoteStore` (any SPARQL 1.1 server through the SPARQL 1.1 Protocol, Update
+and Graph Store HTTP Protocol). A backend supplies four primitives: ``_run_query`` (a query over the
+union of the named graphs), ``_update`` (one atomic SPARQL Update request), ``_graph`` (one named
+graph) and ``_quads`` (everything, for dumps).
+
+Every write is one SPARQL Update request (drop the record's graph, insert its new content, insert
+the version entity holding the earlier content), so it commits whole or not at all.
+"""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Dataset as RdfDataset
+
+from . import validate as shacl
+from .errors import BadRequest, NotFound, QueryTimeout, ValidationFailed
+from .results import AskResult, GraphResult, SelectResult
+from .vocab import PROV, RDF, SW, XSD
+
+__all__ = ["Store", "EmbeddedStore", "WriteResult", "Version", "ONTOLOGY_GRAPH", "open_store", "init_app", "get_store"]
+
+ONTOLOGY_GRAPH = URIRef(str(SW._NS).rstrip("#"))
+"""Named graph holding our vocabulary and concept schemes (loaded by `Store.install_ontology`)."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a successful write did.
+
+    Attributes
+    ----------
+    iri : str
+        The record's IRI (and named graph).
+    created : bool
+        True if the record did not exist before.
+    version : int or None
+        Number of the version entity that now holds the earlier content, or None on creation.
+    triples : int
+        Number of triples stored for the record.
+    """
+
+    iri: str
+    created: bool
+    version: int | None
+    triples: int
+
+
+@dataclass(frozen=True)
+class Version:
+    """An earlier version of a record (``sw:RecordVersion``).
+
+    Attributes
+    ----------
+    iri : str
+        ``{record}/versions/{number}``.
+    number : int
+    invalidated : datetime
+        When it was replaced (UTC).
+    """
+
+    iri: str
+    number: int
+    invalidated: datetime
+
+
+def version_iri(iri, number):
+    """Return the IRI of version ``number`` of record ``iri``: ``{iri}/versions/{number}``."""
+    return URIRef(f"{iri}/versions/{number}")
+
+
+def _nt(graph):
+    """Serialise ``graph`` as N-Triples text (valid inside SPARQL ``INSERT DATA``)."""
+    return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+
+
+def _now():
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+class Store:
+    """A catalog of records, one named graph each, validated on write (abstract base).
+
+    Parameters
+    ----------
+    timeout_s : float
+        Time limit of one query, in seconds (setting ``SPARQL_TIMEOUT_S``).
+    max_rows : int
+        Largest number of solutions or triples a query may return (``SPARQL_MAX_ROWS``).
+    workers : int
+        How many queries may run at once (``SPARQL_WORKERS``).
+    """
+
+    def __init__(self, timeout_s=10.0, max_rows=10000, workers=4):
+        self.timeout_s = float(timeout_s)
+        self.max_rows = int(max_rows)
+        self._pool = ThreadPoolExecutor(max_workers=max(1, int(workers)), thread_name_prefix="sparql")
+        self._write_lock = threading.Lock()
+
+    # -- backend primitives -------------------------------------------------------------
+    def _run_query(self, text, deadline, max_rows):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _update(self, text):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _graph(self, iri):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _quads(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self):
+        """Release the query threads (and the backend's resources)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- reading ------------------------------------------------------------------------
+    def query(self, text, timeout_s=None, max_rows=None):
+        """Run a read-only SPARQL 1.1 query over the union of the current records.
+
+        Parameters
+        ----------
+        text : str
+            The query (SELECT, ASK, CONSTRUCT or DESCRIBE).
+        timeout_s : float or None
+            Time limit in seconds; default the store's.
+        max_rows : int or None
+            Row (or triple) limit; default the store's.
+
+        Returns
+        -------
+        SelectResult, AskResult or GraphResult
+
+        Raises
+        ------
+        BadRequest
+            If the query does not parse (the parser's message is kept), is an update, or returns
+            more than ``max_rows`` rows.
+        QueryTimeout
+            If it runs longer than ``timeout_s``. The server keeps answering other clients.
+
+        References
+        ----------
+        .. [1] SPARQL 1.1 Query Language, https://www.w3.org/TR/sparql11-query/
+        """
+        timeout_s = self.timeout_s if timeout_s is None else float(timeout_s)
+        max_rows = self.max_rows if max_rows is None else int(max_rows)
+        deadline = time.monotonic() + timeout_s
+        future = self._pool.submit(self._run_query, text, deadline, max_rows)
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()) + 0.05)
+        except FutureTimeout:
+            future.cancel()
+            raise QueryTimeout(
+                f"The query ran longer than the limit of {timeout_s:g} s and was stopped. "
+                "Narrow it (a LIMIT, a more selective pattern) and try again."
+            ) from None
+
+    def select(self, text, **bindings):
+        """Run a SELECT query written by the catalog itself and return its rows as dicts.
+
+        Parameters
+        ----------
+        text : str
+            The query; ``$name`` placeholders are replaced by ``bindings`` rendered in N3.
+        **bindings : rdflib term
+            Values for the placeholders (IRIs, literals).
+
+        Returns
+        -------
+        list of dict of str to rdflib term
+        """
+        for name, value in bindings.items():
+            text = text.replace(f"${name}", value.n3())
+        return self.query(text, max_rows=10**9).dicts()
+
+    def get(self, iri):
+        """Return the current graph of record ``iri``.
+
+        Parameters
+        ----------
+        iri : str or rdflib.URIRef
+
+        Returns
+        -------
+        rdflib.Graph
+
+        Raises
+        ------
+        NotFound
+            If no record has that IRI.
+        """
+        graph = self._graph(URIRef(iri))
+        if graph is None or len(graph) == 0:
+            raise NotFound(f"No record <{iri}> in the catalog.")
+        return graph
+
+    def exists(self, iri):
+        """Return True if record ``iri`` exists."""
+        return bool(self.query(f"ASK {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}").value)
+
+    def versions(self, iri):
+        """List the earlier versions of record ``iri``, newest first.
+
+        Returns
+        -------
+        list of Version
+        """
+        rows = self.select(
+            "PREFIX prov: <http://www.w3.org/ns/prov#> SELECT ?v ?t WHERE "
+            "{ ?v prov:specializationOf $iri ; prov:invalidatedAtTime ?t }",
+            iri=URIRef(iri),
+        )
+        out = [
+            Version(str(r["v"]), int(str(r["v"]).rsplit("/", 1)[-1]), r["t"].toPython()) for r in rows
+        ]
+        return sorted(out, key=lambda v: -v.number)
+
+    def version(self, iri, number):
+        """Return the content of version ``number`` of record ``iri`` as a graph.
+
+        Raises
+        ------
+        NotFound
+            If there is no such version.
+        """
+        vgraph = self._graph(version_iri(iri, number))
+        snapshot = vgraph.value(version_iri(iri, number), SW.snapshot) if vgraph else None
+        if snapshot is None:
+            raise NotFound(f"Record <{iri}> has no version {number}.")
+        graph = Graph()
+        graph.parse(data=str(snapshot), format="nt")
+        return graph
+
+    def types_of(self, iris):
+        """Return a graph of ``?s rdf:type ?t`` for the given IRIs, as found in the store.
+
+        Parameters
+        ----------
+        iris : iterable of rdflib.URIRef
+
+        Returns
+        -------
+        rdflib.Graph
+        """
+        graph = Graph()
+        iris = sorted(set(iris))
+        for start in range(0, len(iris), 500):
+            values = " ".join(i.n3() for i in iris[start:start + 500])
+            rows = self.select(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}")
+            for row in rows:
+                graph.add((row["s"], RDF.type, row["t"]))
+        return graph
+
+    def dump(self):
+        """Return every quad of the store as sorted N-Quads lines (for comparisons in tests).
+
+        Returns
+        -------
+        list of str
+        """
+        return sorted(self._quads())
+
+    # -- writing ------------------------------------------------------------------------
+    def check(self, iri, graph):
+        """Validate one record against the shapes with the minimal context it references.
+
+        Parameters
+        ----------
+        iri : str
+            The record's IRI.
+        graph : rdflib.Graph
+
+        Returns
+        -------
+        catalog.validate.ValidationReport
+
+        Raises
+        ------
+        BadRequest
+            If the graph is empty or says nothing about ``iri``.
+        """
+        if len(graph) == 0:
+            raise BadRequest("The record is empty: there are no triples to store.")
+        if (URIRef(iri), None, None) not in graph:
+            raise BadRequest(f"The graph says nothing about <{iri}>: its triples must describe that IRI.")
+        return shacl.validate(graph, context=self.types_of(shacl.referenced_iris(graph)))
+
+    def put(self, iri, graph, validate=True):
+        """Create or replace record ``iri`` with ``graph``, keeping the earlier version.
+
+        Parameters
+        ----------
+        iri : str or rdflib.URIRef
+            The record's IRI; also the name of its graph.
+        graph : rdflib.Graph
+            The record's triples.
+        validate : bool
+            Check the shapes first (only the catalog's own loaders of pre-validated data skip it).
+
+        Returns
+        -------
+        WriteResult
+
+        Raises
+        ------
+        ValidationFailed
+            If the record breaks a shape; the store is unchanged.
+        BadRequest
+            If the graph is empty or does not describe ``iri``.
+        """
+        iri = URIRef(iri)
+        if validate:
+            report = self.check(iri, graph)
+            if not report.conforms:
+                raise ValidationFailed(report, record=str(iri))
+        with self._write_lock:
+            old = self._graph(iri)
+            version = None
+            content = Graph()
+            content += graph
+            parts = [f"DROP SILENT GRAPH <{iri}>"]
+            if old is not None and len(old):
+                version, vgraph = self._version_entity(iri, old)
+                content.add((iri, PROV.wasRevisionOf, version_iri(iri, version)))
+                parts.append(f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}")
+            parts.append(f"INSERT DATA {{ GRAPH <{iri}> {{ {_nt(content)} }} }}")
+            self._update(" ;\n".join(parts))
+        return WriteResult(str(iri), created=version is None, version=version, triples=len(content))
+
+    def delete(self, iri):
+        """Remove record ``iri`` from the current catalog, keeping its content as a version.
+
+        Returns
+        -------
+        int
+            The number of the version that now holds the removed content.
+
+        Raises
+        ------
+        NotFound
+            If there is no such record.
+        """
+        iri = URIRef(iri)
+        with self._write_lock:
+            old = self.get(iri)
+            version, vgraph = self._version_entity(iri, old)
+            self._update(
+                f"DROP GRAPH <{iri}> ;\n"
+                f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}"
+            )
+        return version
+
+    def _version_entity(self, iri, old):
+        """Build the version entity that keeps ``old`` (the content being replaced)."""
+        previous = [
+            int(str(o).rsplit("/", 1)[-1]) for o in old.objects(iri, PROV.wasRevisionOf)
+            if str(o).startswith(f"{iri}/versions/")
+        ]
+        number = max(previous, default=0) + 1
+        v = version_iri(iri, number)
+        vgraph = Graph()
+        vgraph.add((v, RDF.type, SW.RecordVersion))
+        vgraph.add((v, RDF.type, PROV.Entity))
+        vgraph.add((v, PROV.specializationOf, iri))
+        vgraph.add((v, PROV.invalidatedAtTime, Literal(_now().isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)))
+        if previous:
+            vgraph.add((v, PROV.wasRevisionOf, version_iri(iri, max(previous))))
+        vgraph.add((v, SW.snapshot, Literal(_nt(old))))
+        return number, vgraph
+
+    def put_many(self, records, validate=True, batch_size=400, progress=None):
+        """Store many records, validating them in batches; records that break a shape are skipped.
+
+        Only new records may be loaded this way (existing IRIs are replaced without keeping a
+        version, as a fresh load). Each batch commits in one update.
+
+        Parameters
+        ----------
+        records : iterable of (rdflib.URIRef, rdflib.Graph)
+        validate : bool
+        batch_size : int
+            Records validated and written together.
+        progress : callable or None
+            Called with the number of records handled after each batch.
+
+        Returns
+        -------
+        stored : list of str
+            IRIs stored.
+        rejected : list of (str, catalog.validate.ValidationReport)
+            IRIs rejected with the results that concern them.
+        """
+        stored, rejected = [], []
+        batch = []
+
+        def flush():
+            if not batch:
+                return
+            good = batch
+            if validate:
+                good, bad = self._check_batch(batch)
+                rejected.extend(bad)
+            if good:
+                text = " ;\n".join(
+                    f"DROP SILENT GRAPH <{iri}> ;\nINSERT DATA {{ GRAPH <{iri}> {{ {_nt(g)} }} }}"
+                    for iri, g in good
+                )
+                self._update(text)
+                stored.extend(str(iri) for iri, _ in good)
+            if progress:
+                progress(len(batch))
+            batch.clear()
+
+        for iri, graph in records:
+            batch.append((URIRef(iri), graph))
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+        return stored, rejected
+
+    def _check_batch(self, batch):
+        """Validate a batch in one SHACL run and split it into good and rejected records."""
+        merged = Graph()
+        owner = {}
+        for iri, graph in batch:
+            merged += graph
+            for s in graph.subjects():
+                owner.setdefault(s, iri)
+        context = self.types_of(shacl.referenced_iris(merged))
+        report = shacl.validate(merged, context=context)
+        if report.conforms:
+            return batch, []
+        by_record = {}
+        for result in report.results:
+            if result.severity != "Violation":
+                continue
+            focus = URIRef(result.focus) if not result.focus.startswith("_:") else None
+            iri = owner.get(focus) if focus is not None else None
+            if iri is None:  # a blank node: find the record that holds it
+                iri = next((i for i, g in batch if any(str(s) == result.focus for s in g.subjects())), None)
+            by_record.setdefault(iri, []).append(result)
+        good = [(i, g) for i, g in batch if i not in by_record]
+        bad = [
+            (str(i), shacl.ValidationReport(conforms=False, results=res, graph=report.graph))
+            for i, res in by_record.items()
+        ]
+        return good, bad
+
+    def install_ontology(self):
+        """Load our vocabulary and concept schemes into their own named graph, replacing it.
+
+        Returns
+        -------
+        int
+            Number of triples in the ontology graph.
+        """
+        graph = shacl.ontology_graph()
+        self._update(
+            f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}> ;\n"
+            f"INSERT DATA {{ GRAPH <{ONTOLOGY_GRAPH}> {{ {_nt(graph)} }} }}"
+        )
+        return len(graph)
+
+
+class EmbeddedStore(Store):
+    """The default store: Oxigraph embedded through pyoxigraph, on disk or in memory.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path or None
+        Folder of the on-disk store, created on first use; None keeps everything in memory.
+    **kwargs
+        `Store` options.
+
+    Raises
+    ------
+    OSError
+        If the folder cannot be created or is held by another process.
+
+    References
+    ----------
+    .. [1] Oxigraph, https://github.com/oxigraph/oxigraph (pyoxigraph API:
+       https://pyoxigraph.readthedocs.io/)
+    """
+
+    def __init__(self, path=None, **kwargs):
+        import pyoxigraph as ox
+
+        super().__init__(**kwargs)
+        self._ox_module = ox
+        if path is None:
+            self.ox = ox.Store()
+        else:
+            Path(path).mkdir(parents=True, exist_ok=True)
+            self.ox = ox.Store(str(path))
+        self.path = path
+
+    def _run_query(self, text, deadline, max_rows):
+        ox = self._ox_module
+        try:
+            results = self.ox.query(text, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise BadRequest(f"The SPARQL query does not parse: {exc}") from None
+        if isinstance(results, ox.QueryBoolean):
+            return AskResult(bool(results))
+        if isinstance(results, ox.QueryTriples):
+            graph = Graph()
+            for n, t in enumerate(results):
+                _check_limits(n, deadline, max_rows, "triples")
+                graph.add((_term(t.subject), _term(t.predicate), _term(t.object)))
+            return GraphResult(graph)
+        names = [v.value for v in results.variables]
+        rows = []
+        for n, solution in enumerate(results):
+            _check_limits(n, deadline, max_rows, "rows")
+            rows.append(tuple(_term(solution[i]) for i in range(len(names))))
+        return SelectResult(names, rows)
+
+    def _update(self, text):
+        self.ox.update(text)
+
+    def _graph(self, iri):
+        ox = self._ox_module
+        node = ox.NamedNode(str(iri))
+        graph = Graph()
+        for q in self.ox.quads_for_pattern(None, None, None, node):
+            graph.add((_term(q.subject), _term(q.predicate), _term(q.object)))
+        return graph if len(graph) else None
+
+    def _quads(self):
+        return [str(q) for q in self.ox.quads_for_pattern(None, None, None, None)]
+
+    def count_triples(self):
+        """Return the number of quads in the store (all graphs)."""
+        return len(self.ox)
+
+    def close(self):
+        """Flush and release the store."""
+        super().close()
+        if self.path is not None:
+            self.ox.flush()
+
+
+def _check_limits(n, deadline, max_rows, what):
+    if n >= max_rows:
+        raise BadRequest(
+            f"The query returns more than {max_rows} {what}, the limit of this endpoint "
+            "(setting SPARQL_MAX_ROWS). Add a LIMIT or narrow the pattern."
+        )
+    if n % 256 == 0 and time.monotonic() > deadline:
+        raise QueryTimeout("The query ran past its time limit and was stopped.")
+
+
+def _term(term):
+    """Convert a pyoxigraph term to the equal rdflib term (None stays None)."""
+    if term is None:
+        return None
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        return URIRef(term.value)
+    if kind == "BlankNode":
+        return BNode(term.value)
+    if kind == "Literal":
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    raise BadRequest(f"RDF-star terms are not supported in results: {term}")
+
+
+def open_store(config):
+    """Build the store a configuration asks for.
+
+    Parameters
+    ----------
+    config : Mapping
+        Settings: ``STORE`` (embedded | memory | remote), ``DATA_DIR``, ``REMOTE_*``,
+        ``SPARQL_TIMEOUT_S``, ``SPARQL_MAX_ROWS``, ``SPARQL_WORKERS``.
+
+    Returns
+    -------
+    Store
+
+    Raises
+    ------
+    ValueError
+        If ``STORE`` is unknown or remote mode lacks its URLs.
+    """
+    options = dict(
+        timeout_s=config["SPARQL_TIMEOUT_S"], max_rows=config["SPARQL_MAX_ROWS"], workers=config["SPARQL_WORKERS"]
+    )
+    kind = config["STORE"]
+    if kind == "memory":
+        return EmbeddedStore(None, **options)
+    if kind == "embedded":
+        return EmbeddedStore(Path(config["DATA_DIR"]) / "store", **options)
+    if kind == "remote":
+        from .remote import RemoteStore
+
+        return RemoteStore(
+            config["REMOTE_QUERY_URL"], config["REMOTE_UPDATE_URL"], config["REMOTE_GSP_URL"],
+            http_timeout_s=config["REMOTE_TIMEOUT_S"], **options,
+        )
+    raise ValueError(f"unknown STORE {kind!r}: use embedded, memory or remote")
+
+
+def init_app(app):
+    """Open the configured store, install the ontology graph, and attach it as ``app.extensions['store']``.
+
+    Parameters
+    ----------
+    app : flask.Flask
+    """
+    if not app.config.get("DATA_DIR"):
+        app.config["DATA_DIR"] = str(Path(app.instance_path) / "data")
+    store = open_store(app.config)
+    store.install_ontology()
+    app.extensions["store"] = store
+
+
+def get_store():
+    """Return the store of the current Flask app."""
+    from flask import current_app
+
+    return current_app.extensions["store"]
+
+
+def as_dataset(store):
+    """Return the whole store as an rdflib Dataset (for small stores and tests only)."""
+    ds = RdfDataset()
+    ds.parse(data="\n".join(store.dump()), format="nquads")
+    return ds

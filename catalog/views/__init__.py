@@ -1,0 +1,1 @@
+"""The web routes, one blueprint per concern."""

@@ -1,0 +1,55 @@
+"""The home page: what the catalog holds, a sky map of its targets, and where to start."""
+
+from flask import Blueprint, current_app, request
+
+from ..pages import href_for
+from ..queries import examples, prologue
+from ..store import get_store
+from .records import render_page
+
+bp = Blueprint("home", __name__)
+
+
+def catalog_summary(store, base):
+    """Count the records of each kind and list instruments by messenger.
+
+    Parameters
+    ----------
+    store : catalog.store.Store
+    base : str
+
+    Returns
+    -------
+    dict
+        ``{"counts": {collection: n}, "messengers": [{label, instruments: [{href, text}]}]}``.
+    """
+    classes = {
+        "targets": "sw:Target", "observations": "sw:Observation", "instruments": "sw:Instrument",
+        "catalogs": "sw:SourceCatalog", "workflows": "schema:ComputationalWorkflow", "runs": "sw:Run",
+        "results": "sw:DataProduct",
+    }
+    values = " ".join(f'("{k}" {v})' for k, v in classes.items())
+    rows = store.select(
+        prologue() + f"SELECT ?k (COUNT(?s) AS ?n) WHERE {{ VALUES (?k ?c) {{ {values} }} ?s a ?c }} GROUP BY ?k"
+    )
+    counts = {k: 0 for k in classes}
+    counts.update({str(r["k"]): int(r["n"]) for r in rows})
+    rows = store.select(
+        prologue() + "SELECT ?m ?ml ?i ?il WHERE { ?i a sw:Instrument ; rdfs:label ?il ; sw:messenger ?m . "
+        "?m skos:prefLabel ?ml } ORDER BY ?ml ?il"
+    )
+    messengers = {}
+    for r in rows:
+        entry = messengers.setdefault(str(r["m"]), {"label": str(r["ml"]), "slug": str(r["m"]).rsplit("#", 1)[-1], "instruments": []})
+        entry["instruments"].append({"href": href_for(base, r["i"]), "text": str(r["il"])})
+    return {"counts": counts, "messengers": list(messengers.values())}
+
+
+@bp.get("/")
+def index():
+    """The home page."""
+    store = get_store()
+    base = current_app.config["BASE_IRI"]
+    summary = catalog_summary(store, base)
+    return render_page("home.html", summary=summary, examples=examples()[:4], section="home",
+                       endpoint=request.host_url + "sparql")

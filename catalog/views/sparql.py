@@ -1,0 +1,139 @@
+"""``/sparql``: the SPARQL 1.1 Protocol query endpoint (read-only) and its query page.
+
+Accepts GET ``?query=``, a form POST and a POST of ``application/sparql-query``. SELECT and ASK
+answer in JSON, XML, CSV or TSV; CONSTRUCT and DESCRIBE in Turtle, JSON-LD, N-Triples or RDF/XML,
+chosen by ``Accept`` (or a ``format`` parameter). Without a query, a browser gets the query page
+and an RDF client the SPARQL service description.
+
+References: SPARQL 1.1 Protocol, https://www.w3.org/TR/sparql11-protocol/ ; SPARQL 1.1 Service
+Description, https://www.w3.org/TR/sparql11-service-description/
+"""
+
+from flask import Blueprint, current_app, render_template, request
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+
+from ..errors import BadRequest, NotAcceptable
+from ..negotiate import FORMATS, rdf_response
+from ..queries import examples
+from ..results import RESULT_TYPES, AskResult, GraphResult, serialize_result
+from ..store import get_store
+from ..vocab import DCAT, DCTERMS, RDF
+
+bp = Blueprint("sparql", __name__)
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+_RESULT_BY_MIME = {mime: name for name, mime in RESULT_TYPES.items()}
+_RESULT_BY_MIME["application/json"] = "json"
+_RDF_BY_MIME = {mime: name for name, (mime, _) in FORMATS.items() if name != "html"}
+
+
+def _query_text():
+    """Return the query of the request (GET, form POST or direct POST), or None."""
+    if request.method == "POST":
+        if request.mimetype == "application/sparql-query":
+            return request.get_data(as_text=True)
+        if request.mimetype == "application/sparql-update" or "update" in request.form:
+            raise BadRequest("This endpoint answers queries only and never writes; updates are refused.")
+        if request.mimetype != "application/x-www-form-urlencoded":
+            raise BadRequest(
+                "POST a query as application/x-www-form-urlencoded (query=...) or as application/sparql-query."
+            )
+        return request.form.get("query")
+    if "update" in request.args:
+        raise BadRequest("This endpoint answers queries only and never writes; updates are refused.")
+    return request.args.get("query")
+
+
+def _wants_html(has_query):
+    """True when the client is a browser: it prefers HTML to every result format (or asks ``format=html``)."""
+    if request.values.get("format") == "html":
+        return True
+    accept = request.accept_mimetypes
+    if not accept:
+        return not has_query
+    best_other = max(accept.quality(m) for m in [*_RESULT_BY_MIME, *_RDF_BY_MIME])
+    return accept.quality("text/html") > best_other
+
+
+def service_description():
+    """Build the SPARQL 1.1 Service Description of this endpoint as a graph.
+
+    Returns
+    -------
+    rdflib.Graph
+    """
+    endpoint = URIRef(request.base_url)
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("dcat", DCAT)
+    graph.add((endpoint, RDF.type, SD.Service))
+    graph.add((endpoint, RDF.type, DCAT.DataService))
+    graph.add((endpoint, SD.endpoint, endpoint))
+    graph.add((endpoint, DCAT.endpointURL, endpoint))
+    graph.add((endpoint, DCTERMS.title, Literal("skyweave SPARQL endpoint")))
+    graph.add((endpoint, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((endpoint, SD.feature, SD.UnionDefaultGraph))
+    for mime in list(RESULT_TYPES.values()) + [m for m in _RDF_BY_MIME]:
+        graph.add((endpoint, SD.resultFormat, Literal(mime)))
+    dataset = BNode()
+    graph.add((endpoint, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    default = BNode()
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    graph.add((default, DCTERMS.description, Literal("The union of the current records' named graphs.")))
+    return graph
+
+
+def _respond(result, fmt_param):
+    """Serialise ``result`` in the format the client asked for."""
+    accept = request.accept_mimetypes
+    if isinstance(result, GraphResult):
+        fmt = fmt_param if fmt_param in _RDF_BY_MIME.values() else None
+        fmt = fmt or _RDF_BY_MIME.get(accept.best_match(list(_RDF_BY_MIME)) or "", None)
+        if fmt is None and accept and accept.best not in (None, "*/*") and not accept.best_match(list(_RDF_BY_MIME)):
+            raise NotAcceptable("A CONSTRUCT or DESCRIBE result is RDF: accept text/turtle, application/ld+json, "
+                                "application/n-triples or application/rdf+xml.")
+        return rdf_response(result.graph, fmt or "ttl")
+    fmt = fmt_param if fmt_param in RESULT_TYPES else None
+    if fmt is None:
+        best = accept.best_match(list(_RESULT_BY_MIME))
+        if best is None and accept and accept.best not in (None, "*/*"):
+            raise NotAcceptable("Query results come as " + ", ".join(RESULT_TYPES.values()) + ".")
+        fmt = _RESULT_BY_MIME.get(best, "json")
+    if isinstance(result, AskResult) and fmt in ("csv", "tsv"):
+        raise NotAcceptable("ASK results come as JSON or XML only.")
+    body = serialize_result(result, fmt)
+    response = current_app.response_class(body, mimetype=RESULT_TYPES[fmt])
+    response.headers["Vary"] = "Accept"
+    if fmt in ("csv", "tsv"):
+        response.charset = "utf-8"
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint():
+    """Answer a SPARQL query, or show the query page / service description when there is none."""
+    if request.args.get("default-graph-uri") or request.args.get("named-graph-uri"):
+        raise BadRequest("default-graph-uri and named-graph-uri are not supported: the default graph is "
+                         "the union of the records; use GRAPH <record> in the query instead.")
+    text = _query_text()
+    html = _wants_html(bool(text and text.strip()))
+    if not text or not text.strip():
+        if html:
+            return render_template("sparql/query.html", query="", result=None, error=None,
+                                   examples=examples(), section="sparql")
+        if request.accept_mimetypes.best_match(list(_RDF_BY_MIME)):
+            fmt = _RDF_BY_MIME[request.accept_mimetypes.best_match(list(_RDF_BY_MIME))]
+            return rdf_response(service_description(), fmt)
+        raise BadRequest("No query: send ?query=... (GET), a form field 'query', or an application/sparql-query body.")
+    if html:
+        error, result = None, None
+        try:
+            result = get_store().query(text)
+        except BadRequest as exc:
+            error = exc.detail
+        return render_template("sparql/query.html", query=text, result=result, error=error,
+                               examples=examples(), section="sparql"), (400 if error else 200)
+    result = get_store().query(text)
+    return _respond(result, request.values.get("format"))

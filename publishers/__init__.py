@@ -1,0 +1,1 @@
+"""Publishers: deposit workflows and results with outside services (Zenodo, WorkflowHub, GCN, TNS)."""

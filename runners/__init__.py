@@ -1,0 +1,1 @@
+"""Runners: turn annotated notebooks into catalogued workflows and execute them."""
