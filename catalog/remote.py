@@ -15,7 +15,7 @@ import io
 import time
 
 import requests
-from rdflib import Graph
+from rdflib import Graph, Variable
 from rdflib.plugins.sparql.results.jsonresults import JSONResultParser
 
 from .errors import BadRequest, QueryTimeout, StoreUnavailable
@@ -122,9 +122,8 @@ class RemoteStore(Store):
             headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
         )
         result = JSONResultParser().parse(io.BytesIO(response.content))
-        return [
-            f"{b['s'].n3()} {b['p'].n3()} {b['o'].n3()} {b['g'].n3()} ." for b in result.bindings
-        ]
+        s, p, o, g = (Variable(v) for v in "spog")
+        return [f"{b[s].n3()} {b[p].n3()} {b[o].n3()} {b[g].n3()} ." for b in result.bindings]
 
     def close(self):
         """Close the HTTP session."""

@@ -506,24 +506,28 @@ class EmbeddedStore(Store):
 
     def _run_query(self, text, deadline, max_rows):
         ox = self._ox_module
+        results = item = None
         try:
             results = self.ox.query(text, use_default_graph_as_union=True)
+            if isinstance(results, ox.QueryBoolean):
+                return AskResult(bool(results))
+            if isinstance(results, ox.QueryTriples):
+                graph = Graph()
+                for n, item in enumerate(results):
+                    _check_limits(n, deadline, max_rows, "triples")
+                    graph.add((_term(item.subject), _term(item.predicate), _term(item.object)))
+                return GraphResult(graph)
+            names = [v.value for v in results.variables]
+            rows = []
+            for n, item in enumerate(results):
+                _check_limits(n, deadline, max_rows, "rows")
+                rows.append(tuple(_term(item[i]) for i in range(len(names))))
+            return SelectResult(names, rows)
         except SyntaxError as exc:
             raise BadRequest(f"The SPARQL query does not parse: {exc}") from None
-        if isinstance(results, ox.QueryBoolean):
-            return AskResult(bool(results))
-        if isinstance(results, ox.QueryTriples):
-            graph = Graph()
-            for n, t in enumerate(results):
-                _check_limits(n, deadline, max_rows, "triples")
-                graph.add((_term(t.subject), _term(t.predicate), _term(t.object)))
-            return GraphResult(graph)
-        names = [v.value for v in results.variables]
-        rows = []
-        for n, solution in enumerate(results):
-            _check_limits(n, deadline, max_rows, "rows")
-            rows.append(tuple(_term(solution[i]) for i in range(len(names))))
-        return SelectResult(names, rows)
+        finally:
+            # pyoxigraph's result iterators must be dropped on the thread that made them.
+            results = item = None
 
     def _update(self, text):
         self.ox.update(text)

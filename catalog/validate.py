@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyshacl
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 __all__ = ["ONTOLOGY_DIR", "ValidationResult", "ValidationReport", "shapes_graph", "ontology_graph", "validate"]
@@ -159,18 +159,26 @@ def validate(graph, context=None):
     data += graph
     if context is not None:
         data += context
-    conforms, report_graph, _ = pyshacl.validate(
+    # The concept schemes and rdfs:subClassOf axioms that sh:class and sh:in checks rely on.
+    data += ontology_graph()
+    _, report_graph, _ = pyshacl.validate(
         data,
         shacl_graph=shapes_graph(),
-        ont_graph=ontology_graph(),
         inference="none",
         abort_on_first=False,
         allow_infos=True,
         allow_warnings=True,
         advanced=False,
     )
+    # Only the record's own nodes are judged: the context's typed IRIs are targets of their shapes
+    # too, but their properties live in other records, validated when those were written.
+    own = {str(s) for s in graph.subjects()}
     results = []
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
+        if str(report_graph.value(node, SH.focusNode)) not in own:
+            report_graph.remove((None, SH.result, node))
+            report_graph.remove((node, None, None))
+            continue
         results.append(ValidationResult(
             focus=_term_text(report_graph.value(node, SH.focusNode)),
             path=_term_text(report_graph.value(node, SH.resultPath)),
@@ -180,4 +188,7 @@ def validate(graph, context=None):
             value=_term_text(report_graph.value(node, SH.value)),
         ))
     results.sort(key=lambda r: (r.focus or "", r.path or "", r.message))
-    return ValidationReport(conforms=bool(conforms), results=results, graph=report_graph)
+    conforms = not any(r.severity == "Violation" for r in results)
+    for report in report_graph.subjects(RDF.type, SH.ValidationReport):
+        report_graph.set((report, SH.conforms, Literal(conforms)))
+    return ValidationReport(conforms=conforms, results=results, graph=report_graph)

@@ -1,0 +1,248 @@
+"""Turn the bundled real data (``data/``, see ``data/SOURCES.md``) into catalog records.
+
+Each record is one small rdflib graph holding only that record's own triples (plus its blank-node
+parts, such as an instrument's energy range or an observation's file distribution), named by the
+record IRI ``{base}{collection}/{slug}`` of ``ontology/README.md``. One module per source:
+
+- `catalog.ingest.instruments`: observatories and instruments from ``data/instruments.ttl``;
+- `catalog.ingest.hgps`: the H.E.S.S. Galactic Plane Survey catalogue (78 targets);
+- `catalog.ingest.fermi3fhl`: the Fermi-LAT 3FHL catalogue (1556 targets);
+- `catalog.ingest.hess_dl3`: the H.E.S.S. DL3 DR1 targets and observation runs.
+
+`load_all` yields every record in a fixed order, ready for ``store.put(iri, graph)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from rdflib import Graph, Literal, URIRef
+
+from ..vocab import DCTERMS, PREFIXES, RDF, RDFS, SKOS, SW, XSD
+
+__all__ = ["DATA_DIR", "slugify", "new_graph", "double", "text", "target_graph", "load_all"]
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+"""The project's bundled data folder, ``<project root>/data``; every loader's ``data_dir`` overrides it."""
+
+CC_BY_4 = URIRef("https://creativecommons.org/licenses/by/4.0/")
+CC0_1 = URIRef("https://creativecommons.org/publicdomain/zero/1.0/")
+
+
+def slugify(name):
+    """Turn a source or object name into a record slug.
+
+    Lowercases the name, turns every run of characters other than ``a-z`` and ``0-9`` into one
+    hyphen and strips hyphens from both ends, so catalog designations stay readable and distinct.
+
+    Parameters
+    ----------
+    name : str
+        A catalog source name or object name, e.g. ``"HESS J0534+220"``.
+
+    Returns
+    -------
+    slug : str
+        Matches ``[a-z0-9]+(-[a-z0-9]+)*``, as `catalog.vocab.iri_for` requires.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` contains no letter or digit.
+
+    Examples
+    --------
+    >>> slugify("HESS J0534+220")
+    'hess-j0534-220'
+    >>> slugify("3FHL J0534.5+2201")
+    '3fhl-j0534-5-2201'
+    >>> slugify("HESS J1018-589 A")
+    'hess-j1018-589-a'
+    >>> slugify("  Crab Nebula ")
+    'crab-nebula'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
+    if not slug:
+        raise ValueError(f"cannot make a slug from {name!r}: it has no letters or digits")
+    return slug
+
+
+def new_graph():
+    """Return an empty record graph with the catalog's prefixes bound.
+
+    Returns
+    -------
+    graph : rdflib.Graph
+    """
+    graph = Graph(bind_namespaces="core")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph
+
+
+def double(value, decimals=None):
+    """Return an ``xsd:double`` literal for a number read from a FITS table.
+
+    Parameters
+    ----------
+    value : float or numpy floating scalar
+        The number. A ``float32`` column value is written with the shortest decimal that
+        round-trips to the stored ``float32`` (``83.6348``, not ``83.63480377197266``).
+    decimals : int, optional
+        Round to this many decimals (e.g. 5 for sky coordinates in degrees, 0.036 arcsec).
+
+    Returns
+    -------
+    literal : rdflib.Literal
+        Datatype ``xsd:double``.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> double(np.float32(1581.7368)).n3()
+    '"1581.7368"^^<http://www.w3.org/2001/XMLSchema#double>'
+    """
+    if isinstance(value, np.floating):
+        number = float(np.format_float_positional(value, unique=True, trim="0"))
+    else:
+        number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"not a finite number: {value!r}")
+    if decimals is not None:
+        number = round(number, decimals)
+    return Literal(number, datatype=XSD.double)
+
+
+def text(value):
+    """Return a FITS string cell stripped of padding; a masked or null cell gives ``""``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> text(b"Crab Nebula   "), text(np.ma.masked)
+    ('Crab Nebula', '')
+    """
+    if value is None or value is np.ma.masked or np.ma.is_masked(value):
+        return ""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", errors="replace")
+    return str(value).strip()
+
+
+def target_graph(iri, label, ra, dec, catalog_iri, alt_labels=(), object_classes=()):
+    """Build a ``sw:Target`` record graph.
+
+    Parameters
+    ----------
+    iri : rdflib.URIRef
+        The target's record IRI.
+    label : str
+        The name the source catalog gives (``rdfs:label``).
+    ra, dec : float or numpy floating scalar
+        ICRS right ascension and declination in degrees; RA is wrapped into [0, 360) and both
+        are written as ``xsd:double`` rounded to 5 decimals (0.036 arcsec).
+    catalog_iri : rdflib.URIRef
+        The ``sw:SourceCatalog`` the target comes from (``dcterms:source``).
+    alt_labels : iterable of str, optional
+        Other names and associations (``skos:altLabel``); blank entries and the label itself are
+        skipped.
+    object_classes : iterable of str, optional
+        Class strings of the catalog (``sw:objectClass``), lowercased; blank entries skipped.
+
+    Returns
+    -------
+    graph : rdflib.Graph
+
+    Raises
+    ------
+    ValueError
+        If ``dec`` is outside [-90, 90] deg or a coordinate is not finite.
+    """
+    if not -90.0 <= float(dec) <= 90.0:
+        raise ValueError(f"declination {dec!r} deg of {label!r} is outside [-90, 90]")
+    ra_deg = round(double(ra).toPython() % 360.0, 5) % 360.0  # 359.999996 -> 360.0 -> 0.0
+    graph = new_graph()
+    graph.add((iri, RDF.type, SW.Target))
+    graph.add((iri, RDFS.label, Literal(label)))
+    for alt in alt_labels:
+        alt = text(alt)
+        if alt and alt != label:
+            graph.add((iri, SKOS.altLabel, Literal(alt)))
+    for object_class in object_classes:
+        object_class = text(object_class).lower()
+        if object_class:
+            graph.add((iri, SW.objectClass, Literal(object_class)))
+    graph.add((iri, SW.ra, Literal(ra_deg, datatype=XSD.double)))
+    graph.add((iri, SW.dec, double(dec, 5)))
+    graph.add((iri, DCTERMS.source, catalog_iri))
+    return graph
+
+
+def load_all(base, data_dir=None) -> Iterator[tuple[URIRef, Graph]]:
+    """Yield every real record of the bundled data, one ``(iri, graph)`` pair at a time.
+
+    The order is fixed: observatories, instruments, the three source catalogs (HGPS, 3FHL,
+    H.E.S.S. DL3 DR1), the HGPS targets, the 3FHL targets, then the H.E.S.S. DL3 DR1 targets
+    and observation runs. Each catalog file is read once; the DR1 targets are cross-matched
+    against the HGPS and 3FHL positions already read.
+
+    Parameters
+    ----------
+    base : str
+        The catalog's base IRI, ending in ``/`` (setting ``BASE_IRI``).
+    data_dir : str or pathlib.Path, optional
+        The data folder; default `DATA_DIR`.
+
+    Yields
+    ------
+    iri : rdflib.URIRef
+        The record IRI, also the name of its named graph.
+    graph : rdflib.Graph
+        The record's triples only.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a data file is missing.
+    ValueError
+        If ``base`` does not end in ``/``, or the data contradict themselves (see the modules).
+
+    References
+    ----------
+    .. [1] H.E.S.S. Collaboration 2018, "The H.E.S.S. Galactic plane survey", A&A 612, A1,
+       doi:10.1051/0004-6361/201732098.
+    .. [2] Ajello M. et al. 2017, "3FHL: The Third Catalog of Hard Fermi-LAT Sources", ApJS 232, 18,
+       doi:10.3847/1538-4365/aa8221.
+    .. [3] H.E.S.S. collaboration 2018, H.E.S.S. DL3 public test data release 1,
+       doi:10.5281/zenodo.1421099.
+
+    Examples
+    --------
+    >>> records = dict(load_all("http://127.0.0.1:5000/"))
+    >>> len(records)
+    1674
+    """
+    from . import fermi3fhl, hess_dl3, hgps, instruments
+
+    if not str(base).endswith("/"):
+        raise ValueError(f"base IRI must end in '/': {base!r}")
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    yield from instruments.records(base, data_dir)
+
+    hgps_table = hgps.read_table(data_dir)
+    fhl_table = fermi3fhl.read_table(data_dir)
+    yield hgps.catalog_record(base)
+    yield fermi3fhl.catalog_record(base)
+    yield hess_dl3.catalog_record(base)
+    yield from hgps.records(base, table=hgps_table)
+    yield from fermi3fhl.records(base, table=fhl_table)
+    candidates = [hgps.positions(base, hgps_table), fermi3fhl.positions(base, fhl_table)]
+    yield from hess_dl3.records(base, data_dir, candidates=candidates)
