@@ -102,7 +102,9 @@ class Store:
     def __init__(self, timeout_s=10.0, max_rows=10000, workers=4):
         self.timeout_s = float(timeout_s)
         self.max_rows = int(max_rows)
-        self._pool = ThreadPoolExecutor(max_workers=max(1, int(workers)), thread_name_prefix="sparql")
+        self._workers = max(1, int(workers))
+        self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="sparql")
+        self._slots = threading.BoundedSemaphore(self._workers)
         self._write_lock = threading.Lock()
 
     # -- backend primitives -------------------------------------------------------------
@@ -154,18 +156,29 @@ class Store:
         timeout_s = self.timeout_s if timeout_s is None else float(timeout_s)
         max_rows = self.max_rows if max_rows is None else int(max_rows)
         deadline = time.monotonic() + timeout_s
-        future = self._pool.submit(self._run_query, text, deadline, max_rows)
+        if not self._slots.acquire(timeout=timeout_s):
+            raise QueryTimeout(
+                f"All {self._workers} query slots stayed busy for {timeout_s:g} s; try again shortly."
+            )
+        try:
+            future = self._pool.submit(self._run_query, text, deadline, max_rows)
+        except BaseException:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _: self._slots.release())
         try:
             return future.result(timeout=max(0.0, deadline - time.monotonic()) + 0.05)
         except FutureTimeout:
-            future.cancel()
+            # Streaming queries stop at their next row; a query that must finish one big step
+            # (an aggregate, a sort) holds its slot until that step ends.
             raise QueryTimeout(
-                f"The query ran longer than the limit of {timeout_s:g} s and was stopped. "
+                f"The query ran longer than its time limit of {timeout_s:g} s and was stopped. "
                 "Narrow it (a LIMIT, a more selective pattern) and try again."
             ) from None
 
     def select(self, text, **bindings):
-        """Run a SELECT query written by the catalog itself and return its rows as dicts.
+        """Run a SELECT query written by the catalog itself (in the calling thread, without the endpoint's
+        time and row limits) and return its rows as dicts.
 
         Parameters
         ----------
@@ -180,7 +193,7 @@ class Store:
         """
         for name, value in bindings.items():
             text = text.replace(f"${name}", value.n3())
-        return self.query(text, max_rows=10**9).dicts()
+        return self._run_query(text, time.monotonic() + 3600, 10**9).dicts()
 
     def get(self, iri):
         """Return the current graph of record ``iri``.
@@ -205,7 +218,7 @@ class Store:
 
     def exists(self, iri):
         """Return True if record ``iri`` exists."""
-        return bool(self.query(f"ASK {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}").value)
+        return bool(self._run_query(f"ASK {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}", time.monotonic() + 60, 1).value)
 
     def versions(self, iri):
         """List the earlier versions of record ``iri``, newest first.
@@ -561,7 +574,7 @@ def _check_limits(n, deadline, max_rows, what):
             "(setting SPARQL_MAX_ROWS). Add a LIMIT or narrow the pattern."
         )
     if n % 256 == 0 and time.monotonic() > deadline:
-        raise QueryTimeout("The query ran past its time limit and was stopped.")
+        raise QueryTimeout("The query ran longer than its time limit and was stopped.")
 
 
 def _term(term):
