@@ -127,7 +127,7 @@ def query(query, fmt):
     finally:
         store.close()
     if isinstance(result, GraphResult):
-        rdf = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}.get(fmt, "turtle")
+        rdf = {"ttl": "skyweave-turtle", "nt": "nt", "jsonld": "json-ld"}.get(fmt, "skyweave-turtle")
         click.echo(result.graph.serialize(format=rdf))
     elif isinstance(result, AskResult):
         click.echo(json.dumps(result.value) if fmt in ("table", "json") else serialize_result(result, fmt).decode())

@@ -142,7 +142,7 @@ class ValidationFailed(CatalogError):
 
 _JSON_TYPES = ("application/json", "application/problem+json", "application/sparql-results+json")
 _RDF_TYPES = {
-    "text/turtle": "turtle",
+    "text/turtle": "skyweave-turtle",
     "application/ld+json": "json-ld",
     "application/n-triples": "nt",
     "application/rdf+xml": "xml",
@@ -195,7 +195,8 @@ def render_error(error):
         response.mimetype = "application/problem+json"
         response.headers.update(headers)
         return response
-    context = dict(error=error.problem(), status=error.status, section=None)
+    problem = error.problem()
+    context = dict(status=error.status, title=problem["title"], detail=problem["detail"], errors=problem["errors"])
     for name in (f"{error.status}.html", "error.html"):
         try:
             return render_template(name, **context), error.status, headers

@@ -7,7 +7,9 @@ chooses, with HTML offered first so browsers get pages. Responses always carry `
 import json
 
 from flask import current_app, request
-from rdflib import Graph
+from rdflib import XSD, Graph, Literal, plugin
+from rdflib.plugins.serializers.turtle import TurtleSerializer
+from rdflib.serializer import Serializer
 
 from .errors import BadRequest, NotAcceptable, NotFound
 from .vocab import PREFIXES
@@ -16,7 +18,7 @@ __all__ = ["FORMATS", "SUFFIXES", "split_suffix", "choose_format", "parse_body",
 
 FORMATS = {
     "html": ("text/html", None),
-    "ttl": ("text/turtle", "turtle"),
+    "ttl": ("text/turtle", "skyweave-turtle"),
     "jsonld": ("application/ld+json", "json-ld"),
     "nt": ("application/n-triples", "nt"),
     "rdf": ("application/rdf+xml", "xml"),
@@ -26,6 +28,7 @@ FORMATS = {
 SUFFIXES = tuple(f for f in FORMATS if f != "html")
 """The suffixes a record URL may end with."""
 
+_PARSERS = {"ttl": "turtle"}
 _BY_MIME = {mime: name for name, (mime, _) in FORMATS.items()}
 _BY_MIME.update({"application/json": "jsonld", "application/x-turtle": "ttl", "text/plain": "nt"})
 
@@ -176,7 +179,7 @@ def parse_rdf(data, mime, base=None):
     try:
         if name == "jsonld":
             json.loads(data)  # report JSON syntax errors with line and column
-        graph.parse(data=data, format=FORMATS[name][1], publicID=base)
+        graph.parse(data=data, format=_PARSERS.get(name, FORMATS[name][1]), publicID=base)
     except json.JSONDecodeError as exc:
         raise BadRequest(f"Invalid JSON-LD: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
     except Exception as exc:  # rdflib raises parser-specific exception types
@@ -198,3 +201,21 @@ def parse_body(base=None):
         See `parse_rdf`.
     """
     return parse_rdf(request.get_data(), request.mimetype, base=base)
+
+
+class ExactTurtleSerializer(TurtleSerializer):
+    """rdflib's Turtle serialiser, writing ``xsd:double`` literals in full instead of rounded.
+
+    rdflib 7 writes doubles in Turtle's short form with ``f"{value:e}"``, which keeps 7 significant
+    digits (``329.71667`` becomes ``3.297167e+02``); a catalog position must round-trip exactly, so
+    doubles are written as typed literals with their lexical form unchanged.
+    """
+
+    def label(self, node, position):
+        """Return the Turtle text of ``node`` (see `rdflib.plugins.serializers.turtle.TurtleSerializer`)."""
+        if isinstance(node, Literal) and node.datatype == XSD.double:
+            return node._literal_n3(use_plain=False, qname_callback=lambda dt: self.get_pname(dt, True))
+        return super().label(node, position)
+
+
+plugin.register("skyweave-turtle", Serializer, "catalog.negotiate", "ExactTurtleSerializer")

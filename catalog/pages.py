@@ -210,8 +210,9 @@ def record_jsonld(graph, iri, url):
     data.add((URIRef(iri), SDO.url, Literal(url)))
     bind_prefixes(data)
     text = data.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
-    # Keep "</script>" out of the embedded text.
-    return json.dumps(json.loads(text), ensure_ascii=False).replace("</", "<\\/")
+    # Escape <, > and & so that no text in the data can end or open markup inside the <script>.
+    text = json.dumps(json.loads(text), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def record_page(store, base, iri, graph, url):

@@ -90,7 +90,7 @@ def version(collection, slug, number):
     from ..negotiate import bind_prefixes
 
     return render_page("records/version.html", iri=str(iri), number=number, path=f"/{collection}/{slug}",
-                       turtle=bind_prefixes(graph).serialize(format="turtle"), section=collection)
+                       turtle=bind_prefixes(graph).serialize(format="skyweave-turtle"), section=collection)
 
 
 def _write(iri):
