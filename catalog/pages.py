@@ -5,6 +5,7 @@ of record needs (a target's observations and sky position, an instrument's obser
 """
 
 import json
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -147,11 +148,23 @@ def href_for(base, iri):
     return str(iri)
 
 
+def format_time(term):
+    """Show an ``xsd:dateTime`` literal as ``YYYY-MM-DD hh:mm:ss`` (UTC), or the text unchanged."""
+    value = term.toPython() if isinstance(term, Literal) else term
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(term)
+
+
 def _render_value(graph, node, base, labels):
     if isinstance(node, Literal):
         value = node.toPython()
         if isinstance(value, float):
             return f"{value:.6g}"
+        if isinstance(value, datetime):
+            return format_time(node)
         return str(node)
     if isinstance(node, BNode):
         # Nested structures: a quantity range, a distribution, a creator.
@@ -266,7 +279,7 @@ def _target_extra(store, base, subject, graph):
     ra, dec = graph.value(subject, SW.ra), graph.value(subject, SW.dec)
     return {
         "observations": [
-            {"href": href_for(base, r["o"]), "label": str(r["label"]), "start": str(r["start"]),
+            {"href": href_for(base, r["o"]), "label": str(r["label"]), "start": format_time(r["start"]),
              "live_s": float(r["live"]), "instrument": {"href": href_for(base, r["instrument"]), "text": str(r["ilabel"])}}
             for r in observations
         ],
@@ -285,7 +298,7 @@ def _instrument_extra(store, base, subject, graph):
         i=subject,
     )
     return {"observations": [
-        {"href": href_for(base, r["o"]), "label": str(r["label"]), "start": str(r["start"]), "live_s": float(r["live"])}
+        {"href": href_for(base, r["o"]), "label": str(r["label"]), "start": format_time(r["start"]), "live_s": float(r["live"])}
         for r in rows
     ]}
 

@@ -5,11 +5,12 @@ and rendered by one view; ``?facet=value`` narrows it, ``?q=`` filters names, ``
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, request
 
 from ..errors import BadRequest, NotFound
-from ..pages import KIND_TITLES, href_for
+from ..pages import KIND_TITLES, format_time, href_for
 from ..queries import prologue
 from ..store import get_store
 from .records import render_page
@@ -112,7 +113,7 @@ def _filters(spec, args):
         value = args.get(facet.name)
         if value:
             term = URIRef(value).n3() if value.startswith(("http://", "https://")) else _literal(value)
-            patterns.append(facet.pattern.split(" . ")[0].replace("?value", term))
+            patterns.append(facet.pattern.split(" . ")[0].replace("?value", term) + " .")
             active[facet.name] = value
     q = args.get("q", "").strip()
     if q:
@@ -194,6 +195,8 @@ def _cell(term):
     value = term.toPython()
     if isinstance(value, float):
         return round(value, 4)
+    if isinstance(value, datetime):
+        return format_time(term)
     return str(term)
 
 

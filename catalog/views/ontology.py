@@ -100,6 +100,8 @@ def target_sky(slug):
     graph = store.get(iri)
     extra = _target_extra(store, current_app.config["BASE_IRI"], iri, graph)
     center = SkyCoord(extra["ra_deg"] * u.deg, extra["dec_deg"] * u.deg)
-    neighbours = [(SkyCoord(n["ra_deg"] * u.deg, n["dec_deg"] * u.deg), n["label"]) for n in extra["neighbours"]]
-    body = position_plot(center, neighbours=neighbours, radius=2 * u.deg, label=str(graph.value(iri, RDFS.label)))
+    near = extra["neighbours"]
+    neighbours = SkyCoord([n["ra_deg"] for n in near] * u.deg, [n["dec_deg"] for n in near] * u.deg) if near else None
+    body = position_plot(center, neighbours=neighbours, radius=2 * u.deg, labels=[n["label"] for n in near] or None,
+                         center_label=str(graph.value(iri, RDFS.label)))
     return current_app.response_class(body, mimetype="image/svg+xml", headers={"Cache-Control": "max-age=300"})
