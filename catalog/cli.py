@@ -2,6 +2,7 @@
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -11,16 +12,27 @@ from . import __version__
 __all__ = ["cli"]
 
 
-def _app(**overrides):
+@contextmanager
+def opened_app():
+    """Create the app from the configuration (files, environment) and close its store on exit.
+
+    Raises
+    ------
+    click.ClickException
+        If the store cannot be opened (for example, another process holds the on-disk store).
+    """
     from .app import create_app
 
-    config = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return create_app(config or None)
+        app = create_app()
     except OSError as exc:
         raise click.ClickException(
             f"Cannot open the store ({exc}). Is another skyweave process using it?"
         ) from None
+    try:
+        yield app
+    finally:
+        app.extensions["store"].close()
 
 
 @click.group()
@@ -32,14 +44,25 @@ def cli():
 @cli.command()
 def init():
     """Create the store (if needed) and install the ontology."""
-    app = _app()
-    store = app.extensions["store"]
-    click.echo(f"Store ready ({app.config['STORE']}) in {app.config['DATA_DIR']}")
-    store.close()
+    with opened_app() as app:
+        click.echo(f"Store ready ({app.config['STORE']}) in {app.config['DATA_DIR']}")
 
 
 def load_records(store, records, label="Loading records"):
-    """Load ``(iri, graph)`` records with a progress bar; return (stored, rejected)."""
+    """Load ``(iri, graph)`` records with a progress bar on stderr.
+
+    Parameters
+    ----------
+    store : catalog.store.Store
+    records : iterable of (rdflib.URIRef, rdflib.Graph)
+    label : str
+        Text beside the progress bar.
+
+    Returns
+    -------
+    stored : list of str
+    rejected : list of (str, catalog.validate.ValidationReport)
+    """
     records = list(records)
     with click.progressbar(length=len(records), label=label, file=sys.stderr) as bar:
         stored, rejected = store.put_many(records, progress=bar.update)
@@ -60,24 +83,22 @@ def load(files):
     from .errors import BadRequest
     from .loading import read_file, split_records
 
-    app = _app()
-    store = app.extensions["store"]
-    base = app.config["BASE_IRI"]
     failed = False
-    for path in files:
-        try:
-            graph = read_file(path)
-        except BadRequest as exc:
-            click.echo(f"error: {exc.detail}", err=True)
-            failed = True
-            continue
-        records, leftover = split_records(graph, base)
-        stored, rejected = load_records(store, records, label=path.name)
-        click.echo(f"{path.name}: {len(stored)} records stored, {len(rejected)} rejected"
-                   + (f", {leftover} triples outside any record ignored" if leftover else ""))
-        _report_rejected(rejected)
-        failed = failed or bool(rejected)
-    store.close()
+    with opened_app() as app:
+        store = app.extensions["store"]
+        for path in files:
+            try:
+                graph = read_file(path)
+            except BadRequest as exc:
+                click.echo(f"error: {exc.detail}", err=True)
+                failed = True
+                continue
+            records, leftover = split_records(graph, app.config["BASE_IRI"])
+            stored, rejected = load_records(store, records, label=path.name)
+            click.echo(f"{path.name}: {len(stored)} records stored, {len(rejected)} rejected"
+                       + (f", {leftover} triples outside any record ignored" if leftover else ""))
+            _report_rejected(rejected)
+            failed = failed or bool(rejected)
     if failed:
         sys.exit(1)
 
@@ -87,19 +108,17 @@ def load(files):
 def validate(file):
     """Validate the records in FILE against the shapes; print the SHACL report (exit 1 on violation)."""
     from .errors import BadRequest
+    from .loading import read_file
     from .validate import referenced_iris
     from .validate import validate as shacl_validate
 
-    app = _app()
-    store = app.extensions["store"]
     try:
-        from .loading import read_file
-
         graph = read_file(file)
     except BadRequest as exc:
         raise click.ClickException(exc.detail) from None
-    report = shacl_validate(graph, context=store.types_of(referenced_iris(graph)))
-    store.close()
+    with opened_app() as app:
+        context = app.extensions["store"].types_of(referenced_iris(graph))
+    report = shacl_validate(graph, context=context)
     if report.conforms:
         click.echo(f"{file.name}: conforms ({len(graph)} triples)")
         return
@@ -118,14 +137,11 @@ def query(query, fmt):
     from .results import AskResult, GraphResult, serialize_result
 
     text = Path(query).read_text(encoding="utf-8") if Path(query).is_file() else query
-    app = _app()
-    store = app.extensions["store"]
-    try:
-        result = store.query(text)
-    except CatalogError as exc:
-        raise click.ClickException(exc.detail) from None
-    finally:
-        store.close()
+    with opened_app() as app:
+        try:
+            result = app.extensions["store"].query(text)
+        except CatalogError as exc:
+            raise click.ClickException(exc.detail) from None
     if isinstance(result, GraphResult):
         rdf = {"ttl": "skyweave-turtle", "nt": "nt", "jsonld": "json-ld"}.get(fmt, "skyweave-turtle")
         click.echo(result.graph.serialize(format=rdf))
@@ -152,11 +168,10 @@ def _echo_table(result):
 @click.option("--accept", default="text/html", show_default=True, help="Accept header to send")
 def get(path, accept):
     """Make one in-process GET request for PATH and print the body (exit 1 unless 2xx)."""
-    app = _app()
-    with app.test_client() as client:
+    with opened_app() as app, app.test_client() as client:
         response = client.get(path, headers={"Accept": accept})
-    click.echo(response.get_data(as_text=True), nl=False)
-    app.extensions["store"].close()
+        body = response.get_data(as_text=True)
+    click.echo(body, nl=False)
     if not 200 <= response.status_code < 300:
         click.echo(f"\n{response.status}", err=True)
         sys.exit(1)
@@ -187,11 +202,8 @@ def serve_app(app, host, port):
               help="List the settings and exit")
 def serve(host, port):
     """Serve the catalog website, SPARQL endpoint and API."""
-    app = _app()
-    try:
+    with opened_app() as app:
         serve_app(app, host, port)
-    finally:
-        app.extensions["store"].close()
 
 
 @cli.command()
@@ -202,21 +214,15 @@ def demo(host, port, no_serve):
     """Load the real demo catalog (instruments, HGPS, 3FHL, H.E.S.S. DL3 DR1) and serve it."""
     from .ingest import load_all
 
-    app = _app()
-    store = app.extensions["store"]
-    base = app.config["BASE_IRI"]
-    have = store.select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a <https://skyweave.org/ns#Target> }")[0]["n"]
-    if int(have) == 0:
-        click.echo("Building the catalog from the bundled real data ...", err=True)
-        stored, rejected = load_records(store, load_all(base), label="Loading records")
-        click.echo(f"{len(stored)} records stored, {len(rejected)} rejected", err=True)
-        _report_rejected(rejected)
-    else:
-        click.echo(f"The catalog already holds {int(have)} targets; serving it.", err=True)
-    if no_serve:
-        store.close()
-        return
-    try:
-        serve_app(app, host, port)
-    finally:
-        store.close()
+    with opened_app() as app:
+        store = app.extensions["store"]
+        have = int(store.select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a <https://skyweave.org/ns#Target> }")[0]["n"])
+        if have == 0:
+            click.echo("Building the catalog from the bundled real data ...", err=True)
+            stored, rejected = load_records(store, load_all(app.config["BASE_IRI"]), label="Loading records")
+            click.echo(f"{len(stored)} records stored, {len(rejected)} rejected", err=True)
+            _report_rejected(rejected)
+        else:
+            click.echo(f"The catalog already holds {have} targets; serving it.", err=True)
+        if not no_serve:
+            serve_app(app, host, port)

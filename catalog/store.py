@@ -561,10 +561,13 @@ class EmbeddedStore(Store):
         return len(self.ox)
 
     def close(self):
-        """Flush and release the store."""
+        """Flush and release the store (and its on-disk lock)."""
         super().close()
+        if getattr(self, "ox", None) is None:
+            return
         if self.path is not None:
             self.ox.flush()
+        self.ox = None
 
 
 def _check_limits(n, deadline, max_rows, what):

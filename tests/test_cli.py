@@ -1,0 +1,112 @@
+"""The ``skyweave`` command, through click's CliRunner on a real on-disk store."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, URIRef
+
+from catalog.cli import cli
+from catalog.vocab import RDF, RDFS, SW
+
+from .conftest import BASE
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """Point the CLI at a fresh on-disk store with the test base IRI."""
+    monkeypatch.setenv("SKYWEAVE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SKYWEAVE_BASE_IRI", BASE)
+    monkeypatch.setenv("SKYWEAVE_STORE", "embedded")
+    return tmp_path
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def write_records(path, records):
+    graph = Graph()
+    for _, g in records:
+        graph += g
+    graph.serialize(path, format="turtle")
+    return path
+
+
+def test_init_creates_the_store(env):
+    result = run("init")
+    assert result.exit_code == 0
+    assert (env / "data" / "store").is_dir()
+
+
+def test_load_query_and_get(env, small_records):
+    path = write_records(env / "catalog.ttl", small_records)
+    result = run("load", str(path))
+    assert result.exit_code == 0, result.output
+    assert f"{len(small_records)} records stored, 0 rejected" in result.output
+    result = run("query", "PREFIX sw: <https://skyweave.org/ns#> SELECT ?o ?id WHERE { ?o sw:obsId ?id } ORDER BY ?id")
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["o", "id"] and len(lines) == 2 + 8
+    result = run("query", "--format", "json", "PREFIX sw: <https://skyweave.org/ns#> SELECT (COUNT(?t) AS ?n) WHERE { ?t a sw:Target }")
+    assert json.loads(result.stdout)["results"]["bindings"][0]["n"]["value"] == str(
+        sum(1 for iri, _ in small_records if "/targets/" in str(iri)))
+    result = run("get", "/targets/crab-nebula.ttl")
+    assert result.exit_code == 0
+    assert (URIRef(BASE + "targets/crab-nebula"), RDFS.label, Literal("Crab Nebula")) in Graph().parse(
+        data=result.output, format="turtle")
+    assert run("get", "/targets/nowhere").exit_code == 1
+
+
+def test_query_from_a_file_and_construct_as_turtle(env, small_records, tmp_path):
+    run("load", str(write_records(env / "catalog.ttl", small_records)))
+    query = tmp_path / "q.rq"
+    query.write_text(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ BIND(<{BASE}targets/crab-nebula> AS ?s) ?s ?p ?o }}")
+    result = run("query", "--format", "ttl", str(query))
+    graph = Graph().parse(data=result.output, format="turtle")
+    assert (URIRef(BASE + "targets/crab-nebula"), SW.ra, None) in graph
+
+
+def test_malformed_query_exits_1_with_the_parser_message(env):
+    result = run("query", "SELECT ?s WHERE {")
+    assert result.exit_code == 1 and "does not parse" in result.output
+
+
+def test_load_reports_rejected_records_and_keeps_the_good_ones(env, small_records):
+    bad = Graph()
+    iri = URIRef(BASE + "targets/out-of-range")
+    bad.add((iri, RDF.type, SW.Target))
+    bad.add((iri, RDFS.label, Literal("Out of range")))
+    bad.add((iri, SW.ra, Literal(400.0)))
+    bad.add((iri, SW.dec, Literal(0.0)))
+    bad.add((iri, URIRef("http://purl.org/dc/terms/source"), URIRef(BASE + "catalogs/hgps")))
+    path = write_records(env / "mixed.ttl", small_records + [(iri, bad)])
+    result = CliRunner().invoke(cli, ["load", str(path)])
+    assert result.exit_code == 1
+    assert f"{len(small_records)} records stored, 1 rejected" in result.output
+    assert f"rejected <{iri}>" in result.output and "sw:ra" in result.output or "ra" in result.output
+
+
+def test_load_invalid_turtle_names_the_line(env):
+    path = env / "broken.ttl"
+    path.write_text('@prefix sw: <https://skyweave.org/ns#> .\n\n<a> sw:ra "unterminated .\n')
+    result = CliRunner().invoke(cli, ["load", str(path)])
+    assert result.exit_code == 1 and "broken.ttl" in result.output and "line" in result.output.lower()
+
+
+def test_validate_prints_the_report(env, small_records, tmp_path):
+    good = write_records(tmp_path / "good.ttl", small_records)
+    assert run("validate", str(good)).exit_code == 0
+    crab = next(g for iri, g in small_records if str(iri).endswith("crab-nebula"))
+    broken = Graph()
+    broken += crab
+    broken.set((URIRef(BASE + "targets/crab-nebula"), SW.dec, Literal(-100.0)))
+    path = tmp_path / "bad.ttl"
+    broken.serialize(path, format="turtle")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "Violation" in result.output and "dec" in result.output.lower()
+
+
+def test_serve_lists_settings(env):
+    result = run("serve", "--help-settings")
+    assert "SPARQL_TIMEOUT_S" in result.output and "BASE_IRI" in result.output
