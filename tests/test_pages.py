@@ -148,3 +148,12 @@ def test_ontology_page_and_downloads(client):
     assert client.get("/ns/shapes.ttl").status_code == 200
     with client.get("/ns/context.jsonld") as response:
         assert response.json["@context"]["sw"] == "https://skyweave.org/ns#"
+
+
+@pytest.mark.parametrize("path", ["/", "/targets/", "/targets/crab-nebula", "/sparql", "/search?q=crab", "/ns"])
+def test_pages_load_nothing_from_other_hosts(client, path):
+    soup = soup_of(client, path)
+    for tag, attr in (("script", "src"), ("link", "href"), ("img", "src")):
+        for element in soup.find_all(tag):
+            url = element.get(attr) or ""
+            assert not url.startswith(("http://", "https://", "//")) or tag == "link" and element.get("rel") == ["alternate"], url
