@@ -7,9 +7,9 @@ from pathlib import Path
 from flask import Flask, jsonify
 
 from . import __version__, errors, settings, store
-from .views import graphs, home, lists, ontology, records, search, sparql
+from .views import graphs, home, lists, ontology, records, runs, search, sparql, workflows
 
-__all__ = ["create_app", "PROJECT_DIR", "TEMPLATES_DIR", "STATIC_DIR"]
+__all__ = ["create_app", "close_app", "init_runners", "PROJECT_DIR", "TEMPLATES_DIR", "STATIC_DIR"]
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
@@ -50,7 +50,8 @@ def create_app(test_config=None):
         app.config["BASE_IRI"] += "/"
     app.json.sort_keys = False
     store.init_app(app)
-    for module in (home, lists, search, sparql, ontology, graphs, records):
+    init_runners(app)
+    for module in (home, lists, search, sparql, ontology, graphs, runs, workflows, records):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     app.jinja_env.globals.update(version=__version__)
@@ -66,3 +67,41 @@ def create_app(test_config=None):
         return jsonify({"ok": True, "version": __version__, "store": app.config["STORE"]})
 
     return app
+
+
+def data_version():
+    """Return the version of the bundled input data: the SHA-256 of its checksum file (or "")."""
+    import hashlib
+
+    sums = PROJECT_DIR / "data" / "gammapy-data.sha256"
+    return hashlib.sha256(sums.read_bytes()).hexdigest()[:16] if sums.exists() else ""
+
+
+def init_runners(app):
+    """Attach a `runners.jobs.JobManager` (with the configured executor) as ``app.extensions['jobs']``.
+
+    Parameters
+    ----------
+    app : flask.Flask
+    """
+    from runners.executors import make_executor
+    from runners.jobs import JobManager
+    from runners.notebook import environment_defaults
+
+    from .sky import target_resolver
+
+    store_ = app.extensions["store"]
+    jobs = JobManager(
+        store_, app.config["BASE_IRI"], app.config["DATA_DIR"], make_executor(app.config),
+        timeout_s=app.config["RUN_TIMEOUT_S"], env=environment_defaults(), data_version=data_version(),
+        resolve_target=target_resolver(store_),
+    )
+    app.extensions["jobs"] = jobs
+    if app.config["RUNNER_RECOVER"]:
+        jobs.recover()
+
+
+def close_app(app):
+    """Stop the app's runners and close its store."""
+    app.extensions["jobs"].close()
+    app.extensions["store"].close()

@@ -32,7 +32,9 @@ def opened_app():
     try:
         yield app
     finally:
-        app.extensions["store"].close()
+        from .app import close_app
+
+        close_app(app)
 
 
 @click.group()
@@ -175,6 +177,139 @@ def get(path, accept):
     if not 200 <= response.status_code < 300:
         click.echo(f"\n{response.status}", err=True)
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("source")
+def add(source):
+    """Register every workflow notebook of SOURCE: a folder, or a git repository GIT_URL[@REV].
+
+    Test notebooks (test_*.ipynb) run first; a version whose tests fail is catalogued as failing
+    and not offered for runs. Re-adding after a new commit adds a new version.
+    """
+    from runners.annotations import AnnotationError
+    from runners.registry import register
+
+    from .errors import CatalogError
+
+    with opened_app() as app:
+        jobs = app.extensions["jobs"]
+        kernels = getattr(jobs.executor, "kernels", None)
+        try:
+            added = register(source, app.extensions["store"], app.config["BASE_IRI"], app.config["DATA_DIR"],
+                             kernels, env=jobs.env, progress=lambda message: click.echo(f"  {message}", err=True))
+        except (AnnotationError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except CatalogError as exc:
+            raise click.ClickException(exc.detail) from None
+    for r in added:
+        state = "added" if r.added else "already catalogued"
+        click.echo(f"{r.iri}  version {r.version}  {state}  tests: {r.test_status}")
+    if any(r.test_status == "failed" for r in added):
+        sys.exit(1)
+
+
+def _parse_parameters(pairs):
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{pair!r}: write parameters as name=value", param_hint="-p")
+        values[name.strip()] = value
+    return values
+
+
+@cli.command()
+@click.argument("workflow")
+@click.option("-p", "--parameter", "pairs", multiple=True, help="A parameter value, name=value (repeatable)")
+@click.option("--server", default=None, help="Submit to a running skyweave at this URL instead of running here")
+@click.option("--wait/--no-wait", default=True, show_default=True, help="With --server: wait for the run to end")
+def run(workflow, pairs, server, wait):
+    """Run WORKFLOW (a slug such as hess-spectrum, or hess-spectrum-v2) with -p name=value values.
+
+    Without --server the run executes in this process, with a progress bar, and the command ends
+    with it (exit 1 unless it COMPLETED).
+    """
+    values = _parse_parameters(pairs)
+    if server:
+        return _run_remote(server.rstrip("/"), workflow, values, wait)
+    from runners.params import ParameterErrors
+
+    from .errors import CatalogError
+    from .views.workflows import latest_version
+
+    with opened_app() as app:
+        store, jobs, base = app.extensions["store"], app.extensions["jobs"], app.config["BASE_IRI"]
+        iri = f"{base}workflows/{workflow}"
+        if not store.exists(iri):
+            iri = latest_version(store, base, workflow) or iri
+        try:
+            submission = jobs.submit(iri, values, user="command line")
+        except ParameterErrors as exc:
+            for name, message in exc.errors:
+                click.echo(f"  {name}: {message}", err=True)
+            raise click.BadParameter("some values are not valid; nothing was run", param_hint="-p") from None
+        except CatalogError as exc:
+            raise click.ClickException(exc.detail) from None
+        click.echo(f"run {submission.run_iri}" + (" (cached result)" if submission.cached else ""), err=True)
+        _wait_with_progress(lambda: (jobs.phase(submission.run_iri), jobs.progress(submission.run_iri)))
+        with app.test_client() as client:
+            status = client.get("/runs/" + submission.run_iri.rsplit("/", 1)[1], headers={"Accept": "application/json"}).json
+    _print_status(status)
+
+
+def _wait_with_progress(poll):
+    import time
+
+    phase, progress = poll()
+    with click.progressbar(length=1000, label="running", file=sys.stderr, show_eta=False) as bar:
+        shown = 0
+        while phase not in ("COMPLETED", "ERROR", "ABORTED"):
+            if progress and progress[1]:
+                target = int(1000 * progress[0] / progress[1])
+                bar.update(max(0, target - shown))
+                shown = max(shown, target)
+            time.sleep(0.2)
+            phase, progress = poll()
+        bar.update(1000 - shown)
+    return phase
+
+
+def _print_status(status):
+    click.echo(f"{status['phase']}  {status['run']}")
+    for name, value in status["values"].items():
+        click.echo(f"  {name} = {value}")
+    for result in status["results"]:
+        click.echo(f"  {result['output']}: {result['file']}")
+    if status.get("error"):
+        click.echo(f"error: {status['error']}", err=True)
+    if status["phase"] != "COMPLETED":
+        sys.exit(1)
+
+
+def _run_remote(server, workflow, values, wait):
+    import requests
+
+    response = requests.post(f"{server}/workflows/{workflow}/runs", json={"parameters": values},
+                             headers={"Accept": "application/json"}, allow_redirects=False, timeout=60)
+    if response.status_code == 422:
+        for error in response.json().get("errors", []):
+            click.echo(f"  {error['path']}: {error['message']}", err=True)
+        raise click.BadParameter("some values are not valid; nothing was run", param_hint="-p")
+    if response.status_code != 303:
+        raise click.ClickException(f"{server} answered {response.status_code}: {response.text[:300]}")
+    run_url = response.json()["run"]
+    click.echo(f"run {run_url}", err=True)
+    if not wait:
+        return
+
+    def poll():
+        status = requests.get(run_url, headers={"Accept": "application/json"}, timeout=30).json()
+        progress = status.get("progress") or {}
+        return status["phase"], (progress.get("cells_done", 0), progress.get("cells_total", 0))
+
+    _wait_with_progress(poll)
+    _print_status(requests.get(run_url, headers={"Accept": "application/json"}, timeout=30).json())
 
 
 def _help_settings(ctx, param, value):

@@ -42,6 +42,11 @@ SETTINGS = (
     Setting("SPARQL_WORKERS", 4, "How many SPARQL queries run at once; further ones wait their turn"),
     Setting("MAX_CONTENT_LENGTH", 5 * 1024 * 1024, "Largest request body accepted, in bytes (larger: 413)"),
     Setting("PAGE_SIZE", 50, "Rows per page in lists"),
+    Setting("RUNNER_EXECUTOR", "local", "Where runs execute: local (a pool of warm Jupyter kernels) or dask"),
+    Setting("RUNNER_WORKERS", 2, "Most runs executing at once (local pool size, or workers of a local Dask cluster)"),
+    Setting("DASK_SCHEDULER", "", "Dask mode: address of an existing scheduler (tcp://host:8786); empty starts a LocalCluster"),
+    Setting("RUN_TIMEOUT_S", 900.0, "Time limit of one run, in seconds"),
+    Setting("RUNNER_RECOVER", True, "On start, mark runs left EXECUTING as ERROR and queue QUEUED runs again"),
     Setting("API_TOKENS", {}, "Secret: API token -> role (reader, editor, admin), from SKYWEAVE_API_TOKENS as JSON"),
     Setting("SECRET_KEY", "", "Secret: signs session cookies and CSRF tokens (random per process when empty)"),
 )

@@ -6,7 +6,8 @@ from astropy.coordinates import Angle, SkyCoord
 
 from .errors import BadRequest
 
-__all__ = ["parse_position", "parse_radius", "cone_search", "box_query", "find_in_cone", "neighbours"]
+__all__ = ["parse_position", "parse_radius", "cone_search", "box_query", "find_in_cone", "neighbours",
+           "target_resolver"]
 
 MAX_RADIUS = 30 * u.deg
 """Largest cone radius the site accepts (larger cones would list most of the sky)."""
@@ -241,3 +242,31 @@ def neighbours(store, base, ra_deg, dec_deg, radius_deg, exclude=None):
         dict(h, href="/" + h["iri"][len(base):] if h["iri"].startswith(base) else h["iri"])
         for h in hits if h["iri"] != str(exclude)
     ]
+
+
+def target_resolver(store):
+    """Return a function resolving a target name against the catalog's own targets (offline).
+
+    Parameters
+    ----------
+    store : catalog.store.Store
+
+    Returns
+    -------
+    callable
+        ``name -> (ra_deg, dec_deg)`` of the target whose label or other name equals ``name``
+        (case-insensitive; a target from the H.E.S.S. release or HGPS first), or None.
+    """
+    from rdflib import Literal
+
+    def resolve(name):
+        rows = store.select(
+            "PREFIX sw: <https://skyweave.org/ns#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+            "SELECT ?t ?ra ?dec WHERE { ?t a sw:Target ; rdfs:label|skos:altLabel ?n ; sw:ra ?ra ; sw:dec ?dec "
+            "FILTER(LCASE(STR(?n)) = LCASE($name)) } ORDER BY ?t", name=Literal(name.strip()))
+        if not rows:
+            return None
+        return float(rows[0]["ra"]), float(rows[0]["dec"])
+
+    return resolve

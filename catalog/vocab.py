@@ -72,6 +72,11 @@ class SW(DefinedNamespace):
     state: URIRef
     snapshot: URIRef
     unit: URIRef
+    testStatus: URIRef
+    testLog: URIRef
+    notebook: URIRef
+    error: URIRef
+    outputName: URIRef
 
 
 SDO_INPUT = URIRef("https://schema.org/input")

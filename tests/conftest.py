@@ -13,6 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from catalog import create_app
+from catalog.app import close_app
 from catalog.ingest import load_all
 
 BASE = "http://localhost/"
@@ -78,7 +79,7 @@ def app(records):
     """A read-mostly app over the whole real catalog (do not write to it: use `fresh_app`)."""
     app = make_app(records)
     yield app
-    app.extensions["store"].close()
+    close_app(app)
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ def fresh_app(small_records):
     """A fresh app with a small real catalog, for tests that write."""
     app = make_app(small_records)
     yield app
-    app.extensions["store"].close()
+    close_app(app)
 
 
 @pytest.fixture

@@ -1,0 +1,1287 @@
+"""Benchmark of the catalog store and its SPARQL endpoint, against rdflib in memory.
+
+For each catalog size (about 10 thousand, 300 thousand and 3 million triples) the benchmark
+
+1. generates a synthetic catalog that follows ``ontology/README.md``: the real observatories,
+   instruments and source catalogs of `catalog.ingest.load_all`, plus targets and observations
+   in a fixed ratio (`OBS_PER_TARGET`), seeded so every run builds the same triples, one named
+   graph per record;
+2. bulk-loads it into an on-disk `catalog.store.EmbeddedStore`, then serves that folder with the
+   real application (`catalog.app.create_app`) through waitress on a free ``127.0.0.1`` port, and
+   parses the same triples into an rdflib ``Graph`` in memory;
+3. runs the same queries (`QUERIES`) through the SPARQL endpoint over HTTP (``requests``, JSON
+   results parsed) and with ``graph.query`` in-process, checks that both return the same number of
+   rows (and the number the generator predicts), and reports the median times and their ratio;
+4. times validated single-record writes: ``store.put`` on the store object and ``PUT`` through
+   HTTP with an editor token.
+
+Run ``.venv/bin/python bench/catalog_bench.py --help``; ``bench/README.md`` explains the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:
+    sys.path.insert(0, str(PROJECT_DIR))
+
+import pyoxigraph as ox  # noqa: E402
+import requests  # noqa: E402
+from rdflib import Graph, URIRef  # noqa: E402
+
+from catalog.ingest import slugify  # noqa: E402
+from catalog.vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SOSA, SW, XSD, split_iri  # noqa: E402
+
+__all__ = [
+    "BASE", "SIZES", "OBS_PER_TARGET", "SEED", "QUERIES", "Query", "SyntheticCatalog", "parse_sizes",
+    "real_records", "generate", "build_store", "build_rdflib_graph", "serve", "time_endpoint", "time_rdflib",
+    "time_writes", "run_size", "summary_line", "main",
+]
+
+BASE = "http://127.0.0.1:5000/"
+"""Base IRI of every record (the default ``BASE_IRI`` setting)."""
+
+SIZES = {"10k": 10_000, "300k": 300_000, "3M": 3_000_000}
+"""Named catalog sizes, in triples (approximate: the generator rounds to whole records)."""
+
+OBS_PER_TARGET = 4
+"""Observations generated per target (the fixed ratio of the synthetic catalog)."""
+
+SEED = 20241121
+"""Seed of the generator: the same size always gives the same triples."""
+
+TARGET_GEOMEAN = 20.0
+"""The endpoint should beat in-memory rdflib by at least this factor (geometric mean, at 300k)."""
+
+TARGET_WRITE_RATIO = 1.5
+"""A validated write at the largest size should cost at most this many times one at the smallest."""
+
+REAL_COLLECTIONS = ("observatories", "instruments", "catalogs")
+"""The kinds of real records the synthetic catalogs reuse."""
+
+QUERY_INSTRUMENT = "hess"
+"""Slug of the instrument of the "observations by instrument" query."""
+
+TEXT_NEEDLE = "pks"
+"""Lower-case text the text-filter query looks for in labels."""
+
+CONE_BOX = (80.0, 95.0, 10.0, 30.0)
+"""RA min, RA max, Dec min, Dec max (deg) of the box query."""
+
+TIME_RANGE = ("2012-01-01T00:00:00Z", "2012-04-01T00:00:00Z")
+"""Start (inclusive) and end (exclusive) of the time-range query, UTC."""
+
+WRITES = 20
+"""Timed single-record writes per size and path (half targets, half observations)."""
+
+_XSD_DOUBLE = f"<{XSD.double}>"
+_XSD_INTEGER = f"<{XSD.integer}>"
+_XSD_DATETIME = f"<{XSD.dateTime}>"
+_P = {
+    "type": f"<{RDF.type}>", "label": f"<{RDFS.label}>", "altLabel": f"<{SKOS.altLabel}>",
+    "ra": f"<{SW.ra}>", "dec": f"<{SW.dec}>", "objectClass": f"<{SW.objectClass}>",
+    "source": f"<{DCTERMS.source}>", "obsId": f"<{SW.obsId}>", "sensor": f"<{SOSA.madeBySensor}>",
+    "target": f"<{SW.target}>", "pointingRa": f"<{SW.pointingRa}>", "pointingDec": f"<{SW.pointingDec}>",
+    "started": f"<{PROV.startedAtTime}>", "ended": f"<{PROV.endedAtTime}>", "liveTime": f"<{SW.liveTime}>",
+    "isPartOf": f"<{DCTERMS.isPartOf}>", "distribution": f"<{DCAT.distribution}>",
+    "downloadURL": f"<{DCAT.downloadURL}>", "mediaType": f"<{DCAT.mediaType}>",
+    "compressFormat": f"<{DCAT.compressFormat}>", "byteSize": f"<{DCAT.byteSize}>",
+}
+_C = {"Target": f"<{SW.Target}>", "Observation": f"<{SW.Observation}>", "Distribution": f"<{DCAT.Distribution}>"}
+
+# Object classes as the real catalogs give them (HGPS and 3FHL), with weights from their counts.
+_GALACTIC_CLASSES = {"pwn": 29, "snr": 38, "psr": 59, "unid": 47, "composite": 8, "hmb": 5, "binary": 3,
+                     "spp": 9, "glc": 2, "sfr": 2, "unknown": 10}
+_EXTRAGALACTIC_CLASSES = {"bll": 750, "bcu": 290, "fsrq": 172, "rdg": 13, "agn": 1, "sbg": 4, "nlsy1": 1,
+                          "unknown": 13}
+# Relative share of observations per instrument slug (others get 1).
+_INSTRUMENT_WEIGHTS = {"hess": 3.0, "fermi-lat": 2.0, "swift-xrt": 2.0, "ctao-south": 1.5, "ctao-north": 1.5,
+                       "integral-ibis-isgri": 1.5, "ztf": 1.5}
+
+
+# -- the synthetic catalog ----------------------------------------------------------------------
+
+def _lit(text):
+    """Return an N-Triples plain literal (``xsd:string``)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def _double(value):
+    return f'"{float(value)!r}"^^{_XSD_DOUBLE}'
+
+
+def _designation(ra, dec, prefix):
+    """IAU-style designation ``{prefix} Jhhmm.m+ddmm`` of an ICRS position (deg)."""
+    tenths = int(ra / 15.0 * 600.0) % (24 * 600)
+    arcmin = int(abs(dec) * 60.0)
+    sign = "-" if dec < 0 else "+"
+    return f"{prefix} J{tenths // 600:02d}{(tenths % 600) // 10:02d}.{tenths % 10}{sign}{arcmin // 60:02d}{arcmin % 60:02d}"
+
+
+def _association(kind, ra, dec, glon, glat, number):
+    """An association name (a ``skos:altLabel``) of a made-up counterpart, in a real catalog's style."""
+    minutes = int(ra / 15.0 * 60.0) % (24 * 60)
+    hhmm = f"{minutes // 60:02d}{minutes % 60:02d}"
+    sign = "-" if dec < 0 else "+"
+    tenths = f"{int(abs(dec) * 10):03d}"
+    arcmin = int(abs(dec) * 60.0)
+    ddmm = f"{arcmin // 60:02d}{arcmin % 60:02d}"
+    names = {
+        0: f"PKS {hhmm}{sign}{tenths}", 1: f"1ES {hhmm}{sign}{tenths}", 2: f"B2 {hhmm}{sign}{ddmm[:2]}",
+        3: f"NVSS J{hhmm}{sign}{ddmm}", 4: f"Mrk {number % 1000 + 1}", 5: f"NGC {number % 7840 + 1}",
+        10: f"PSR J{hhmm}{sign}{ddmm}", 11: f"SNR G{glon:05.1f}{glat:+05.1f}", 12: f"HESS J{hhmm}{sign}{tenths}",
+        13: f"G{glon:.1f}{glat:+.1f}",
+    }
+    return names[kind]
+
+
+@dataclass
+class SyntheticCatalog:
+    """A generated catalog: the real reference records plus synthetic targets and observations.
+
+    Everything is kept as columns (one entry per record) and rendered to N-Triples on demand, so
+    the N-Quads bulk load, the rdflib graph and single records all hold exactly the same triples.
+
+    Attributes
+    ----------
+    base : str
+        Base IRI of the records, ending in ``/``.
+    real : list of (rdflib.URIRef, rdflib.Graph)
+        The real observatory, instrument and source-catalog records.
+    targets : dict of str to list or ndarray, each shape (N_targets,)
+        ``iri``, ``name``, ``ra``, ``dec`` (deg), ``alt`` (tuple of str), ``classes`` (tuple of str),
+        ``catalog`` (IRI of the source catalog).
+    observations : dict of str to list or ndarray, each shape (N_observations,)
+        ``iri``, ``obs_id``, ``instrument`` (index into ``instruments``), ``target`` (index into
+        ``targets``), ``pra``, ``pdec`` (deg), ``start``, ``end`` (``xsd:dateTime`` text), ``start_s``
+        (Unix seconds), ``live`` (s), ``part_of`` (IRI), ``url`` (IRI), ``size`` (bytes).
+    instruments : list of (str, str, str)
+        ``(iri, slug, label)`` of the real instruments.
+    fresh_targets, fresh_observations : list of (rdflib.URIRef, str)
+        Records that are not in the catalog, for the write benchmark: IRI and N-Triples text.
+    """
+
+    base: str
+    real: list
+    targets: dict
+    observations: dict
+    instruments: list
+    fresh_targets: list = field(default_factory=list)
+    fresh_observations: list = field(default_factory=list)
+
+    @property
+    def n_targets(self):
+        """Number of synthetic targets."""
+        return len(self.targets["iri"])
+
+    @property
+    def n_observations(self):
+        """Number of synthetic observations."""
+        return len(self.observations["iri"])
+
+    def target_triples(self, i):
+        """Return the N-Triples statements (without the final `` .``) of target ``i``.
+
+        Parameters
+        ----------
+        i : int
+            Index into ``targets``.
+
+        Returns
+        -------
+        list of str
+        """
+        t = self.targets
+        s = f"<{t['iri'][i]}>"
+        out = [f"{s} {_P['type']} {_C['Target']}", f"{s} {_P['label']} {_lit(t['name'][i])}"]
+        out += [f"{s} {_P['altLabel']} {_lit(alt)}" for alt in t["alt"][i]]
+        out += [f"{s} {_P['objectClass']} {_lit(cls)}" for cls in t["classes"][i]]
+        out += [
+            f"{s} {_P['ra']} {_double(t['ra'][i])}",
+            f"{s} {_P['dec']} {_double(t['dec'][i])}",
+            f"{s} {_P['source']} <{t['catalog'][i]}>",
+        ]
+        return out
+
+    def observation_label(self, j):
+        """Return the ``rdfs:label`` of observation ``j``: ``{instrument} run {obsId} ({target name})``.
+
+        The target name is its first association when it has one (as the H.E.S.S. DL3 records say
+        "Crab Nebula"), else its designation.
+        """
+        o, t = self.observations, self.targets
+        target = o["target"][j]
+        shown = t["alt"][target][0] if t["alt"][target] else t["name"][target]
+        return f"{self.instruments[o['instrument'][j]][2]} run {o['obs_id'][j]} ({shown})"
+
+    def observation_triples(self, j, bnode=None):
+        """Return the N-Triples statements (without the final `` .``) of observation ``j``.
+
+        Parameters
+        ----------
+        j : int
+            Index into ``observations``.
+        bnode : str or None
+            Label of the distribution's blank node; default ``d{j}``.
+
+        Returns
+        -------
+        list of str
+        """
+        o = self.observations
+        s = f"<{o['iri'][j]}>"
+        inst_iri = self.instruments[o["instrument"][j]][0]
+        target = o["target"][j]
+        d = f"_:{bnode or f'd{j}'}"
+        return [
+            f"{s} {_P['type']} {_C['Observation']}",
+            f"{s} {_P['label']} {_lit(self.observation_label(j))}",
+            f'{s} {_P["obsId"]} "{o["obs_id"][j]}"^^{_XSD_INTEGER}',
+            f"{s} {_P['sensor']} <{inst_iri}>",
+            f"{s} {_P['target']} <{self.targets['iri'][target]}>",
+            f"{s} {_P['pointingRa']} {_double(o['pra'][j])}",
+            f"{s} {_P['pointingDec']} {_double(o['pdec'][j])}",
+            f'{s} {_P["started"]} "{o["start"][j]}"^^{_XSD_DATETIME}',
+            f'{s} {_P["ended"]} "{o["end"][j]}"^^{_XSD_DATETIME}',
+            f"{s} {_P['liveTime']} {_double(o['live'][j])}",
+            f"{s} {_P['isPartOf']} <{o['part_of'][j]}>",
+            f"{s} {_P['distribution']} {d}",
+            f"{d} {_P['type']} {_C['Distribution']}",
+            f"{d} {_P['downloadURL']} <{o['url'][j]}>",
+            f"{d} {_P['mediaType']} {_lit('application/fits')}",
+            f"{d} {_P['compressFormat']} {_lit('application/gzip')}",
+            f'{d} {_P["byteSize"]} "{o["size"][j]}"^^{_XSD_INTEGER}',
+        ]
+
+    def records(self):
+        """Yield every record of the catalog as ``(iri, statements)``.
+
+        Yields
+        ------
+        iri : str
+            The record IRI, also its graph name.
+        statements : list of str
+            Its triples in N-Triples syntax without the final `` .``.
+        """
+        for iri, graph in self.real:
+            yield str(iri), [line[:-2] for line in graph.serialize(format="nt").splitlines() if line.strip()]
+        for i in range(self.n_targets):
+            yield self.targets["iri"][i], self.target_triples(i)
+        for j in range(self.n_observations):
+            yield self.observations["iri"][j], self.observation_triples(j)
+
+    def serialize(self):
+        """Render the catalog as N-Quads (one graph per record) and N-Triples (the same triples).
+
+        Returns
+        -------
+        nquads, ntriples : bytes
+            UTF-8 text.
+        """
+        quads, triples = [], []
+        for iri, statements in self.records():
+            graph = f" <{iri}> .\n"
+            quads.extend(s + graph for s in statements)
+            triples.extend(s + " .\n" for s in statements)
+        return "".join(quads).encode("utf-8"), "".join(triples).encode("utf-8")
+
+    def record_graph(self, kind, index):
+        """Return one synthetic record as an rdflib graph.
+
+        Parameters
+        ----------
+        kind : {"target", "observation"}
+        index : int
+
+        Returns
+        -------
+        iri : rdflib.URIRef
+        graph : rdflib.Graph
+        """
+        if kind == "target":
+            iri, statements = self.targets["iri"][index], self.target_triples(index)
+        else:
+            iri, statements = self.observations["iri"][index], self.observation_triples(index)
+        return URIRef(iri), Graph().parse(data="".join(s + " .\n" for s in statements), format="nt")
+
+    def expected_rows(self, text_labels):
+        """Predict the row count of each SELECT query of `QUERIES` from the generator's columns.
+
+        Parameters
+        ----------
+        text_labels : list of str
+            ``rdfs:label`` values of the store outside the synthetic records (real records and
+            ontology), which the text query also sees.
+
+        Returns
+        -------
+        dict of str to int
+        """
+        t, o = self.targets, self.observations
+        slugs = [slug for _, slug, _ in self.instruments]
+        inst = slugs.index(QUERY_INSTRUMENT)
+        ra_lo, ra_hi, dec_lo, dec_hi = CONE_BOX
+        t0, t1 = (_unix(x) for x in TIME_RANGE)
+        groups = {(cat, cls) for cat, classes in zip(t["catalog"], t["classes"]) for cls in classes}
+        labels = list(text_labels) + list(t["name"])
+        labels += [self.observation_label(j) for j in range(self.n_observations)]
+        text = sum(TEXT_NEEDLE in label.lower() for label in labels)
+        return {
+            "obs_by_instrument": int(np.sum(o["instrument"] == inst)),
+            "cone_box": int(np.sum((t["ra"] >= ra_lo) & (t["ra"] <= ra_hi) & (t["dec"] >= dec_lo) & (t["dec"] <= dec_hi))),
+            "time_range": int(np.sum((o["start_s"] >= t0) & (o["start_s"] < t1))),
+            "counts_per_group": len(groups),
+            "text_filter": int(text),
+        }
+
+
+def _unix(text):
+    return int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def parse_sizes(text):
+    """Parse a ``--sizes`` value such as ``10k,300k,3M``.
+
+    Parameters
+    ----------
+    text : str
+        Comma-separated sizes in triples, with an optional ``k`` (thousand) or ``M`` (million) suffix.
+
+    Returns
+    -------
+    list of (str, int)
+        The label as written and the number of triples, in the order given.
+
+    Raises
+    ------
+    ValueError
+        If a size does not parse or is below 1000 triples.
+
+    Examples
+    --------
+    >>> parse_sizes("10k,3M")
+    [('10k', 10000), ('3M', 3000000)]
+    """
+    out = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        factor = {"k": 1_000, "K": 1_000, "m": 1_000_000, "M": 1_000_000}.get(part[-1], 1)
+        number = part[:-1] if factor != 1 else part
+        try:
+            n = int(float(number) * factor)
+        except ValueError:
+            raise ValueError(f"cannot read the size {part!r}: use e.g. 10k, 300k, 3M") from None
+        if n < 1000:
+            raise ValueError(f"size {part!r} is too small: the reference records alone hold ~250 triples")
+        out.append((part, n))
+    return out
+
+
+def real_records(base=BASE):
+    """Return the real observatory, instrument and source-catalog records of `catalog.ingest.load_all`.
+
+    Parameters
+    ----------
+    base : str
+        Base IRI, ending in ``/``.
+
+    Returns
+    -------
+    list of (rdflib.URIRef, rdflib.Graph)
+        In the loader's order.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the bundled data files are missing.
+    """
+    from catalog.ingest import load_all
+
+    out = []
+    for iri, graph in load_all(base):
+        parts = split_iri(base, iri)
+        if parts and parts[0] in REAL_COLLECTIONS:
+            out.append((iri, graph))
+    return out
+
+
+def _pick_classes(rng, n, weights):
+    names = list(weights)
+    p = np.array([weights[k] for k in names], dtype=float)
+    return [names[k] for k in rng.choice(len(names), size=n, p=p / p.sum())]
+
+
+def _target_columns(rng, n, prefix, catalogs, taken):
+    """Generate ``n`` targets (positions, names, classes, associations, catalogs)."""
+    from astropy import units as u
+    from astropy.coordinates import SkyCoord
+
+    galactic = rng.random(n) < 0.3
+    ra = rng.uniform(0.0, 360.0, n)
+    dec = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n)))
+    n_gal = int(galactic.sum())
+    if n_gal:
+        lon = rng.uniform(-80.0, 80.0, n_gal) % 360.0
+        lat = np.clip(rng.normal(0.0, 1.5, n_gal), -10.0, 10.0)
+        icrs = SkyCoord(lon * u.deg, lat * u.deg, frame="galactic").icrs
+        ra[galactic], dec[galactic] = icrs.ra.deg, icrs.dec.deg
+    ra = np.round(ra % 360.0, 5) % 360.0
+    dec = np.clip(np.round(dec, 5), -90.0, 90.0)
+    gal = SkyCoord(ra * u.deg, dec * u.deg, frame="icrs").galactic
+    glon, glat = gal.l.deg, gal.b.deg
+
+    gal_classes = _pick_classes(rng, n, _GALACTIC_CLASSES)
+    xgal_classes = _pick_classes(rng, n, _EXTRAGALACTIC_CLASSES)
+    has_class = rng.random(n) < 0.9
+    n_alt = rng.choice(3, size=n, p=[0.55, 0.35, 0.10])
+    alt_kind = rng.integers(0, 4, size=(n, 2))
+    xgal_kind = rng.integers(0, 6, size=(n, 2))
+    numbers = rng.integers(0, 10**6, size=(n, 2))
+    cat_draw = rng.random(n)
+
+    names, iris, alts, classes, cats = [], [], [], [], []
+    hgps, fhl, dr1 = catalogs
+    for i in range(n):
+        name = _designation(ra[i], dec[i], prefix)
+        slug = slugify(name)
+        suffix = 1
+        while slug in taken:  # two sources in the same arcminute: "... b", "... c", like HGPS
+            suffix += 1
+            name = f"{_designation(ra[i], dec[i], prefix)} {chr(ord('a') + suffix - 1)}"
+            slug = slugify(name)
+        taken.add(slug)
+        names.append(name)
+        iris.append(f"{BASE}targets/{slug}")
+        kinds = (alt_kind[i] + 10) if galactic[i] else xgal_kind[i]
+        alt = []
+        for k in range(n_alt[i]):
+            candidate = _association(int(kinds[k]), ra[i], dec[i], glon[i], glat[i], int(numbers[i, k]))
+            if candidate not in alt and candidate != name:
+                alt.append(candidate)
+        alts.append(tuple(alt))
+        cls = (gal_classes if galactic[i] else xgal_classes)[i]
+        classes.append((cls,) if has_class[i] else ())
+        if galactic[i]:
+            cats.append(hgps if cat_draw[i] < 0.4 else fhl)
+        else:
+            cats.append(dr1 if cat_draw[i] < 0.04 else fhl)
+    return {"iri": iris, "name": names, "ra": ra, "dec": dec, "alt": alts, "classes": classes, "catalog": cats}
+
+
+def _observation_columns(rng, n, targets, instruments, base, first_id, slug_prefix="", target=None):
+    """Generate ``n`` observations of ``targets`` (random, or the indices ``target``) by ``instruments``."""
+    slugs = [slug for _, slug, _ in instruments]
+    weights = np.array([_INSTRUMENT_WEIGHTS.get(s, 1.0) for s in slugs])
+    instrument = rng.choice(len(slugs), size=n, p=weights / weights.sum())
+    n_t = len(targets["iri"])
+    popularity = 1.0 / (np.arange(n_t) + 5.0)  # a few targets get many runs, most get few
+    drawn = rng.choice(n_t, size=n, p=popularity / popularity.sum())
+    target = drawn if target is None else np.asarray(target)
+    obs_id = np.empty(n, dtype=np.int64)
+    for k in range(len(slugs)):
+        mask = instrument == k
+        obs_id[mask] = first_id + np.arange(int(mask.sum()))
+    offset = rng.choice([0.5, 0.7], size=n)
+    angle = rng.uniform(0.0, 2.0 * np.pi, n)
+    tdec = targets["dec"][target]
+    pdec = np.clip(np.round(tdec + offset * np.sin(angle), 5), -90.0, 90.0)
+    pra = np.round((targets["ra"][target] + offset * np.cos(angle) / np.maximum(np.cos(np.radians(tdec)), 0.05)) % 360.0, 5) % 360.0
+    t0, t1 = _unix("2004-01-01T00:00:00Z"), _unix("2025-01-01T00:00:00Z")
+    start_s = rng.integers(t0, t1, size=n)
+    duration = rng.integers(600, 3000, size=n)
+    live = np.round(duration * rng.uniform(0.85, 0.98, n), 4)
+    size = rng.integers(200_000, 8_000_000, size=n)
+    start = np.datetime_as_string(start_s.astype("datetime64[s]"), unit="s")
+    end = np.datetime_as_string((start_s + duration).astype("datetime64[s]"), unit="s")
+    iris, part_of, urls = [], [], []
+    for j in range(n):
+        slug = slugs[instrument[j]]
+        iris.append(f"{base}observations/{slug_prefix}{slug}-{obs_id[j]}")
+        if slug == "hess":
+            part_of.append(f"{base}catalogs/hess-dl3-dr1")
+            release = "hess-dl3-dr1"
+        else:  # a data release outside the catalog: an external DOI IRI, one per instrument
+            part_of.append(f"https://doi.org/10.5281/zenodo.{9100000 + instrument[j]}")
+            release = f"{slug}-dr1"
+        urls.append(f"{base}files/{release}/data/{slug}_obs_id_{obs_id[j]:07d}.fits.gz")
+    return {
+        "iri": iris, "obs_id": obs_id, "instrument": instrument, "target": target, "pra": pra, "pdec": pdec,
+        "start": [s + "Z" for s in start], "end": [e + "Z" for e in end], "start_s": start_s, "live": live,
+        "part_of": part_of, "url": urls, "size": size,
+    }
+
+
+# Expected triples per target and per observation (see _target_columns and observation_triples).
+_TRIPLES_PER_TARGET = 5 + 0.9 + (0.35 + 2 * 0.10)
+_TRIPLES_PER_OBSERVATION = 17
+
+
+def generate(n_triples, seed=SEED, base=BASE, real=None, ontology_triples=0, fresh=WRITES + 4):
+    """Generate a synthetic catalog of about ``n_triples`` triples.
+
+    Parameters
+    ----------
+    n_triples : int
+        Wanted size, counting the real records and ``ontology_triples``.
+    seed : int
+        Seed of ``numpy.random.default_rng``; the catalog depends only on it and ``n_triples``.
+    base : str
+        Base IRI, ending in ``/``.
+    real : list of (rdflib.URIRef, rdflib.Graph) or None
+        The real reference records; default `real_records`.
+    ontology_triples : int
+        Triples the store holds besides the records (the ontology graph).
+    fresh : int
+        Number of fresh targets and fresh observations to prepare for the write benchmark; they are
+        the same at every size (their own seed), and each fresh observation points to an existing
+        target.
+
+    Returns
+    -------
+    SyntheticCatalog
+    """
+    real = real_records(base) if real is None else real
+    fixed = sum(len(g) for _, g in real) + ontology_triples
+    per_target = _TRIPLES_PER_TARGET + OBS_PER_TARGET * _TRIPLES_PER_OBSERVATION
+    n_t = max(1, int(round((n_triples - fixed) / per_target)))
+    instruments = []
+    catalogs = {}
+    for iri, graph in real:
+        collection, slug = split_iri(base, iri)
+        if collection == "instruments":
+            instruments.append((str(iri), slug, str(graph.value(iri, RDFS.label))))
+        elif collection == "catalogs":
+            catalogs[slug] = str(iri)
+    catalog_iris = (catalogs["hgps"], catalogs["3fhl"], catalogs["hess-dl3-dr1"])
+    rng = np.random.default_rng([seed, n_triples])
+    taken = set()
+    targets = _target_columns(rng, n_t, "SWC", catalog_iris, taken)
+    observations = _observation_columns(rng, OBS_PER_TARGET * n_t, targets, instruments, base, first_id=10_000)
+    cat = SyntheticCatalog(base, real, targets, observations, instruments)
+
+    # Fresh records for the writes: the same at every size (their own seed).
+    frng = np.random.default_rng([seed, 1])
+    fresh_t = _target_columns(frng, fresh, "SWX", catalog_iris, set())
+    fresh_cat = SyntheticCatalog(base, real, fresh_t, {}, instruments)
+    for i in range(fresh):
+        cat.fresh_targets.append(
+            (URIRef(fresh_t["iri"][i]), "".join(s + " .\n" for s in fresh_cat.target_triples(i)))
+        )
+    fresh_o = _observation_columns(frng, fresh, targets, instruments, base, first_id=9_000_000, slug_prefix="new-",
+                                   target=np.arange(fresh) % n_t)  # existing targets, the same ones at every size
+    fresh_cat = SyntheticCatalog(base, real, targets, fresh_o, instruments)
+    for j in range(fresh):
+        cat.fresh_observations.append(
+            (URIRef(fresh_o["iri"][j]), "".join(s + " .\n" for s in fresh_cat.observation_triples(j, f"n{j}")))
+        )
+    return cat
+
+
+# -- the two systems under test -----------------------------------------------------------------
+
+def build_store(nquads, data_dir):
+    """Create an on-disk `catalog.store.EmbeddedStore` in ``data_dir/store`` holding ``nquads``, then close it.
+
+    Parameters
+    ----------
+    nquads : bytes
+        The catalog as N-Quads (one graph per record).
+    data_dir : str or pathlib.Path
+        The ``DATA_DIR`` the application will be given.
+
+    Returns
+    -------
+    int
+        Number of quads in the store (records plus the ontology graph).
+
+    Raises
+    ------
+    SyntaxError
+        If ``nquads`` does not parse.
+    """
+    from catalog.store import EmbeddedStore
+
+    store = EmbeddedStore(Path(data_dir) / "store")
+    store.install_ontology()
+    store.ox.bulk_load(input=nquads, format=ox.RdfFormat.N_QUADS)
+    n = len(store.ox)
+    store.close()
+    del store
+    gc.collect()
+    return n
+
+
+def build_rdflib_graph(ntriples, ontology):
+    """Parse the catalog's triples and the ontology into one in-memory rdflib ``Graph``.
+
+    The graph plays the endpoint's default graph (the union of the named graphs).
+
+    Parameters
+    ----------
+    ntriples : bytes
+        The catalog as N-Triples.
+    ontology : rdflib.Graph
+        The ontology graph the store holds too.
+
+    Returns
+    -------
+    rdflib.Graph
+    """
+    graph = Graph()
+    graph.parse(data=ntriples.decode("utf-8"), format="nt")
+    graph += ontology
+    return graph
+
+
+@dataclass
+class Server:
+    """A waitress server running an app in a daemon thread.
+
+    Attributes
+    ----------
+    url : str
+        ``http://127.0.0.1:{port}``, without a trailing slash.
+    """
+
+    url: str
+    _server: object
+    _thread: threading.Thread
+
+    def close(self):
+        """Stop accepting requests and wait for the serving thread."""
+        server = self._server
+        server.task_dispatcher.shutdown()  # waits for the worker threads to finish their requests
+
+        def stop():  # runs in the serving thread, so its loop never polls a closed descriptor
+            for channel in list(server._map.values()):
+                if channel is not server and channel is not server.trigger:
+                    channel.handle_close()
+            server.close()  # the listening socket and the trigger: the map empties and run() returns
+
+        server.trigger.pull_trigger(stop)
+        self._thread.join(timeout=10)
+
+
+def serve(app, threads=8):
+    """Serve ``app`` with waitress on a free ``127.0.0.1`` port, as ``skyweave serve`` does.
+
+    Parameters
+    ----------
+    app : flask.Flask
+    threads : int
+        Waitress worker threads (the CLI uses 8).
+
+    Returns
+    -------
+    Server
+    """
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="skyweave")
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    return Server(f"http://127.0.0.1:{server.effective_port}", server, thread)
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+_PREFIXES = """PREFIX sw: <https://skyweave.org/ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX sosa: <http://www.w3.org/ns/sosa/>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+
+
+@dataclass(frozen=True)
+class Query:
+    """One benchmark query.
+
+    Attributes
+    ----------
+    name : str
+    title : str
+        What it asks, for the table.
+    text : str
+        The SPARQL text (SELECT or CONSTRUCT).
+    construct : bool
+        True for a CONSTRUCT (rows are then triples).
+    """
+
+    name: str
+    title: str
+    text: str
+    construct: bool = False
+
+
+def queries(catalog):
+    """Return the benchmark queries for ``catalog`` (the describe query names one of its observations).
+
+    Parameters
+    ----------
+    catalog : SyntheticCatalog
+
+    Returns
+    -------
+    list of Query
+    """
+    base = catalog.base
+    ra_lo, ra_hi, dec_lo, dec_hi = CONE_BOX
+    slugs = [slug for _, slug, _ in catalog.instruments]
+    hess = slugs.index(QUERY_INSTRUMENT)
+    # The most observed target's first run by the query instrument (so its release is a catalog record).
+    obs = catalog.observations
+    chosen = next((j for j in range(catalog.n_observations) if obs["instrument"][j] == hess), 0)
+    one = obs["iri"][chosen]
+    return [
+        Query("obs_by_instrument", f"observations by {QUERY_INSTRUMENT}, ordered by start", _PREFIXES + f"""
+SELECT ?obs ?label ?start WHERE {{
+  ?obs a sw:Observation ; sosa:madeBySensor <{base}instruments/{QUERY_INSTRUMENT}> ;
+       rdfs:label ?label ; prov:startedAtTime ?start .
+}} ORDER BY ?start"""),
+        Query("cone_box", "targets in an RA/Dec box", _PREFIXES + f"""
+SELECT ?target ?name ?ra ?dec WHERE {{
+  ?target a sw:Target ; rdfs:label ?name ; sw:ra ?ra ; sw:dec ?dec .
+  FILTER (?ra >= {ra_lo} && ?ra <= {ra_hi} && ?dec >= {dec_lo} && ?dec <= {dec_hi})
+}} ORDER BY ?ra"""),
+        Query("time_range", "observations started in a date range", _PREFIXES + f"""
+SELECT ?obs ?start ?live WHERE {{
+  ?obs a sw:Observation ; prov:startedAtTime ?start ; sw:liveTime ?live .
+  FILTER (?start >= "{TIME_RANGE[0]}"^^xsd:dateTime && ?start < "{TIME_RANGE[1]}"^^xsd:dateTime)
+}} ORDER BY ?start"""),
+        Query("counts_per_group", "targets per catalog and objectClass", _PREFIXES + """
+SELECT ?title ?class (COUNT(?target) AS ?targets) WHERE {
+  ?target a sw:Target ; dcterms:source ?catalog ; sw:objectClass ?class .
+  ?catalog dcterms:title ?title .
+} GROUP BY ?title ?class ORDER BY DESC(?targets)"""),
+        Query("text_filter", f'labels containing "{TEXT_NEEDLE}"', _PREFIXES + f"""
+SELECT ?s ?label WHERE {{
+  ?s rdfs:label ?label .
+  FILTER (CONTAINS(LCASE(STR(?label)), "{TEXT_NEEDLE}"))
+}}"""),
+        Query("describe_one", "one observation with its provenance (CONSTRUCT)", _PREFIXES + f"""
+CONSTRUCT {{
+  <{one}> ?p ?o . ?part ?pp ?po .
+  ?target rdfs:label ?targetName ; dcterms:source ?catalog . ?catalog dcterms:title ?catalogTitle .
+  ?instrument rdfs:label ?instrumentName .
+  ?release dcterms:title ?releaseTitle .
+  ?version prov:specializationOf <{one}> ; prov:invalidatedAtTime ?replaced .
+}} WHERE {{
+  {{ <{one}> ?p ?o }}
+  UNION {{ <{one}> dcat:distribution ?part . ?part ?pp ?po }}
+  UNION {{ <{one}> sw:target ?target . ?target rdfs:label ?targetName ; dcterms:source ?catalog .
+          ?catalog dcterms:title ?catalogTitle }}
+  UNION {{ <{one}> sosa:madeBySensor ?instrument . ?instrument rdfs:label ?instrumentName }}
+  UNION {{ <{one}> dcterms:isPartOf ?release . ?release dcterms:title ?releaseTitle }}
+  UNION {{ ?version prov:specializationOf <{one}> ; prov:invalidatedAtTime ?replaced }}
+}}""", construct=True),
+    ]
+
+
+QUERIES = ("obs_by_instrument", "cone_box", "time_range", "counts_per_group", "text_filter", "describe_one")
+"""Names of the benchmark queries, in the order they run (see `queries`)."""
+
+
+def _median_ms(times):
+    return 1000.0 * statistics.median(times)
+
+
+def time_endpoint(session, url, query, repeat):
+    """Time a query through the SPARQL endpoint over HTTP, parsing the response.
+
+    Parameters
+    ----------
+    session : requests.Session
+    url : str
+        The endpoint, ``http://127.0.0.1:{port}/sparql``.
+    query : Query
+    repeat : int
+        Timed runs, after one untimed warm-up run.
+
+    Returns
+    -------
+    median_ms : float
+        Median wall time of a run, in milliseconds (request, query, serialisation, transfer, and the
+        client's parsing: ``response.json()`` for SELECT, an N-Triples parse into rdflib for CONSTRUCT).
+    rows : int
+        Solutions (SELECT) or triples (CONSTRUCT) returned.
+    times : list of float
+        Every timed run, in seconds.
+
+    Raises
+    ------
+    requests.HTTPError
+        If the endpoint answers with an error status.
+
+    References
+    ----------
+    .. [1] SPARQL 1.1 Protocol, https://www.w3.org/TR/sparql11-protocol/
+    .. [2] SPARQL 1.1 Query Results JSON Format, https://www.w3.org/TR/sparql11-results-json/
+    """
+    accept = "application/n-triples" if query.construct else "application/sparql-results+json"
+
+    def once():
+        response = session.get(url, params={"query": query.text}, headers={"Accept": accept}, timeout=900)
+        response.raise_for_status()
+        if query.construct:
+            return len(Graph().parse(data=response.text, format="nt"))
+        return len(response.json()["results"]["bindings"])
+
+    rows = once()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        n = once()
+        times.append(time.perf_counter() - start)
+        assert n == rows, f"{query.name}: the endpoint returned {rows} rows, then {n}"
+    return _median_ms(times), rows, times
+
+
+def time_rdflib(graph, query, repeat, budget_s=60.0, slow_s=2.0):
+    """Time a query on an in-memory rdflib graph, materialising every row.
+
+    Parameters
+    ----------
+    graph : rdflib.Graph
+    query : Query
+    repeat : int
+        Wanted timed runs. The first run counts; when it takes longer than ``slow_s`` seconds,
+        only as many runs as fit in ``budget_s`` are made (at least one), and no warm-up.
+    budget_s, slow_s : float
+        Seconds.
+
+    Returns
+    -------
+    median_ms : float
+        Median wall time of ``graph.query`` plus iterating its result, in milliseconds.
+    rows : int
+        Solutions (SELECT) or triples (CONSTRUCT).
+    times : list of float
+        Every timed run, in seconds.
+    """
+
+    def once():
+        result = graph.query(query.text)
+        return len(result.graph) if query.construct else len(list(result))
+
+    start = time.perf_counter()
+    rows = once()
+    first = time.perf_counter() - start
+    times = [first]
+    runs = repeat if first <= slow_s else max(1, min(repeat, int(budget_s / first)))
+    for _ in range(runs - 1):
+        start = time.perf_counter()
+        n = once()
+        times.append(time.perf_counter() - start)
+        assert n == rows
+    return _median_ms(times), rows, times
+
+
+# -- writes -------------------------------------------------------------------------------------
+
+def time_writes(store, session, url, token, catalog, n=WRITES, warmup=2):
+    """Time validated single-record writes of fresh targets and observations.
+
+    One half of the fresh records go to ``store.put`` directly, the other half through
+    ``PUT /{collection}/{slug}`` over HTTP (N-Triples body, editor token); targets and
+    observations alternate. Each write creates a new record, validated against the shapes.
+
+    Parameters
+    ----------
+    store : catalog.store.Store
+        The application's store.
+    session : requests.Session
+    url : str
+        The server's root, ``http://127.0.0.1:{port}``.
+    token : str
+        An API token with the editor role.
+    catalog : SyntheticCatalog
+        Provides ``fresh_targets`` and ``fresh_observations`` (at least ``n + warmup`` of each).
+    n : int
+        Timed writes per path.
+    warmup : int
+        Untimed writes per path first (the shapes are parsed on first use).
+
+    Returns
+    -------
+    dict
+        ``direct_ms``, ``http_ms`` (medians over all writes), ``direct_target_ms``,
+        ``direct_observation_ms``, ``http_target_ms``, ``http_observation_ms`` (medians per kind),
+        and ``n``.
+
+    Raises
+    ------
+    AssertionError
+        If a write is rejected (the record did not conform) or does not create a record.
+    """
+    per_kind = (n + warmup) // 2  # records of each kind per path
+    need = 2 * per_kind
+    assert min(len(catalog.fresh_targets), len(catalog.fresh_observations)) >= need, "too few fresh records"
+
+    def interleave(start):
+        out = []
+        for k in range(start, start + per_kind):
+            out.append(("target", *catalog.fresh_targets[k]))
+            out.append(("observation", *catalog.fresh_observations[k]))
+        return out
+
+    direct, http = interleave(0), interleave(per_kind)
+
+    out = {"direct": {"target": [], "observation": []}, "http": {"target": [], "observation": []}}
+    for k, (kind, iri, nt) in enumerate(direct):
+        graph = Graph().parse(data=nt, format="nt")
+        start = time.perf_counter()
+        result = store.put(iri, graph)
+        elapsed = time.perf_counter() - start
+        assert result.created, f"{iri} existed already"
+        if k >= warmup:
+            out["direct"][kind].append(elapsed)
+    headers = {"Content-Type": "application/n-triples", "Authorization": f"Bearer {token}", "Accept": "application/json"}
+    for k, (kind, iri, nt) in enumerate(http):
+        path = str(iri)[len(catalog.base) - 1:]
+        body = nt.encode("utf-8")
+        start = time.perf_counter()
+        response = session.put(url + path, data=body, headers=headers, timeout=120)
+        elapsed = time.perf_counter() - start
+        assert response.status_code == 201, f"PUT {path}: {response.status_code} {response.text[:500]}"
+        if k >= warmup:
+            out["http"][kind].append(elapsed)
+    result = {"n": n}
+    for path in ("direct", "http"):
+        every = out[path]["target"] + out[path]["observation"]
+        result[f"{path}_ms"] = _median_ms(every)
+        for kind in ("target", "observation"):
+            result[f"{path}_{kind}_ms"] = _median_ms(out[path][kind])
+    return result
+
+
+# -- one size -----------------------------------------------------------------------------------
+
+def _close_app(app):
+    """Close the app: `catalog.app.close_app` when the app has one (it also stops runners), else its store."""
+    import catalog.app
+
+    closer = getattr(catalog.app, "close_app", None)
+    if closer is not None:
+        closer(app)
+    else:
+        app.extensions["store"].close()
+
+
+def _geomean(values):
+    values = [v for v in values if v and v > 0]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def _log(message):
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run_size(label, n_triples, repeat, run_rdflib=True, rdflib_skip_reason=None, real=None, store_kind="embedded"):
+    """Generate, load, query and write one catalog size.
+
+    Parameters
+    ----------
+    label : str
+        The size as the user wrote it (``10k``).
+    n_triples : int
+        Wanted number of triples.
+    repeat : int
+        Timed runs per endpoint query (and at most per rdflib query).
+    run_rdflib : bool
+        False skips the rdflib side (``rdflib_skip_reason`` says why).
+    rdflib_skip_reason : str or None
+    real : list of (rdflib.URIRef, rdflib.Graph) or None
+        The real reference records (default `real_records`).
+    store_kind : {"embedded", "memory"}
+        The app's ``STORE`` setting: the on-disk store (what the benchmark is about) or, for
+        comparison, the in-memory Oxigraph store (bulk-loaded after the app opened it).
+
+    Returns
+    -------
+    dict
+        Everything measured at this size (see ``bench/README.md``).
+
+    Raises
+    ------
+    AssertionError
+        If the endpoint and rdflib (or the generator's prediction) disagree on a row count, or a
+        write fails.
+    """
+    from catalog.app import create_app
+    from catalog.validate import ontology_graph
+
+    ontology = ontology_graph()
+    real = real_records() if real is None else real
+    out = {"label": label, "requested_triples": n_triples, "timings_s": {}}
+    t = time.perf_counter()
+    catalog = generate(n_triples, real=real, ontology_triples=len(ontology))
+    nquads, ntriples = catalog.serialize()
+    out["timings_s"]["generate"] = time.perf_counter() - t
+    out.update(targets=catalog.n_targets, observations=catalog.n_observations, real_records=len(real),
+               ontology_triples=len(ontology))
+    _log(f"{label}: generated {catalog.n_targets} targets, {catalog.n_observations} observations "
+         f"in {out['timings_s']['generate']:.1f} s")
+
+    token = "bench-editor-token"
+    with tempfile.TemporaryDirectory(prefix=f"skyweave-bench-{label}-") as tmp:
+        t = time.perf_counter()
+        if store_kind == "embedded":
+            out["triples"] = build_store(nquads, tmp)
+        app = create_app({
+            "STORE": store_kind, "DATA_DIR": tmp, "BASE_IRI": BASE, "SPARQL_MAX_ROWS": 10**7,
+            "SPARQL_TIMEOUT_S": 600, "API_TOKENS": {token: "editor"}, "SECRET_KEY": "bench",
+        })
+        store = app.extensions["store"]
+        if store_kind == "memory":
+            store.ox.bulk_load(input=nquads, format=ox.RdfFormat.N_QUADS)
+            out["triples"] = len(store.ox)
+        out["store"] = store_kind
+        out["timings_s"]["load_store"] = time.perf_counter() - t
+        del nquads
+        _log(f"{label}: {out['triples']} quads bulk-loaded into the {store_kind} store "
+             f"in {out['timings_s']['load_store']:.1f} s")
+        server = serve(app)
+        session = requests.Session()
+        try:
+            # Every generated record kind conforms to the shapes: validate a sample against the store.
+            t = time.perf_counter()
+            sample = [("target", i) for i in range(0, catalog.n_targets, max(1, catalog.n_targets // 10))][:10]
+            sample += [("observation", j) for j in range(0, catalog.n_observations, max(1, catalog.n_observations // 10))][:10]
+            for kind, index in sample:
+                iri, graph = catalog.record_graph(kind, index)
+                report = store.check(iri, graph)
+                assert report.conforms, f"generated {kind} <{iri}> breaks a shape:\n{report.text()}"
+            out["validated_sample"] = len(sample)
+            _log(f"{label}: {len(sample)} sampled records conform ({time.perf_counter() - t:.1f} s)")
+
+            # The endpoint first, before the rdflib graph exists: millions of Python objects would
+            # make the garbage collector slow down the server, which runs in this process.
+            extra_labels = [str(o) for _, g in real for o in g.objects(None, RDFS.label)]
+            extra_labels += [str(o) for o in ontology.objects(None, RDFS.label)]
+            expected = catalog.expected_rows(extra_labels)
+            out["queries"] = {}
+            the_queries = queries(catalog)
+            for query in the_queries:
+                ms, rows, times = time_endpoint(session, f"{server.url}/sparql", query, repeat)
+                out["queries"][query.name] = {"title": query.title, "rows": rows, "endpoint_ms": ms,
+                                              "endpoint_runs": len(times)}
+                if query.name in expected:
+                    assert rows == expected[query.name], (
+                        f"{query.name}: the endpoint returned {rows} rows, the generator predicts {expected[query.name]}")
+                _log(f"{label}: {query.name}: {rows} rows, endpoint {ms:.1f} ms")
+
+            out["rdflib_skipped"] = None if run_rdflib else rdflib_skip_reason
+            out["geomean_ratio"] = None
+            if run_rdflib:
+                t = time.perf_counter()
+                graph = build_rdflib_graph(ntriples, ontology)
+                out["timings_s"]["load_rdflib"] = time.perf_counter() - t
+                out["rdflib_triples"] = len(graph)
+                _log(f"{label}: rdflib graph of {len(graph)} triples in {out['timings_s']['load_rdflib']:.1f} s")
+                assert len(graph) == out["triples"], "rdflib and the store hold different numbers of triples"
+                gc.collect()
+                gc.freeze()  # spare rdflib full collections over its own graph (in its favour)
+                t_rdflib = time.perf_counter()
+                try:
+                    for query in the_queries:
+                        entry = out["queries"][query.name]
+                        rms, rrows, rtimes = time_rdflib(graph, query, repeat)
+                        assert rrows == entry["rows"], (
+                            f"{query.name}: rdflib returned {rrows} rows, the endpoint {entry['rows']}")
+                        entry.update(rdflib_ms=rms, rdflib_runs=len(rtimes), ratio=rms / entry["endpoint_ms"])
+                        _log(f"{label}: {query.name}: rdflib {rms:.1f} ms ({len(rtimes)} runs)")
+                finally:
+                    gc.unfreeze()
+                out["timings_s"]["rdflib_queries"] = time.perf_counter() - t_rdflib
+                out["geomean_ratio"] = _geomean([q["ratio"] for q in out["queries"].values()])
+                del graph
+            del ntriples
+            gc.collect()
+
+            t = time.perf_counter()
+            out["writes"] = time_writes(store, session, server.url, token, catalog)
+            out["timings_s"]["writes"] = time.perf_counter() - t
+            _log(f"{label}: writes: store.put {out['writes']['direct_ms']:.1f} ms, "
+                 f"HTTP PUT {out['writes']['http_ms']:.1f} ms")
+        finally:
+            session.close()
+            server.close()
+            _close_app(app)
+            del store, app
+            gc.collect()
+    return out
+
+
+# -- output -------------------------------------------------------------------------------------
+
+def _fmt_ms(value):
+    return "-" if value is None else (f"{value:,.1f}" if value < 1000 else f"{value:,.0f}")
+
+
+def format_size(result):
+    """Render one size's results as a text table.
+
+    Parameters
+    ----------
+    result : dict
+        As returned by `run_size`.
+
+    Returns
+    -------
+    str
+    """
+    lines = [
+        f"== {result['label']}: {result['triples']:,} triples in the {result['store']} store ({result['targets']:,} targets, "
+        f"{result['observations']:,} observations, {result['real_records']} real records, "
+        f"{result['ontology_triples']} ontology triples) ==",
+        f"{'query':18} {'rows':>8} {'rdflib ms':>11} {'endpoint ms':>12} {'rdflib/endpoint':>16}  what",
+    ]
+    for name, q in result["queries"].items():
+        ratio = f"{q['ratio']:.1f}x" if q.get("ratio") else "-"
+        runs = f" [{q['rdflib_runs']} runs]" if q.get("rdflib_runs") and q["rdflib_runs"] < q["endpoint_runs"] else ""
+        lines.append(f"{name:18} {q['rows']:>8,} {_fmt_ms(q.get('rdflib_ms')):>11} {_fmt_ms(q['endpoint_ms']):>12} "
+                     f"{ratio:>16}  {q['title']}{runs}")
+    if result.get("geomean_ratio"):
+        lines.append(f"geomean rdflib/endpoint: {result['geomean_ratio']:.1f}x")
+    else:
+        lines.append(f"rdflib skipped: {result.get('rdflib_skipped')}")
+    w = result["writes"]
+    lines.append(
+        f"validated writes (median of {w['n']}): store.put {_fmt_ms(w['direct_ms'])} ms "
+        f"(target {_fmt_ms(w['direct_target_ms'])}, observation {_fmt_ms(w['direct_observation_ms'])}); "
+        f"HTTP PUT {_fmt_ms(w['http_ms'])} ms (target {_fmt_ms(w['http_target_ms'])}, "
+        f"observation {_fmt_ms(w['http_observation_ms'])})"
+    )
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in result["timings_s"].items())
+    lines.append(f"(setup and totals: {timings})")
+    return "\n".join(lines)
+
+
+def summary_line(results, quick=False):
+    """Return the one-line summary: the geomean ratio at 300k (or the nearest size run) and the write ratio.
+
+    Parameters
+    ----------
+    results : list of dict
+        From `run_size`, smallest first.
+    quick : bool
+        True for ``--quick`` (one size: no write ratio).
+
+    Returns
+    -------
+    str
+    """
+    with_ratio = [r for r in results if r.get("geomean_ratio")]
+    pick = next((r for r in with_ratio if r["label"] == "300k"), None)
+    if pick is None and with_ratio:
+        pick = min(with_ratio, key=lambda r: abs(math.log(r["triples"] / 300_000)))
+    if pick is None:
+        part1 = "geomean rdflib/endpoint n/a (rdflib skipped)"
+        head = results[-1]["label"]
+    else:
+        head = pick["label"]
+        note = "" if pick["label"] == "300k" else " at 300k"
+        part1 = f"geomean rdflib/endpoint = {pick['geomean_ratio']:.1f}x (target >= {TARGET_GEOMEAN:g}{note})"
+    if quick or len(results) < 2:
+        part2 = "write ratio n/a"
+    else:
+        small, large = results[0], results[-1]
+        ratio = large["writes"]["direct_ms"] / small["writes"]["direct_ms"]
+        http = large["writes"]["http_ms"] / small["writes"]["http_ms"]
+        part2 = (f"write {large['label']}/{small['label']} = {ratio:.2f} (target <= {TARGET_WRITE_RATIO:g}; "
+                 f"HTTP PUT {http:.2f})")
+    return f"SUMMARY {head}: {part1}; {part2}"
+
+
+def main(argv=None):
+    """Run the benchmark from the command line.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Arguments; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only the 10k size (under a minute)")
+    parser.add_argument("--sizes", default="10k,300k,3M", help="comma-separated sizes in triples (default 10k,300k,3M)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per query (default 5; fewer for slow rdflib runs)")
+    parser.add_argument("--rdflib-budget", type=float, default=480.0, metavar="SECONDS",
+                        help="skip rdflib at a size whose estimated rdflib load + query time exceeds this (default 480)")
+    parser.add_argument("--store", choices=("embedded", "memory"), default="embedded",
+                        help="the app's STORE: embedded (on disk, the default) or memory (for comparison)")
+    parser.add_argument("--output", type=Path, default=None, help="JSON results file (default bench/results/catalog-<date>.json)")
+    args = parser.parse_args(argv)
+    sizes = [("10k", SIZES["10k"])] if args.quick else parse_sizes(args.sizes)
+    sizes.sort(key=lambda s: s[1])
+
+    started = time.perf_counter()
+    real = real_records()
+    results = []
+    for label, n in sizes:
+        run_rdflib, reason = True, None
+        done = [r for r in results if r.get("timings_s", {}).get("load_rdflib")]
+        if done:
+            prev = done[-1]
+            per_triple = (prev["timings_s"]["load_rdflib"] + prev["timings_s"]["rdflib_queries"]) / prev["triples"]
+            estimate = per_triple * n
+            if estimate > args.rdflib_budget:
+                run_rdflib = False
+                reason = (f"estimated {estimate / 60:.0f} min for rdflib at {label} (from {prev['label']}, linear), "
+                          f"over the {args.rdflib_budget / 60:.0f} min budget (--rdflib-budget)")
+                _log(f"{label}: skipping rdflib: {reason}")
+        result = run_size(label, n, args.repeat, run_rdflib, reason, real=real, store_kind=args.store)
+        results.append(result)
+        print(format_size(result), flush=True)
+        print(flush=True)
+    total = time.perf_counter() - started
+    line = summary_line(results, quick=args.quick)
+    print(f"(total {total / 60:.1f} min)")
+    print(line, flush=True)
+
+    import pyshacl
+    import rdflib
+
+    output = args.output or PROJECT_DIR / "bench" / "results" / (
+        f"catalog-{dt.date.today().isoformat()}{'-quick' if args.quick else ''}.json")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps({
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "argv": sys.argv[1:] if argv is None else list(argv),
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        "versions": {"rdflib": rdflib.__version__, "pyoxigraph": getattr(ox, "__version__", None),
+                     "pyshacl": pyshacl.__version__},
+        "seed": SEED, "obs_per_target": OBS_PER_TARGET, "repeat": args.repeat, "store": args.store,
+        "targets": {"geomean_at_300k": TARGET_GEOMEAN, "write_ratio": TARGET_WRITE_RATIO},
+        "sizes": results, "summary": line, "total_s": total,
+    }, indent=2), encoding="utf-8")
+    print(f"results written to {output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Workflow and result pages: a workflow version with its run form, runs and results; a result
+with its plot, parameters, provenance picture, files, share link and Python snippet; and
+registering a repository of notebooks (editor role)."""
+
+import json
+
+from flask import Blueprint, current_app, jsonify, redirect, request
+from rdflib import URIRef
+
+from ..auth import require_role
+from ..errors import BadRequest, NotFound
+from ..negotiate import choose_format, rdf_response, split_suffix
+from ..pages import href_for, record_page
+from ..queries import prologue
+from ..store import get_store
+from ..vocab import PROV, SW
+from .records import alternate_links, record_iri, render_page
+
+bp = Blueprint("workflows", __name__)
+
+
+def latest_version(store, base, slug):
+    """Return the IRI of the newest catalogued version ``workflows/{slug}-v{n}``, or None."""
+    rows = store.select(
+        prologue(["schema"]) + "SELECT ?w WHERE { ?w a schema:ComputationalWorkflow "
+        f"FILTER(STRSTARTS(STR(?w), \"{base}workflows/{slug}-v\")) }}")
+    numbered = [(int(str(r["w"]).rsplit("-v", 1)[1]), str(r["w"])) for r in rows
+                if str(r["w"]).rsplit("-v", 1)[-1].isdigit()]
+    return max(numbered)[1] if numbered else None
+
+
+def form_fields(spec, values=None, errors=()):
+    """Describe the run form of a workflow: one field per parameter.
+
+    Parameters
+    ----------
+    spec : runners.annotations.WorkflowSpec
+    values : dict or None
+        Values to show (a share link's or a rejected submission's), else the defaults.
+    errors : sequence of (str, str)
+        Problems by parameter name.
+
+    Returns
+    -------
+    list of dict
+        ``{name, label, value, unit, help, choices, error, required}``.
+    """
+    from runners.oda import curie
+
+    problems = dict(errors)
+    fields = []
+    for p in spec.parameters:
+        value = (values or {}).get(p.name, p.default)
+        hints = [curie(p.type_iri)]
+        if p.lower is not None or p.upper is not None:
+            hints.append(f"{'' if p.lower is None else p.lower} to {'' if p.upper is None else p.upper}")
+        if p.format:
+            hints.append(p.format.upper())
+        fields.append({
+            "name": p.name, "label": p.label or p.name.replace("_", " "),
+            "value": "" if value is None else str(value),
+            "unit": str(p.unit).rsplit("#", 1)[-1] if p.unit else "",
+            "help": (p.description + " · " if p.description else "") + " · ".join(hints),
+            "choices": [str(a) for a in p.allowed], "error": problems.get(p.name),
+            "required": not p.optional and p.default is None,
+        })
+    return fields
+
+
+def workflow_page_response(slug, errors=(), values=None, status=200):
+    """Render a workflow version's page with its run form."""
+    from runners.describe import spec_from_graph
+
+    store = get_store()
+    base = current_app.config["BASE_IRI"]
+    iri = record_iri("workflows", slug)
+    graph = store.get(iri)
+    spec = spec_from_graph(graph, iri)
+    page = record_page(store, base, iri, graph, request.host_url.rstrip("/") + f"/workflows/{slug}")
+    runs = store.select(
+        prologue(["sw", "prov", "rdfs"]) + "SELECT ?run ?phase ?start WHERE { ?run a sw:Run ; prov:used $w ; "
+        "sw:phase ?phase OPTIONAL { ?run prov:startedAtTime ?start } } ORDER BY DESC(?start) LIMIT 20", w=iri)
+    latest = latest_version(store, base, slug.rsplit("-v", 1)[0])
+    context = {
+        "page": page, "spec": spec, "fields": form_fields(spec, values or dict(request.args), errors),
+        "errors": [{"path": name, "message": message} for name, message in errors], "test_status": str(graph.value(iri, SW.testStatus) or "untested"),
+        "test_log": str(graph.value(iri, SW.testLog) or ""),
+        "runs": [{"href": href_for(base, r["run"]), "phase": str(r["phase"]), "start": str(r.get("start", ""))}
+                 for r in runs],
+        "latest": href_for(base, latest) if latest and latest != str(iri) else None,
+        "api": request.host_url.rstrip("/") + f"/workflows/{slug}/runs",
+        "defaults": {p.name: p.default for p in spec.parameters},
+        "section": "workflows",
+    }
+    return render_page("records/workflows.html", alternate_links(f"/workflows/{slug}"), status=status, **context)
+
+
+@bp.get("/workflows/<name>")
+def show(name):
+    """A workflow version: page with run form, or RDF; a bare name redirects to its newest version."""
+    slug, suffix = split_suffix(name)
+    store = get_store()
+    iri = record_iri("workflows", slug)
+    if not store.exists(iri):
+        latest = latest_version(store, current_app.config["BASE_IRI"], slug)
+        if latest is None:
+            raise NotFound(f"No workflow {slug} in the catalog.")
+        target = href_for(current_app.config["BASE_IRI"], latest) + (f".{suffix}" if suffix else "")
+        query = request.query_string.decode()
+        return redirect(target + (f"?{query}" if query else ""), code=302)
+    fmt = choose_format(suffix)
+    if fmt != "html":
+        return rdf_response(store.get(iri), fmt)
+    return workflow_page_response(slug)
+
+
+@bp.get("/results/<name>")
+def result(name):
+    """A result: its plot, the run's parameters, a provenance picture, files, share link, snippet."""
+    from .runs import run_status
+
+    slug, suffix = split_suffix(name)
+    store = get_store()
+    base = current_app.config["BASE_IRI"]
+    iri = record_iri("results", slug)
+    graph = store.get(iri)
+    fmt = choose_format(suffix)
+    if fmt != "html":
+        return rdf_response(graph, fmt)
+    run_iri = graph.value(iri, PROV.wasGeneratedBy)
+    status = run_status(run_iri)
+    workflow_iri = store.get(run_iri).value(run_iri, PROV.used)
+    page = record_page(store, base, iri, graph, request.host_url.rstrip("/") + f"/results/{slug}")
+    from urllib.parse import urlencode
+
+    share = request.host_url.rstrip("/") + href_for(base, workflow_iri) + "?" + urlencode(status["parameters"])
+    api = request.host_url.rstrip("/") + href_for(base, workflow_iri) + "/runs"
+    snippet = (
+        "import requests\n\n"
+        f"response = requests.post(\n    {api!r},\n    json={{\"parameters\": {json.dumps(status['parameters'])}}},\n"
+        "    headers={\"Accept\": \"application/json\"},\n)\n"
+        "run = response.json()  # followed the 303 to the run: its phase, values and results\n"
+        "print(run[\"phase\"], run[\"values\"])\n"
+        "for result in run[\"results\"]:\n    print(result[\"label\"], result[\"file\"])"
+    )
+    workflow_label = get_store().select(
+        prologue(["schema"]) + "SELECT ?n WHERE { $w schema:name ?n }", w=URIRef(workflow_iri))
+    return render_page("records/results.html", alternate_links(f"/results/{slug}"), page=page, status=status,
+                       share=share, snippet=snippet, workflow={"href": href_for(base, workflow_iri),
+                       "text": str(workflow_label[0]["n"]) if workflow_label else str(workflow_iri)},
+                       section="workflows")
+
+
+@bp.post("/workflows/")
+@require_role("editor")
+def register():
+    """Register the workflows of a folder or git repository (``source``: PATH or GIT_URL[@REV])."""
+    from runners.annotations import AnnotationError
+    from runners.registry import register as register_source
+
+    source = (request.get_json(silent=True) or {}).get("source") if request.is_json else request.form.get("source")
+    if not source:
+        raise BadRequest("Give the repository to register as 'source' (a folder path or GIT_URL[@REV]).")
+    jobs = current_app.extensions["jobs"]
+    try:
+        added = register_source(source, get_store(), current_app.config["BASE_IRI"], current_app.config["DATA_DIR"],
+                                jobs.executor.kernels if hasattr(jobs.executor, "kernels") else None, env=jobs.env)
+    except (AnnotationError, ValueError) as exc:
+        raise BadRequest(str(exc)) from None
+    return jsonify([{"workflow": href_for(current_app.config["BASE_IRI"], r.iri), "version": r.version,
+                     "added": r.added, "tests": r.test_status} for r in added]), 201

@@ -1,0 +1,337 @@
+"""Jobs: runs requested, queued, executed and filed, following the IVOA UWS phases.
+
+``submit`` checks the parameter values (nothing is queued when one is bad), computes the run's
+provenance key (workflow version + normalised values + input-data version) and either returns the
+completed run with that key (a cache hit: nothing executes), joins the run with that key that is
+already under way, or writes a QUEUED run record and hands the run to the executor. Every phase
+change is written to the store, so job state survives a restart: `recover` marks runs whose worker
+died as ERROR and queues the QUEUED ones again.
+
+References
+----------
+.. [1] IVOA Universal Worker Service Pattern 1.1, https://www.ivoa.net/documents/UWS/
+"""
+
+import hashlib
+import json
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+
+from catalog import __version__
+from catalog.errors import BadRequest, NotFound
+from catalog.vocab import PROV, RDF, SDO, SW
+
+from . import RunRequest
+from .describe import spec_from_graph
+from .params import check_values, normalised_key
+from .provenance import now, result_records, run_graph, xsd_time
+
+__all__ = ["Submission", "JobManager", "FINAL_PHASES", "cache_key"]
+
+log = logging.getLogger(__name__)
+
+FINAL_PHASES = ("COMPLETED", "ERROR", "ABORTED")
+"""UWS phases after which a run never changes."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The answer to a run request.
+
+    Attributes
+    ----------
+    run_iri : str
+    phase : str
+        Its phase now.
+    cached : bool
+        True when an earlier completed run with the same provenance key was returned.
+    shared : bool
+        True when the request joined an identical run already under way.
+    """
+
+    run_iri: str
+    phase: str
+    cached: bool = False
+    shared: bool = False
+
+
+def cache_key(workflow_iri, commit, values, data_version):
+    """Return the provenance key of a run request (SHA-256 hex).
+
+    Parameters
+    ----------
+    workflow_iri : str
+        The workflow version.
+    commit : str or None
+        Its code's commit.
+    values : dict
+        Normalised parameter values (`runners.params.check_values`).
+    data_version : str
+        Version of the input data (e.g. the digest of the bundled data's checksum file).
+
+    Returns
+    -------
+    str
+    """
+    payload = json.dumps({"workflow": str(workflow_iri), "commit": commit or "",
+                          "parameters": normalised_key(values), "inputs": data_version}, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class _Job:
+    def __init__(self, request, key, spec, user, title):
+        self.request, self.key, self.spec, self.user, self.title = request, key, spec, user, title
+        self.abort = threading.Event()
+        self.done = threading.Event()
+        self.progress = (0, 0)
+        self.started = None
+        self.phase = "QUEUED"
+
+
+class JobManager:
+    """Accepts run requests and files their results.
+
+    Parameters
+    ----------
+    store : catalog.store.Store
+    base : str
+        BASE_IRI.
+    data_dir : str or pathlib.Path
+        Where result files and workflow snapshots live.
+    executor : runners.executors.LocalExecutor or runners.executors.DaskExecutor
+    timeout_s : float
+        Time limit of one run.
+    env : dict of str to str or None
+        Environment variables given to notebooks.
+    data_version : str
+        Version of the input data, part of every provenance key.
+    resolve_target : callable or None
+        ``name -> (ra_deg, dec_deg) or None`` for target-name parameters.
+    """
+
+    def __init__(self, store, base, data_dir, executor, timeout_s=600.0, env=None, data_version="",
+                 resolve_target=None):
+        self.store, self.base, self.data_dir = store, base, Path(data_dir)
+        self.executor, self.timeout_s = executor, float(timeout_s)
+        self.env, self.data_version, self.resolve_target = dict(env or {}), data_version, resolve_target
+        self._jobs, self._by_key = {}, {}
+        self._lock = threading.Lock()
+
+    # -- requests ---------------------------------------------------------------------------
+    def workflow(self, workflow_iri):
+        """Return ``(graph, spec)`` of a workflow version offered for runs.
+
+        Raises
+        ------
+        NotFound
+            If there is no such workflow.
+        BadRequest
+            If the version failed its tests (it is catalogued but not offered).
+        """
+        graph = self.store.get(workflow_iri)
+        spec = spec_from_graph(graph, URIRef(workflow_iri))
+        if str(graph.value(URIRef(workflow_iri), SW.testStatus) or "") == "failed":
+            raise BadRequest(f"<{workflow_iri}> failed its test notebooks, so it is not offered for runs; "
+                             "see its page for the test log.", status=409, title="Workflow not offered")
+        return graph, spec
+
+    def submit(self, workflow_iri, values, user="anonymous"):
+        """Request a run of a workflow version.
+
+        Parameters
+        ----------
+        workflow_iri : str
+        values : dict of str to object
+            Raw values (strings from a form or the CLI, or JSON values), by parameter name.
+        user : str
+            Who asks.
+
+        Returns
+        -------
+        Submission
+
+        Raises
+        ------
+        runners.params.ParameterErrors
+            If any value is bad (every bad parameter is listed); nothing is queued.
+        NotFound, BadRequest
+            See `workflow`.
+        """
+        graph, spec = self.workflow(workflow_iri)
+        checked = check_values(spec, values, resolve_target=self.resolve_target)
+        commit = graph.value(URIRef(workflow_iri), SW.commit)
+        key = cache_key(workflow_iri, str(commit) if commit else None, checked, self.data_version)
+        with self._lock:
+            if key in self._by_key:
+                run_iri = self._by_key[key]
+                return Submission(run_iri, self._jobs[run_iri].phase, shared=True)
+            rows = self.store.select(
+                "PREFIX sw: <https://skyweave.org/ns#> SELECT ?run WHERE "
+                "{ ?run a sw:Run ; sw:cacheKey $key ; sw:phase \"COMPLETED\" } LIMIT 1", key=Literal(key))
+            if rows:
+                return Submission(str(rows[0]["run"]), "COMPLETED", cached=True)
+            run_iri = f"{self.base}runs/{uuid.uuid4().hex[:12]}"
+            job = self._job(run_iri, workflow_iri, graph, spec, checked, key, user)
+        self._write(job, "QUEUED")
+        self._start(job)
+        return Submission(run_iri, "QUEUED")
+
+    def _job(self, run_iri, workflow_iri, graph, spec, checked, key, user):
+        """Register a job (call with the lock held)."""
+        notebook = self.data_dir / str(graph.value(URIRef(workflow_iri), SW.notebook))
+        request = RunRequest(run_iri, str(workflow_iri), str(notebook), checked,
+                             tuple(o.name for o in spec.outputs), self.timeout_s, self.env)
+        job = _Job(request, key, spec, user, spec.title)
+        self._jobs[run_iri] = job
+        self._by_key[key] = run_iri
+        return job
+
+    def _start(self, job):
+        future = self.executor.submit(job.request, progress=lambda d, t: self._progress(job, d, t), abort=job.abort)
+        future.add_done_callback(lambda f: self._finish(job, f))
+
+    def _progress(self, job, done, total):
+        job.progress = (done, total)
+        if job.phase == "QUEUED":
+            job.phase, job.started = "EXECUTING", now()
+            self._write(job, "EXECUTING", started=job.started)
+
+    def _finish(self, job, future):
+        try:
+            result = future.result()
+        except Exception as exc:  # the executor itself failed: the run is an ERROR, never lost
+            from .executors import _failed
+
+            result = _failed(f"{exc.__class__.__name__}: {exc}")
+        if job.abort.is_set():
+            result.status, result.error = "ABORTED", result.error or "The run was aborted."
+        try:
+            outputs = {o.name: o for o in job.spec.outputs}
+            records, notebook_url = result_records(self.base, job.request.run_iri, result, outputs,
+                                                   self.data_dir, job.title)
+            self._write(job, result.status, started=job.started or result.started_at, ended=result.ended_at,
+                        log=result.log, error=result.error, values=result.values, notebook_url=notebook_url)
+            stored, rejected = self.store.put_many(records)
+            for iri, report in rejected:
+                log.error("result %s rejected: %s", iri, report.text())
+        except Exception:
+            log.exception("could not file the results of %s", job.request.run_iri)
+            result.status = "ERROR"
+            self._write(job, "ERROR", ended=now(), error="The results could not be filed; see the service log.")
+        finally:
+            with self._lock:
+                job.phase = result.status
+                self._by_key.pop(job.key, None)
+            job.done.set()
+
+    def _write(self, job, phase, **kwargs):
+        """Store the run record in ``phase``; the job shows a final phase only once its results are filed."""
+        graph = run_graph(job.request.run_iri, job.request.workflow_iri, phase, job.request.parameters, job.user,
+                          self.executor.name, cache_key=job.key, label=f"{job.title}: run {job.request.run_iri[-12:]}",
+                          version=__version__, **kwargs)
+        self.store.put(job.request.run_iri, graph)
+        if phase not in FINAL_PHASES:
+            job.phase = phase
+
+    # -- control ----------------------------------------------------------------------------
+    def abort(self, run_iri):
+        """Abort a run that is queued or executing; return its phase afterwards.
+
+        Raises
+        ------
+        NotFound
+            If the run is unknown.
+        """
+        job = self._jobs.get(str(run_iri))
+        if job is None:
+            phase = self.phase(run_iri)
+            return phase
+        if job.phase not in FINAL_PHASES:
+            job.abort.set()
+            job.done.wait(30)
+        return job.phase
+
+    def phase(self, run_iri):
+        """Return the phase of a run (live for runs under way, else from the store).
+
+        Raises
+        ------
+        NotFound
+            If there is no such run.
+        """
+        job = self._jobs.get(str(run_iri))
+        if job is not None:
+            return job.phase
+        graph = self.store.get(run_iri)
+        return str(graph.value(URIRef(run_iri), SW.phase))
+
+    def progress(self, run_iri):
+        """Return ``(cells_done, cells_total)`` of a run under way, or None."""
+        job = self._jobs.get(str(run_iri))
+        return job.progress if job is not None and job.phase not in FINAL_PHASES else None
+
+    def wait(self, run_iri, timeout_s=None):
+        """Wait until a run started here ends; return its phase."""
+        job = self._jobs.get(str(run_iri))
+        if job is not None:
+            job.done.wait(timeout_s)
+        return self.phase(run_iri)
+
+    def recover(self):
+        """After a restart: runs left EXECUTING are marked ERROR, QUEUED ones are queued again.
+
+        Returns
+        -------
+        (int, int)
+            Numbers of runs marked ERROR and re-queued.
+        """
+        rows = self.store.select(
+            "PREFIX sw: <https://skyweave.org/ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+            "SELECT ?run ?phase WHERE { ?run a sw:Run ; sw:phase ?phase FILTER(?phase IN (\"QUEUED\", \"EXECUTING\")) }")
+        errored = requeued = 0
+        for row in rows:
+            run_iri = str(row["run"])
+            if run_iri in self._jobs:
+                continue
+            graph = self.store.get(run_iri)
+            if str(row["phase"]) == "EXECUTING":
+                graph.set((URIRef(run_iri), SW.phase, Literal("ERROR")))
+                graph.set((URIRef(run_iri), SW.error, Literal("The worker running this job stopped (service restart).")))
+                graph.set((URIRef(run_iri), PROV.endedAtTime, xsd_time(now())))
+                self.store.put(run_iri, graph)
+                errored += 1
+            else:
+                try:
+                    self._requeue(run_iri, graph)
+                    requeued += 1
+                except Exception:
+                    log.exception("could not queue %s again", run_iri)
+        return errored, requeued
+
+    def _requeue(self, run_iri, graph):
+        """Queue a stored QUEUED run again under the same IRI."""
+        run = URIRef(run_iri)
+        workflow_iri = str(graph.value(run, PROV.used))
+        user = next((str(graph.value(a, SDO.name)) for a in graph.objects(run, PROV.wasAssociatedWith)
+                     if (a, RDF.type, PROV.Person) in graph), "anonymous")
+        values = {str(graph.value(pv, SW.parameter)).rsplit("#param-", 1)[-1]: graph.value(pv, SDO.value).toPython()
+                  for pv in graph.objects(run, SW.parameterValue)}
+        wgraph, spec = self.workflow(workflow_iri)
+        checked = check_values(spec, values, resolve_target=self.resolve_target)
+        with self._lock:
+            job = self._job(run_iri, workflow_iri, wgraph, spec, checked, str(graph.value(run, SW.cacheKey)), user)
+        self._start(job)
+
+    def close(self):
+        """Abort what is under way, let it be filed (a few seconds at most), and stop the executor."""
+        pending = [job for job in list(self._jobs.values()) if not job.done.is_set()]
+        for job in pending:
+            job.abort.set()
+        for job in pending:
+            job.done.wait(10)
+        self.executor.close()

@@ -1,0 +1,261 @@
+"""Execute one annotated notebook with given parameter values in a Jupyter kernel (nbclient).
+
+The notebook is copied with three cells added, papermill-style: a setup cell (working folder,
+environment), the injected parameter values right after the ``parameters`` cell, and a last cell
+that reports the declared outputs as JSON. Files the notebook writes in its working folder and
+names in its outputs come back as bytes, so the same function serves a local pool and remote
+Dask workers.
+
+References
+----------
+.. [1] nbclient, https://nbclient.readthedocs.io/ ; papermill's parameter injection,
+   https://papermill.readthedocs.io/en/latest/usage-parameterize.html
+"""
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError
+
+from . import OutputFile, RunResult
+
+__all__ = ["prepare_notebook", "execute", "run_request", "MARKER"]
+
+MARKER = "<<skyweave-outputs>>"
+"""Prefix of the line in which the last cell reports the outputs."""
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_LOG_LIMIT = 200_000
+
+
+def _now():
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def prepare_notebook(path, parameters, outputs, workdir, env=None):
+    """Return the notebook at ``path`` ready to run: setup, injected parameters, output report.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The annotated notebook.
+    parameters : dict of str to object
+        Values to inject (Python literals: numbers, strings, booleans, None).
+    outputs : sequence of str
+        Declared output names to report.
+    workdir : str
+        Folder the notebook runs in.
+    env : dict of str to str or None
+        Environment variables to set in the kernel.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+
+    Raises
+    ------
+    ValueError
+        If ``parameters`` are given but the notebook has no cell tagged ``parameters``.
+    """
+    nb = nbformat.read(str(path), as_version=4)
+    index = next((i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if index is None:
+        if parameters:
+            raise ValueError(f"{Path(path).name}: no cell is tagged 'parameters'")
+        index = -1  # a test notebook without parameters: nothing to inject after
+    setup = "\n".join([
+        "import os as _sw_os, sys as _sw_sys",
+        f"_sw_os.chdir({str(workdir)!r})",
+        f"_sw_sys.path.insert(0, {str(Path(path).resolve().parent)!r})",
+        *(f"_sw_os.environ[{k!r}] = {str(v)!r}" for k, v in (env or {}).items()),
+        "del _sw_os, _sw_sys",
+    ])
+    injected = "\n".join(f"{name} = {value!r}" for name, value in parameters.items()) or "pass"
+    report = "\n".join([
+        "def _sw_value(v):",
+        "    import os, json",
+        "    if v is None or isinstance(v, (bool, int, float, str)):",
+        "        return v",
+        "    if hasattr(v, '__fspath__'):",
+        "        return os.fspath(v)",
+        "    if hasattr(v, 'item') and getattr(v, 'shape', None) == ():",
+        "        return v.item()",
+        "    if hasattr(v, 'unit') and hasattr(v, 'value'):",
+        "        return float(v.value)",
+        "    return str(v)",
+        f"print({MARKER!r} + __import__('json').dumps({{n: _sw_value(globals().get(n)) for n in {list(outputs)!r}}}))",
+    ])
+    tag = lambda name: {"tags": [name]}  # noqa: E731 - a tiny local helper
+    nb.cells.insert(index + 1, nbformat.v4.new_code_cell(injected, metadata=tag("injected-parameters")))
+    nb.cells.insert(0, nbformat.v4.new_code_cell(setup, metadata=tag("skyweave-setup")))
+    nb.cells.append(nbformat.v4.new_code_cell(report, metadata=tag("skyweave-outputs")))
+    return nb
+
+
+def _text_of(cell):
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            parts.append("\n".join(out.get("traceback", [])))
+    return _ANSI.sub("", "".join(parts))
+
+
+def execute(request, kernel, progress=None, abort=None):
+    """Run a `runners.RunRequest` in a warm kernel and collect what it produced.
+
+    Parameters
+    ----------
+    request : runners.RunRequest
+    kernel : runners.kernels.Kernel
+        A ready kernel; it is killed if the run is aborted or over its time limit.
+    progress : callable or None
+        Called as ``progress(cells_done, cells_total)`` after each cell.
+    abort : threading.Event or None
+        Set it to abort the run.
+
+    Returns
+    -------
+    runners.RunResult
+        ``COMPLETED`` when every cell ran and every declared output yielded something; ``ERROR``
+        (with the traceback in the log) when a cell raised, the time limit passed or an output is
+        missing; ``ABORTED`` when ``abort`` was set.
+    """
+    started = _now()
+    workdir = tempfile.mkdtemp(prefix="skyweave-run-")
+    deadline = time.monotonic() + request.timeout_s
+    abort = abort or threading.Event()
+    nb = prepare_notebook(request.notebook, request.parameters, request.outputs, workdir, request.env)
+    total = len(nb.cells) - 2  # the author's cells plus the injected parameters
+    client = NotebookClient(nb, km=kernel.manager, timeout=max(1, int(request.timeout_s)), allow_errors=False)
+    client.kc = kernel.client
+    stop = threading.Event()
+    killed = {}
+
+    def watchdog():
+        while not stop.wait(0.05):
+            if abort.is_set() or time.monotonic() > deadline:
+                killed["why"] = "aborted" if abort.is_set() else "timeout"
+                kernel.kill()
+                return
+
+    guard = threading.Thread(target=watchdog, daemon=True)
+    guard.start()
+    status, error, done = "COMPLETED", None, 0
+    if progress:
+        progress(0, total)
+    try:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            client.execute_cell(cell, index)
+            if index not in (0, len(nb.cells) - 1):
+                done += 1
+                if progress:
+                    progress(done, total)
+    except Exception as exc:  # a cell error, a timeout, or the kernel killed under nbclient
+        status, error = "ERROR", _first_line(exc)
+        if killed.get("why") == "aborted":
+            status, error = "ABORTED", "The run was aborted."
+        elif killed.get("why") == "timeout" or isinstance(exc, CellTimeoutError):
+            error = f"The run passed its time limit of {request.timeout_s:g} s."
+        elif not kernel.broken:
+            _report_after_failure(client, nb)
+    finally:
+        stop.set()
+        guard.join()
+    values, files = _collect(nb, request.outputs, workdir)
+    if status == "COMPLETED":
+        missing = [n for n in request.outputs if n not in values and not any(f.output == n for f in files)]
+        if missing:
+            status = "ERROR"
+            error = "Declared output(s) yielded nothing: " + ", ".join(missing)
+    log = "\n".join(t for t in (_text_of(c) for c in nb.cells[1:-1]) if t)
+    if error and error not in log:
+        log = f"{log}\n{error}".strip()
+    files.append(OutputFile("executed.ipynb", nbformat.writes(nb).encode("utf-8"), None))
+    shutil.rmtree(workdir, ignore_errors=True)
+    return RunResult(status=status, started_at=started, ended_at=_now(), values=values, files=files,
+                     log=log[-_LOG_LIMIT:], error=error, cells_done=done, cells_total=total)
+
+
+def _first_line(exc):
+    text = _ANSI.sub("", str(exc)).strip()
+    lines = [l for l in text.splitlines() if l.strip()]
+    # nbclient's message ends with the exception line "Name: message".
+    return (lines[-1] if lines else exc.__class__.__name__)[:500]
+
+
+def _report_after_failure(client, nb):
+    """Run the output-report cell after a failed cell, to keep partial outputs."""
+    try:
+        client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
+    except Exception:
+        pass
+
+
+def _collect(nb, outputs, workdir):
+    """Read the reported outputs: values stay values, paths of written files become OutputFiles."""
+    text = _text_of(nb.cells[-1])
+    line = next((l for l in text.splitlines() if l.startswith(MARKER)), None)
+    reported = json.loads(line[len(MARKER):]) if line else {}
+    values, files = {}, []
+    root = Path(workdir).resolve()
+    for name in outputs:
+        value = reported.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            candidate = (root / value).resolve()
+            if candidate.is_file() and root in candidate.parents:
+                files.append(OutputFile(candidate.name, candidate.read_bytes(), name))
+                continue
+        values[name] = value
+    return values, files
+
+
+_POOL = None
+
+
+def run_request(request, abort=None):
+    """Execute ``request`` in this process's own kernel pool (the entry point for Dask workers).
+
+    Parameters
+    ----------
+    request : runners.RunRequest
+    abort : threading.Event or None
+        Set it to abort the run.
+
+    Returns
+    -------
+    runners.RunResult
+    """
+    global _POOL
+    from .kernels import KernelPool
+
+    if _POOL is None:
+        _POOL = KernelPool(size=1, cwd=tempfile.gettempdir())
+    kernel = _POOL.acquire()
+    try:
+        return execute(request, kernel, abort=abort)
+    finally:
+        _POOL.release(kernel)
+
+
+def environment_defaults():
+    """Return the environment the bundled workflows expect (``SKYWEAVE_DATA`` -> the bundled data)."""
+    data = Path(__file__).resolve().parent.parent / "data"
+    return {"SKYWEAVE_DATA": str(data), "GAMMAPY_DATA": str(data), "MPLBACKEND": "Agg"} if data.is_dir() else {}
+
+
+os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")

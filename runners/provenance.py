@@ -1,0 +1,183 @@
+"""PROV-O records of runs and their results (shaped like a Workflow Run Crate's CreateAction).
+
+A run (``sw:Run``, a ``prov:Activity``) ``prov:used`` its workflow version and each parameter value
+(``sw:parameterValue``, a sub-property of ``prov:used``), ``prov:wasAssociatedWith`` the user and the
+runner (``prov:SoftwareAgent``), with start and end times, phase, log and error. Each file output
+becomes a result (``sw:DataProduct``, a ``prov:Entity`` and ``dcat:Dataset``) that
+``prov:wasGeneratedBy`` the run, with one distribution per file, stored content-addressed.
+
+References
+----------
+.. [1] PROV-O, https://www.w3.org/TR/prov-o/ ; Workflow Run RO-Crate,
+   https://www.researchobject.org/workflow-run-crate/
+"""
+
+from datetime import datetime, timezone
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from catalog.vocab import DCAT, ODA, PROV, RDF, RDFS, SDO, SW, XSD
+
+from .files import download_url, media_type, store_bytes
+
+__all__ = ["PRODUCT_TYPES", "literal", "run_graph", "result_records", "RUNNER_NAME", "xsd_time", "now"]
+
+RUNNER_NAME = "skyweave notebook runner"
+"""Name of the software agent recorded on every run."""
+
+PRODUCT_TYPES = {
+    ODA.ODAImage: SW.Image, ODA.ODAPictureProduct: SW.Image, ODA.ODASpectrum: SW.Spectrum,
+    ODA.ODALightCurve: SW.LightCurve, ODA.ODAAstropyTable: SW.Table,
+}
+"""oda-hub output type -> our product type; other file outputs are tables."""
+
+
+def literal(value):
+    """Return ``value`` as a typed RDF literal (bool, int, float -> xsd:double, else string)."""
+    if isinstance(value, bool):
+        return Literal(value)
+    if isinstance(value, int):
+        return Literal(value, datatype=XSD.integer)
+    if isinstance(value, float):
+        return Literal(repr(value), datatype=XSD.double)
+    return Literal(str(value))
+
+
+def xsd_time(value):
+    """Return a UTC ``xsd:dateTime`` literal (``...Z``) of a timezone-aware datetime."""
+    return Literal(value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)
+
+
+def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cache_key=None, label=None,
+              started=None, ended=None, log=None, error=None, values=None, notebook_url=None, version="0"):
+    """Build the record of a run in a given phase.
+
+    Parameters
+    ----------
+    run_iri, workflow_iri : str
+    phase : str
+        IVOA UWS phase (``QUEUED``, ``EXECUTING``, ``COMPLETED``, ``ERROR``, ``ABORTED``).
+    parameters : dict of str to object
+        Normalised parameter values, by parameter name (linked to ``{workflow_iri}#param-{name}``).
+    user : str
+        Who asked for the run.
+    executor_name : str
+        Which executor ran it (``local pool``, ``dask tcp://...``).
+    cache_key : str or None
+    label : str or None
+    started, ended : datetime.datetime or None
+        UTC times.
+    log, error : str or None
+    values : dict of str to object or None
+        Output values (not files), recorded as ``schema:result`` nodes.
+    notebook_url : str or None
+        Download IRI of the executed notebook.
+    version : str
+        skyweave's version, recorded with the runner agent.
+
+    Returns
+    -------
+    rdflib.Graph
+    """
+    g = Graph()
+    run = URIRef(run_iri)
+    g.add((run, RDF.type, SW.Run))
+    g.add((run, RDF.type, PROV.Activity))
+    g.add((run, RDFS.label, Literal(label or f"Run {str(run_iri).rsplit('/', 1)[-1]}")))
+    g.add((run, PROV.used, URIRef(workflow_iri)))
+    g.add((run, SW.phase, Literal(phase)))
+    for name, value in parameters.items():
+        node = BNode()
+        g.add((run, SW.parameterValue, node))
+        g.add((node, RDF.type, SW.ParameterValue))
+        g.add((node, RDF.type, PROV.Entity))
+        g.add((node, SW.parameter, URIRef(f"{workflow_iri}#param-{name}")))
+        g.add((node, SDO.value, literal(value)))
+    person, agent = BNode(), BNode()
+    g.add((run, PROV.wasAssociatedWith, person))
+    g.add((person, RDF.type, PROV.Person))
+    g.add((person, SDO.name, Literal(user)))
+    g.add((run, PROV.wasAssociatedWith, agent))
+    g.add((agent, RDF.type, PROV.SoftwareAgent))
+    g.add((agent, SDO.name, Literal(f"{RUNNER_NAME} {version} ({executor_name})")))
+    if cache_key:
+        g.add((run, SW.cacheKey, Literal(cache_key)))
+    if started:
+        g.add((run, PROV.startedAtTime, xsd_time(started)))
+    if ended:
+        g.add((run, PROV.endedAtTime, xsd_time(ended)))
+    if log:
+        g.add((run, SW.log, Literal(log)))
+    if error:
+        g.add((run, SW.error, Literal(error)))
+    for name, value in (values or {}).items():
+        node = BNode()
+        g.add((run, SDO.result, node))
+        g.add((node, SDO.name, Literal(name)))
+        g.add((node, SDO.value, literal(value)))
+    if notebook_url:
+        node = BNode()
+        g.add((run, PROV.generated, node))
+        g.add((node, RDF.type, PROV.Entity))
+        g.add((node, RDFS.label, Literal("Executed notebook")))
+        g.add((node, DCAT.downloadURL, URIRef(notebook_url)))
+        g.add((node, DCAT.mediaType, Literal("application/x-ipynb+json")))
+    return g
+
+
+def result_records(base, run_iri, result, outputs, data_dir, title):
+    """Store a run's files content-addressed and build one result record per declared file output.
+
+    Parameters
+    ----------
+    base : str
+        BASE_IRI.
+    run_iri : str
+    result : runners.RunResult
+    outputs : dict of str to runners.annotations.OutputSpec
+        Declared outputs by name (for their type and label).
+    data_dir : str or pathlib.Path
+    title : str
+        The workflow's title, used in result labels.
+
+    Returns
+    -------
+    records : list of (rdflib.URIRef, rdflib.Graph)
+    notebook_url : str or None
+        Download IRI of the executed notebook.
+    """
+    run_id = str(run_iri).rsplit("/", 1)[-1]
+    records, notebook_url = [], None
+    for file in result.files:
+        digest = store_bytes(data_dir, file.data)
+        url = download_url(base, digest, file.name)
+        if file.output is None:
+            notebook_url = url
+            continue
+        spec = outputs.get(file.output)
+        iri = URIRef(f"{base}results/{run_id}-{file.output.replace('_', '-').lower()}")
+        g = Graph()
+        g.add((iri, RDF.type, SW.DataProduct))
+        g.add((iri, RDF.type, PROV.Entity))
+        g.add((iri, RDF.type, DCAT.Dataset))
+        label = (getattr(spec, "label", None) or file.output.replace("_", " "))
+        g.add((iri, RDFS.label, Literal(f"{label} — {title}")))
+        g.add((iri, SW.outputName, Literal(file.output)))
+        g.add((iri, PROV.wasGeneratedBy, URIRef(run_iri)))
+        g.add((iri, SW.productType, PRODUCT_TYPES.get(getattr(spec, "type_iri", None), SW.Table)))
+        g.add((iri, PROV.generatedAtTime, xsd_time(result.ended_at)))
+        dist = BNode()
+        g.add((iri, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCAT.downloadURL, URIRef(url)))
+        g.add((dist, DCAT.mediaType, Literal(media_type(file.name))))
+        g.add((dist, DCAT.byteSize, Literal(len(file.data), datatype=XSD.integer)))
+        records.append((iri, g))
+    return records, notebook_url
+
+
+def now():
+    """Return the current UTC time, to the second."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+

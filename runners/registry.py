@@ -1,0 +1,251 @@
+"""Register the workflows of a folder or git repository: ``skyweave add PATH | GIT_URL[@REV]``.
+
+Each registration takes a snapshot of the repository (at a commit for git, or of the folder's
+content) under ``{DATA_DIR}/repos/``, runs its ``test_*.ipynb`` notebooks, and catalogues every
+workflow notebook as a new version ``workflows/{slug}-v{n}`` (``prov:wasRevisionOf`` the previous
+one) unless that version is already catalogued. A version whose tests fail is catalogued with
+``sw:testStatus "failed"`` and its log, and is not offered for runs.
+"""
+
+import hashlib
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+
+from catalog.vocab import PROV, SW
+
+from . import RunRequest
+from .repository import read_repository, test_notebooks
+from .describe import workflow_graph
+from .notebook import execute
+
+__all__ = ["Registered", "Source", "resolve_source", "register"]
+
+_TEST_LOG_LIMIT = 20_000
+
+
+@dataclass(frozen=True)
+class Registered:
+    """The outcome of registering one workflow notebook.
+
+    Attributes
+    ----------
+    slug : str
+        The workflow's name (``hess-spectrum``).
+    iri : str
+        The version's record IRI.
+    version : int
+        Its version number.
+    added : bool
+        False when this exact version was already catalogued.
+    test_status : str
+        ``passed``, ``failed`` or ``untested``.
+    """
+
+    slug: str
+    iri: str
+    version: int
+    added: bool
+    test_status: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a registration's files come from.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        The snapshot to read (and run from).
+    commit : str
+        Git commit, or the SHA-1 of the folder's content for a plain folder.
+    repository : str or None
+        The git URL (or path) registered, for ``schema:codeRepository``.
+    """
+
+    folder: Path
+    commit: str
+    repository: str | None
+
+
+def _git(*args, cwd=None):
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise ValueError(f"git {' '.join(args)} failed: {result.stderr.strip()[:500]}")
+    return result.stdout.strip()
+
+
+def _content_digest(folder):
+    digest = hashlib.sha1()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".git" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def resolve_source(spec, data_dir):
+    """Snapshot a folder or a git repository into ``{data_dir}/repos/`` and return it.
+
+    Parameters
+    ----------
+    spec : str
+        A folder path, or a git URL or repository path with an optional ``@REV`` (commit, tag or
+        branch). A folder that is the top of a git work tree is taken at its ``HEAD`` commit.
+    data_dir : str or pathlib.Path
+
+    Returns
+    -------
+    Source
+
+    Raises
+    ------
+    ValueError
+        If the folder does not exist or git cannot clone or check out the revision.
+    """
+    location, rev = spec, ""
+    if "@" in spec:
+        head, tail = spec.rsplit("@", 1)
+        if tail and "/" not in tail and ":" not in tail:
+            location, rev = head, tail
+    path = Path(location)
+    is_git = "://" in location or location.endswith(".git") or (path / ".git").exists()
+    repos = Path(data_dir) / "repos"
+    repos.mkdir(parents=True, exist_ok=True)
+    if is_git:
+        with tempfile.TemporaryDirectory() as tmp:
+            _git("clone", "--quiet", str(location), tmp)
+            if rev:
+                _git("checkout", "--quiet", rev, cwd=tmp)
+            commit = _git("rev-parse", "HEAD", cwd=tmp)
+            target = repos / f"{hashlib.sha1(str(location).encode()).hexdigest()[:10]}-{commit[:12]}"
+            if not target.exists():
+                shutil.copytree(tmp, target, ignore=shutil.ignore_patterns(".git"))
+        return Source(target, commit, str(location))
+    if not path.is_dir():
+        raise ValueError(f"{spec}: no such folder or git repository")
+    commit = _content_digest(path)
+    target = repos / f"{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]}-{commit[:12]}"
+    if not target.exists():
+        shutil.copytree(path, target, ignore=shutil.ignore_patterns(".git", ".ipynb_checkpoints", "__pycache__"))
+    return Source(target, commit, None)
+
+
+def run_tests(folder, kernels, env=None, timeout_s=300.0):
+    """Execute a repository's ``test_*.ipynb`` notebooks; return ``(status, log)``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+    kernels : runners.kernels.KernelPool or None
+        Kernels to use; None starts one for the tests.
+    env : dict or None
+        Environment for the notebooks.
+    timeout_s : float
+        Time limit of each test notebook.
+
+    Returns
+    -------
+    (str, str)
+        ``("untested", "")`` without test notebooks, else ``passed`` or ``failed`` and the log.
+    """
+    tests = test_notebooks(folder)
+    if not tests:
+        return "untested", ""
+    if kernels is None:
+        from .kernels import KernelPool
+
+        pool = KernelPool(size=1)
+        try:
+            return run_tests(folder, pool, env, timeout_s)
+        finally:
+            pool.close()
+    status, parts = "passed", []
+    for path in tests:
+        kernel = kernels.acquire()
+        try:
+            result = execute(RunRequest("test", "test", str(path), {}, (), timeout_s, dict(env or {})), kernel)
+        finally:
+            kernels.release(kernel)
+        parts.append(f"== {path.name}: {result.status}\n{result.log}".strip())
+        if result.status != "COMPLETED":
+            status = "failed"
+    return status, "\n\n".join(parts)[-_TEST_LOG_LIMIT:]
+
+
+def _versions(store, base, slug):
+    rows = store.select(
+        "PREFIX schema: <https://schema.org/> PREFIX sw: <https://skyweave.org/ns#> "
+        "SELECT ?w ?commit ?nb WHERE { ?w a schema:ComputationalWorkflow . "
+        "OPTIONAL { ?w sw:commit ?commit } OPTIONAL { ?w sw:notebook ?nb } "
+        f"FILTER(STRSTARTS(STR(?w), \"{base}workflows/{slug}-v\")) }}"
+    )
+    out = []
+    for row in rows:
+        tail = str(row["w"]).rsplit("-v", 1)[-1]
+        if tail.isdigit():
+            out.append((int(tail), str(row["w"]), str(row.get("commit", "")), str(row.get("nb", ""))))
+    return sorted(out)
+
+
+def register(spec, store, base, data_dir, kernels, env=None, progress=None):
+    """Register every workflow of a folder or git repository as a catalogued version.
+
+    Parameters
+    ----------
+    spec : str
+        ``PATH`` or ``GIT_URL[@REV]`` (see `resolve_source`).
+    store : catalog.store.Store
+    base : str
+    data_dir : str or pathlib.Path
+    kernels : runners.kernels.KernelPool
+        Kernels for the test notebooks.
+    env : dict or None
+    progress : callable or None
+        Called with a short message at each step.
+
+    Returns
+    -------
+    list of Registered
+
+    Raises
+    ------
+    ValueError
+        If the source cannot be read.
+    runners.annotations.AnnotationError
+        If a notebook's annotations are wrong (naming notebook, cell and line); nothing is stored.
+    catalog.errors.ValidationFailed
+        If a workflow's description breaks the shapes.
+    """
+    say = progress or (lambda message: None)
+    source = resolve_source(spec, data_dir)
+    say(f"snapshot {source.commit[:12]} in {source.folder.name}")
+    specs = read_repository(source.folder, commit=source.commit)
+    say(f"{len(specs)} workflow notebook(s); running the test notebooks")
+    status, test_log = run_tests(source.folder, kernels, env)
+    say(f"tests: {status}")
+    out = []
+    for wf in specs:
+        notebook = str(Path(wf.notebook).resolve().relative_to(Path(data_dir).resolve()))
+        versions = _versions(store, base, wf.slug)
+        same = next((v for v in versions if v[2] == source.commit and v[3] == notebook), None)
+        if same is not None:
+            out.append(Registered(wf.slug, same[1], same[0], False, status))
+            continue
+        number = (versions[-1][0] + 1) if versions else 1
+        iri = URIRef(f"{base}workflows/{wf.slug}-v{number}")
+        graph = workflow_graph(wf, iri, base, code_repository=source.repository)
+        graph.set((iri, SW.commit, Literal(source.commit)))
+        graph.set((iri, SW.notebook, Literal(notebook)))
+        graph.set((iri, SW.testStatus, Literal(status)))
+        if test_log:
+            graph.set((iri, SW.testLog, Literal(test_log)))
+        if versions:
+            graph.set((iri, PROV.wasRevisionOf, URIRef(versions[-1][1])))
+        store.put(iri, graph)
+        say(f"added {iri}")
+        out.append(Registered(wf.slug, str(iri), number, True, status))
+    return out

@@ -1,0 +1,344 @@
+"""The dataclasses a notebook's annotations become, and their construction from one assignment.
+
+`runners.annotations` finds the assignments of a notebook's ``parameters`` and ``outputs`` cells;
+this module turns each (name, literal, type hint, trailing-comment annotation) into a
+`ParameterSpec` or `OutputSpec`, checking every term against the tables of `runners.oda`.
+
+References
+----------
+.. [1] nb2workflow, https://github.com/oda-hub/nb2workflow (the annotation conventions)
+.. [2] oda-hub ontology, https://github.com/oda-hub/ontology
+"""
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import astropy.units as u
+
+from catalog.vocab import ODA, ODA_UNIT
+from runners.oda import (
+    KNOWN_PREDICATES, KNOWN_TYPES, OUTPUT_PREDICATES, OUTPUT_TYPES, PARAMETER_TYPES, TIME_FORMATS,
+    UNITS, curie, literal_value, parse_annotation, python_type_for,
+)
+
+__all__ = ["AnnotationError", "ParameterSpec", "OutputSpec", "parameter_spec", "output_spec"]
+
+
+class AnnotationError(ValueError):
+    """A notebook breaks the annotation conventions of ``runners/README.md``.
+
+    Parameters
+    ----------
+    notebook : str or pathlib.Path
+        The notebook; its file name appears in the message.
+    cell : int or None
+        Index of the cell in the notebook (0-based), when the problem is in one cell.
+    line : int or None
+        Line in that cell (1-based).
+    message : str
+        What is wrong and what to write instead.
+
+    Examples
+    --------
+    >>> str(AnnotationError("nb/crab.ipynb", 1, 3, "unknown type oda:Foo"))
+    'crab.ipynb, cell 1, line 3: unknown type oda:Foo'
+    """
+
+    def __init__(self, notebook, cell, line, message):
+        self.notebook, self.cell, self.line, self.message = notebook, cell, line, message
+        super().__init__(str(self))
+
+    def __reduce__(self):  # picklable, so it can cross from a worker process
+        return type(self), (self.notebook, self.cell, self.line, self.message)
+
+    def __str__(self):
+        where = [Path(str(self.notebook)).name]
+        if self.cell is not None:
+            where.append(f"cell {self.cell}")
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One input of a workflow (a ``schema:FormalParameter`` typed with an oda-hub class).
+
+    Attributes
+    ----------
+    name : str
+        The Python variable name.
+    default : bool, int, float, str or None
+        The literal the notebook assigns (ints given to float types become floats).
+    type_iri : rdflib.URIRef
+        The oda-hub class, e.g. ``oda:PointOfInterestRA`` (a key of `KNOWN_TYPES`).
+    python_type : type
+        ``bool``, ``int``, ``float`` or ``str``: the type of the value injected into the notebook.
+    unit : rdflib.URIRef or None
+        The ``unit:`` IRI values are in: ``oda:unit`` or the unit the type implies
+        (``unit:deg`` for RA and Dec, ``unit:keV`` for ``oda:Energy_keV``).
+    lower, upper : float, int or None
+        ``oda:lower_limit`` and ``oda:upper_limit``, in ``unit``.
+    allowed : tuple
+        ``oda:allowed_value`` values, sorted, as RDF keeps no order (empty: any value).
+    format : str or None
+        ``oda:format`` of a time: ``isot`` or ``mjd``.
+    optional : bool
+        True for ``oda:optional true``, a ``X | None`` hint or a None default.
+    label, description, group : str or None
+        ``oda:label``, ``oda:description`` and ``oda:group``.
+    """
+
+    name: str
+    default: object
+    type_iri: object
+    python_type: type
+    unit: object = None
+    lower: object = None
+    upper: object = None
+    allowed: tuple = ()
+    format: str | None = None
+    optional: bool = False
+    label: str | None = None
+    description: str | None = None
+    group: str | None = None
+
+    @property
+    def kind(self):
+        """The `runners.oda.TypeInfo` kind of the type, e.g. ``ra`` or ``energy``."""
+        return KNOWN_TYPES[self.type_iri].kind
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One output of a workflow: a variable of the ``outputs`` cell.
+
+    Attributes
+    ----------
+    name : str
+    type_iri : rdflib.URIRef
+        An oda-hub product or scalar class, e.g. ``oda:ODAPictureProduct``, ``oda:Float``.
+    label, description : str or None
+    """
+
+    name: str
+    type_iri: object
+    label: str | None = None
+    description: str | None = None
+
+
+_INFERRED = {bool: ODA.Boolean, int: ODA.Integer, float: ODA.Float, str: ODA.String}
+"""Type of an unannotated assignment, from its default (or its type hint)."""
+_HINTS = {"bool": bool, "int": int, "float": float, "str": str}
+_PHYSICAL = {"ra": u.deg, "dec": u.deg, "angle": u.deg, "energy": u.keV, "interval": u.s}
+"""Kinds whose unit must be of one physical type, with a reference unit of that type."""
+_NUMERIC = ("ra", "dec", "angle", "energy", "interval", "float", "integer")
+
+
+def _hint(node):
+    """Return ``(python type or None, optional)`` of an assignment's type hint."""
+    if node is None:
+        return None, False
+    if isinstance(node, ast.Constant) and node.value is None:
+        return None, True
+    if isinstance(node, ast.Name):
+        return _HINTS.get(node.id), False
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        parts = [_hint(node.left), _hint(node.right)]
+    elif isinstance(node, ast.Subscript):
+        head = getattr(node.value, "id", getattr(node.value, "attr", None))
+        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if head == "Optional":
+            return _hint(args[0])[0], True
+        if head != "Union":
+            return None, False
+        parts = [_hint(a) for a in args]
+    else:
+        return None, False
+    types = {t for t, _ in parts if t is not None}
+    return (types.pop() if len(types) == 1 else None), any(o for _, o in parts)
+
+
+def _type_problem(type_iri, role):
+    if type_iri in KNOWN_TYPES:
+        other = "an output" if role == "parameter" else "a parameter"
+        return f"{curie(type_iri)} is {other} type, not {'a' if role == 'parameter' else 'an'} {role} type"
+    known = PARAMETER_TYPES if role == "parameter" else OUTPUT_TYPES
+    return (f"unknown type {curie(type_iri)}; {role} types are "
+            f"{', '.join(curie(t) for t in known)}")
+
+
+def _collect(cell, line, name, pairs, allowed):
+    fields = {}
+    for predicate, obj in pairs:
+        if predicate not in allowed:
+            raise cell.error(line, f"unknown annotation term {curie(predicate)} on {name}; use "
+                             f"{', '.join(sorted(curie(p) for p in allowed))}")
+        fields.setdefault(predicate, []).append(obj)
+    return fields
+
+
+def _coerce(cell, line, name, value, python_type, what):
+    """Return ``value`` as ``python_type`` (int -> float allowed), or raise AnnotationError."""
+    if python_type is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if type(value) is python_type:
+        return value
+    raise cell.error(line, f"{what} {value!r} of {name} is not a {python_type.__name__}")
+
+
+def _unit(cell, line, name, type_iri, unit):
+    info = KNOWN_TYPES[type_iri]
+    implied = ODA_UNIT[info.unit] if info.unit else None
+    if unit is None:
+        return implied
+    if unit not in UNITS:
+        raise cell.error(line, f"unknown unit {curie(unit)} on {name}; use one of "
+                         f"{', '.join(curie(k) for k in UNITS)}")
+    if info.kind not in _NUMERIC:
+        raise cell.error(line, f"oda:unit applies to numeric parameters, not {curie(type_iri)} ({name})")
+    reference = _PHYSICAL.get(info.kind)
+    if reference is not None and not u.Unit(UNITS[unit]).is_equivalent(reference):
+        raise cell.error(line, f"{curie(unit)} is not a unit of {reference.physical_type}, as "
+                         f"{curie(type_iri)} needs ({name})")
+    if implied is not None and type_iri != ODA.Angle and unit != implied:
+        raise cell.error(line, f"{curie(type_iri)} is in {curie(implied)}; oda:unit {curie(unit)} "
+                         f"contradicts it ({name})")
+    return unit
+
+
+def _limit(cell, line, name, obj, kind, what):
+    if obj is None:
+        return None
+    value = literal_value(obj)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise cell.error(line, f"{what} of {name} must be a number, not {obj!r}")
+    if kind not in _NUMERIC:
+        raise cell.error(line, f"{what} applies to numeric parameters only ({name})")
+    if kind == "integer" and float(value).is_integer():
+        return int(value)
+    return float(value)
+
+
+def parameter_spec(cell, line, name, default, hint, text):
+    """Build the `ParameterSpec` of one assignment of the ``parameters`` cell.
+
+    Parameters
+    ----------
+    cell : object
+        Gives ``cell.error(line, message) -> AnnotationError`` (see `runners.annotations`).
+    line : int
+        The assignment's line in the cell (1-based).
+    name : str
+    default : object
+        The assigned literal.
+    hint : ast.expr or None
+        The type hint of an annotated assignment.
+    text : str or None
+        The trailing comment (without ``#``), or None when there is no annotation.
+
+    Returns
+    -------
+    ParameterSpec
+
+    Raises
+    ------
+    AnnotationError
+        For an unknown type, predicate or unit, an annotation that is not Turtle, a term given
+        twice, limits that are not numbers or reversed, or a default or allowed value of the wrong type.
+    """
+    hint_type, optional = _hint(hint)
+    if text is None:
+        type_iri = _INFERRED.get(type(default) if default is not None else hint_type)
+        if type_iri is None:
+            raise cell.error(line, f"{name} = {default!r} has no annotation and no type to infer "
+                             "one from; annotate it, e.g. '# oda:String'")
+        pairs = []
+    else:
+        try:
+            type_iri, pairs = parse_annotation(text)
+        except ValueError as exc:
+            raise cell.error(line, f"the annotation of {name} {exc}") from None
+        if type_iri not in PARAMETER_TYPES:
+            raise cell.error(line, _type_problem(type_iri, "parameter"))
+    info = KNOWN_TYPES[type_iri]
+    fields = _collect(cell, line, name, pairs, KNOWN_PREDICATES)
+
+    def one(predicate):
+        values = fields.get(predicate, [])
+        if len(values) > 1:
+            raise cell.error(line, f"{curie(predicate)} is given {len(values)} times for {name}")
+        return values[0] if values else None
+
+    time_format = one(ODA["format"])
+    if time_format is not None:
+        time_format = str(literal_value(time_format))
+        if info.kind != "time" or time_format not in TIME_FORMATS:
+            raise cell.error(line, f"oda:format {time_format!r} of {name}: times take "
+                             f"{' or '.join(map(repr, TIME_FORMATS))}")
+    flag = one(ODA.optional)
+    if flag is not None:
+        if not isinstance(literal_value(flag), bool):
+            raise cell.error(line, f"oda:optional of {name} must be true or false, not {flag!r}")
+        optional = optional or literal_value(flag)
+    python_type = python_type_for(type_iri, default, time_format)
+    if default is None:
+        optional = True
+    else:
+        default = _coerce(cell, line, name, default, python_type, "the default")
+    lower = _limit(cell, line, name, one(ODA.lower_limit), info.kind, "oda:lower_limit")
+    upper = _limit(cell, line, name, one(ODA.upper_limit), info.kind, "oda:upper_limit")
+    if lower is not None and upper is not None and lower > upper:
+        raise cell.error(line, f"oda:lower_limit {lower} of {name} is above oda:upper_limit {upper}")
+    allowed = tuple(sorted({_coerce(cell, line, name, literal_value(o), python_type, "oda:allowed_value")
+                            for o in fields.get(ODA.allowed_value, [])}))
+    texts = {}
+    for predicate in (ODA.label, ODA.description, ODA.group):
+        obj = one(predicate)
+        texts[predicate] = None if obj is None else str(obj)
+    return ParameterSpec(
+        name=name, default=default, type_iri=type_iri, python_type=python_type,
+        unit=_unit(cell, line, name, type_iri, one(ODA.unit)), lower=lower, upper=upper,
+        allowed=allowed, format=time_format, optional=bool(optional), label=texts[ODA.label],
+        description=texts[ODA.description], group=texts[ODA.group],
+    )
+
+
+def output_spec(cell, line, name, default, text):
+    """Build the `OutputSpec` of one assignment of the ``outputs`` cell.
+
+    Parameters are those of `parameter_spec` (an output has no type hint, and its value may be
+    ``runners.annotations.NOT_LITERAL``, a computed value).
+
+    Returns
+    -------
+    OutputSpec
+
+    Raises
+    ------
+    AnnotationError
+        For an unknown or parameter-only type, a predicate other than ``oda:label`` and
+        ``oda:description``, or an annotation that is not Turtle.
+    """
+    if text is None:
+        type_iri = _INFERRED.get(type(default))
+        if type_iri is None:
+            raise cell.error(line, f"output {name} has no annotation and no literal value to infer "
+                             "a type from; give its type, e.g. "
+                             "'# oda:ODAPictureProduct'")
+        pairs = []
+    else:
+        try:
+            type_iri, pairs = parse_annotation(text)
+        except ValueError as exc:
+            raise cell.error(line, f"the annotation of {name} {exc}") from None
+        if type_iri not in OUTPUT_TYPES:
+            raise cell.error(line, _type_problem(type_iri, "output"))
+    fields = _collect(cell, line, name, pairs, OUTPUT_PREDICATES)
+    for predicate, values in fields.items():
+        if len(values) > 1:
+            raise cell.error(line, f"{curie(predicate)} is given {len(values)} times for {name}")
+    label, description = (fields.get(p, [None])[0] for p in (ODA.label, ODA.description))
+    return OutputSpec(name=name, type_iri=type_iri, label=None if label is None else str(label),
+                      description=None if description is None else str(description))

@@ -1,0 +1,173 @@
+"""Registering notebook repositories and running their workflows for real, over the HTTP API."""
+
+import subprocess
+import time
+
+import pytest
+from rdflib import Literal, URIRef
+
+from catalog.vocab import PROV, SDO, SW
+from runners.registry import register
+
+from .conftest import BASE, make_app
+from .workflow_repo import make_repo
+
+
+@pytest.fixture
+def runner_app(small_records, tmp_path):
+    """An app with a real local runner pool and a registered git repository of two workflows."""
+    from catalog.app import close_app
+
+    app = make_app(small_records, DATA_DIR=str(tmp_path / "data"), RUN_TIMEOUT_S=60, RUNNER_WORKERS=2)
+    repo = make_repo(tmp_path / "repo")
+    jobs = app.extensions["jobs"]
+    added = register(str(repo), app.extensions["store"], BASE, app.config["DATA_DIR"], jobs.executor.kernels, jobs.env)
+    assert {r.slug for r in added} == {"ring", "broken-analysis"}
+    app.config["REPO"] = repo
+    yield app
+    close_app(app)
+
+
+def wait_for(client, run_url, timeout_s=60):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = client.get(run_url, headers={"Accept": "application/json"}).json
+        if status["phase"] in ("COMPLETED", "ERROR", "ABORTED"):
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"{run_url} did not finish: {status}")
+
+
+def submit(client, slug, parameters):
+    response = client.post(f"/workflows/{slug}/runs", json={"parameters": parameters},
+                           headers={"Accept": "application/json"})
+    return response
+
+
+def test_registered_versions_are_catalogued_with_tests_and_commit(runner_app):
+    store = runner_app.extensions["store"]
+    iri = URIRef(BASE + "workflows/ring-v1")
+    graph = store.get(iri)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=runner_app.config["REPO"], capture_output=True,
+                            text=True).stdout.strip()
+    assert graph.value(iri, SW.commit) == Literal(commit)
+    assert graph.value(iri, SW.testStatus) == Literal("passed")
+    names = {str(graph.value(p, SDO.name)) for p in graph.objects(iri, URIRef("https://schema.org/input"))}
+    assert names == {"ra", "dec", "radius", "n_points", "shape", "delay_s"}
+
+
+def test_run_through_the_http_api_files_results_with_provenance(runner_app):
+    client = runner_app.test_client()
+    response = submit(client, "ring-v1", {"radius": "30 arcmin", "n_points": "12"})
+    assert response.status_code == 303
+    run_url = response.headers["Location"]
+    assert run_url.startswith("/runs/")
+    status = wait_for(client, run_url)
+    assert status["phase"] == "COMPLETED", status
+    assert status["parameters"]["radius"] == 0.5  # converted from arcmin to the parameter's degrees
+    assert abs(status["values"]["mean_ra"] - 83.633) < 0.1
+    outputs = {r["output"]: r for r in status["results"]}
+    assert set(outputs) == {"picture", "table"}
+    png = client.get(outputs["picture"]["file"])
+    assert png.mimetype == "image/png" and png.data[:8] == b"\x89PNG\r\n\x1a\n"
+    png.close()
+    store = runner_app.extensions["store"]
+    run = URIRef(BASE + run_url.lstrip("/"))
+    graph = store.get(run)
+    assert graph.value(run, PROV.used) == URIRef(BASE + "workflows/ring-v1")
+    assert graph.value(run, SW.phase) == Literal("COMPLETED")
+    assert graph.value(run, PROV.startedAtTime) is not None and graph.value(run, PROV.endedAtTime) is not None
+    used = {str(graph.value(pv, SW.parameter)).rsplit("#param-", 1)[1] for pv in graph.objects(run, SW.parameterValue)}
+    assert used == {"ra", "dec", "radius", "n_points", "shape", "delay_s"}
+    result = URIRef(BASE + outputs["table"]["href"].lstrip("/"))
+    assert store.get(result).value(result, PROV.wasGeneratedBy) == run
+    rows = store.select("PREFIX prov: <http://www.w3.org/ns/prov#> SELECT ?r WHERE { ?r prov:wasGeneratedBy $run }", run=run)
+    assert len(rows) == 2
+
+
+def test_bad_values_are_422_listing_each_and_nothing_is_queued(runner_app):
+    client = runner_app.test_client()
+    before = runner_app.extensions["store"].dump()
+    response = submit(client, "ring-v1", {"radius": "9 deg", "n_points": "many", "shape": "triangle", "colour": "red"})
+    assert response.status_code == 422
+    bad = {e["path"] for e in response.json["errors"]}
+    assert bad == {"radius", "n_points", "shape", "colour"}
+    assert runner_app.extensions["store"].dump() == before
+
+
+def test_a_failed_notebook_is_a_result_with_its_traceback(runner_app):
+    client = runner_app.test_client()
+    status = wait_for(client, submit(client, "broken-analysis-v1", {}).headers["Location"])
+    assert status["phase"] == "ERROR"
+    assert "the analysis broke on purpose" in status["error"]
+    assert "RuntimeError" in status["log"]
+    assert status["values"] == {"partial": "made before the failure"}
+
+
+def test_cache_returns_the_completed_run_and_identical_requests_share_one(runner_app):
+    client = runner_app.test_client()
+    first = submit(client, "ring-v1", {"delay_s": "1.5", "n_points": "7"})
+    second = submit(client, "ring-v1", {"n_points": "7", "delay_s": "1.5"})
+    assert second.json["shared"] and second.headers["Location"] == first.headers["Location"]
+    wait_for(client, first.headers["Location"])
+    third = submit(client, "ring-v1", {"n_points": 7, "delay_s": 1.5})
+    assert third.json["cached"] and third.headers["Location"] == first.headers["Location"]
+    other = submit(client, "ring-v1", {"n_points": "8", "delay_s": "1.5"})
+    assert other.headers["Location"] != first.headers["Location"]
+    wait_for(client, other.headers["Location"])
+
+
+def test_abort_a_running_run(runner_app):
+    client = runner_app.test_client()
+    run_url = submit(client, "ring-v1", {"delay_s": "30"}).headers["Location"]
+    deadline = time.monotonic() + 20
+    while client.get(run_url, headers={"Accept": "application/json"}).json["phase"] != "EXECUTING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    response = client.delete(run_url)
+    assert response.json["phase"] == "ABORTED"
+    assert wait_for(client, run_url)["phase"] == "ABORTED"
+
+
+def test_time_limit(runner_app):
+    runner_app.extensions["jobs"].timeout_s = 1.0
+    client = runner_app.test_client()
+    status = wait_for(client, submit(client, "ring-v1", {"delay_s": "20"}).headers["Location"])
+    assert status["phase"] == "ERROR" and "time limit" in status["error"]
+
+
+def test_a_run_left_executing_by_a_dead_worker_is_marked_error(runner_app):
+    from runners.provenance import run_graph
+
+    store = runner_app.extensions["store"]
+    run = BASE + "runs/deadbeef0001"
+    store.put(run, run_graph(run, BASE + "workflows/ring-v1", "EXECUTING", {"ra": 83.6}, "someone", "local pool"))
+    errored, requeued = runner_app.extensions["jobs"].recover()
+    assert errored == 1
+    graph = store.get(run)
+    assert graph.value(URIRef(run), SW.phase) == Literal("ERROR")
+    assert "stopped" in str(graph.value(URIRef(run), SW.error))
+
+
+def test_new_commit_adds_a_version_and_failing_tests_are_not_offered(runner_app, tmp_path):
+    repo = runner_app.config["REPO"]
+    make_repo(repo, test_passes=False, extra_analysis="# a change\n")
+    jobs = runner_app.extensions["jobs"]
+    store = runner_app.extensions["store"]
+    added = register(str(repo), store, BASE, runner_app.config["DATA_DIR"], jobs.executor.kernels, jobs.env)
+    ring = next(r for r in added if r.slug == "ring")
+    assert ring.added and ring.version == 2 and ring.test_status == "failed"
+    v2 = URIRef(BASE + "workflows/ring-v2")
+    assert store.get(v2).value(v2, PROV.wasRevisionOf) == URIRef(BASE + "workflows/ring-v1")
+    assert "the test notebook fails" in str(store.get(v2).value(v2, SW.testLog))
+    assert store.exists(BASE + "workflows/ring-v1")
+    response = submit(runner_app.test_client(), "ring-v2", {})
+    assert response.status_code == 409
+    # Registering the same commit again adds nothing.
+    again = register(str(repo), store, BASE, runner_app.config["DATA_DIR"], jobs.executor.kernels, jobs.env)
+    assert not any(r.added for r in again)
+
+
+def test_bare_workflow_name_redirects_to_the_newest_version_keeping_the_share_query(runner_app):
+    response = runner_app.test_client().get("/workflows/ring?radius=1")
+    assert response.status_code == 302 and response.headers["Location"] == "/workflows/ring-v1?radius=1"
