@@ -50,8 +50,8 @@ from catalog.vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SOSA, SW, XSD, s
 
 __all__ = [
     "BASE", "SIZES", "OBS_PER_TARGET", "SEED", "QUERIES", "Query", "SyntheticCatalog", "parse_sizes",
-    "real_records", "generate", "build_store", "build_rdflib_graph", "serve", "time_endpoint", "time_rdflib",
-    "time_writes", "run_size", "summary_line", "main",
+    "real_records", "generate", "build_store", "build_rdflib_graph", "Server", "serve", "queries", "time_endpoint",
+    "time_rdflib", "time_writes", "run_size", "format_size", "summary_line", "main",
 ]
 
 BASE = "http://127.0.0.1:5000/"
@@ -225,6 +225,15 @@ class SyntheticCatalog:
 
         The target name is its first association when it has one (as the H.E.S.S. DL3 records say
         "Crab Nebula"), else its designation.
+
+        Parameters
+        ----------
+        j : int
+            Index into ``observations``.
+
+        Returns
+        -------
+        str
         """
         o, t = self.observations, self.targets
         target = o["target"][j]
