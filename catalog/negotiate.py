@@ -128,7 +128,8 @@ def rdf_response(graph, fmt, status=200, headers=None):
     flask.Response
     """
     mime, rdflib_format = FORMATS[fmt]
-    bind_prefixes(graph)
+    if fmt != "nt":  # N-Triples has no prefixes
+        bind_prefixes(graph)
     if fmt == "jsonld":
         body = graph.serialize(format="json-ld", context={k: v for k, v in PREFIXES.items()}, auto_compact=True)
     else:

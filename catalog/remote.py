@@ -67,7 +67,7 @@ class RemoteStore(Store):
             raise StoreUnavailable(f"The SPARQL server at {url} cannot be reached: {exc.__class__.__name__}") from None
         return response
 
-    def _run_query(self, text, deadline, max_rows):
+    def _run_query(self, text, deadline, max_rows, select_format=None):
         timeout = max(0.1, deadline - time.monotonic())
         response = self._post(
             self.query_url, data=text.encode("utf-8"), timeout=timeout,

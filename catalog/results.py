@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Variable
 from rdflib.query import Result
 
-__all__ = ["SelectResult", "AskResult", "GraphResult", "RESULT_TYPES", "serialize_result"]
+__all__ = ["SelectResult", "SerializedSelect", "AskResult", "GraphResult", "RawGraphResult", "RESULT_TYPES",
+           "count_rows", "serialize_result", "serialize_raw_graph"]
 
 RESULT_TYPES = {
     "json": "application/sparql-results+json",
@@ -45,6 +46,57 @@ class SelectResult:
 
 
 @dataclass
+class SerializedSelect:
+    """SELECT solutions already serialised by the store (the embedded store's fast path).
+
+    Attributes
+    ----------
+    fmt : str
+        A key of `RESULT_TYPES`.
+    body : bytes
+    rows : int
+        Number of solutions in ``body``.
+    """
+
+    fmt: str
+    body: bytes
+    rows: int
+
+    def __len__(self):
+        return self.rows
+
+
+def count_rows(body, fmt):
+    """Count the solutions in serialised SELECT results.
+
+    Parameters
+    ----------
+    body : bytes
+    fmt : str
+        ``json``, ``xml``, ``csv`` or ``tsv``.
+
+    Returns
+    -------
+    int
+
+    Notes
+    -----
+    Exact for every format: XML escapes ``<`` in values, TSV escapes newlines, and JSON and CSV are
+    parsed (by the C parsers of the standard library).
+    """
+    import csv
+    import json
+
+    if fmt == "json":
+        return len(json.loads(body)["results"]["bindings"])
+    if fmt == "xml":
+        return body.count(b"<result>")
+    if fmt == "tsv":
+        return max(0, body.count(b"\n") - 1)
+    return max(0, sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8")))) - 1)
+
+
+@dataclass
 class AskResult:
     """The answer of an ASK query. ``value`` is a bool."""
 
@@ -73,7 +125,7 @@ def serialize_result(result, fmt):
 
     Parameters
     ----------
-    result : SelectResult or AskResult
+    result : SelectResult, SerializedSelect or AskResult
     fmt : str
         One of `RESULT_TYPES`: ``json``, ``xml``, ``csv``, ``tsv``.
 
@@ -94,6 +146,10 @@ def serialize_result(result, fmt):
     """
     if fmt not in RESULT_TYPES:
         raise ValueError(f"unknown result format {fmt!r}")
+    if isinstance(result, SerializedSelect):
+        if result.fmt != fmt:
+            raise ValueError(f"result was serialised as {result.fmt}, not {fmt}")
+        return result.body
     if isinstance(result, AskResult):
         if fmt in ("csv", "tsv"):
             raise ValueError("ASK results have no CSV or TSV form; ask for JSON or XML")
@@ -113,3 +169,39 @@ def serialize_result(result, fmt):
     out = io.BytesIO()
     r.serialize(out, format=fmt, encoding="utf-8")
     return out.getvalue()
+
+
+@dataclass
+class RawGraphResult:
+    """CONSTRUCT or DESCRIBE triples as pyoxigraph ``Triple`` objects, serialised by pyoxigraph."""
+
+    triples: list
+
+    def __len__(self):
+        return len(self.triples)
+
+
+def serialize_raw_graph(result, fmt, prefixes=None):
+    """Serialise a `RawGraphResult` with pyoxigraph.
+
+    Parameters
+    ----------
+    result : RawGraphResult
+    fmt : str
+        ``ttl``, ``jsonld``, ``nt`` or ``rdf`` (see `catalog.negotiate.FORMATS`).
+    prefixes : dict of str to str or None
+        Prefixes for Turtle.
+
+    Returns
+    -------
+    bytes
+
+    References
+    ----------
+    .. [1] pyoxigraph ``serialize``, https://pyoxigraph.readthedocs.io/en/stable/io.html
+    """
+    import pyoxigraph as ox
+
+    formats = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "nt": ox.RdfFormat.N_TRIPLES,
+               "rdf": ox.RdfFormat.RDF_XML}
+    return ox.serialize(result.triples, format=formats[fmt], prefixes=prefixes if fmt in ("ttl", "jsonld") else None)

@@ -178,3 +178,23 @@ class TestRemoteStore(StoreContract):
         with pytest.raises(StoreUnavailable, match="cannot be reached"):
             store.query("ASK {}")
         store.close()
+
+
+class TestMirroredStore(StoreContract):
+    """The on-disk store answering reads from its in-memory mirror (the default for the service)."""
+
+    @pytest.fixture
+    def store(self, tmp_path):
+        store = EmbeddedStore(tmp_path / "store", memory_mirror=True)
+        yield store
+        store.close()
+
+    def test_writes_reach_the_disk_and_a_new_mirror_sees_them(self, tmp_path, small_records):
+        first = EmbeddedStore(tmp_path / "mirrored", memory_mirror=True)
+        first.put_many(small_records)
+        first.delete(CRAB)
+        first.close()
+        second = EmbeddedStore(tmp_path / "mirrored", memory_mirror=True)
+        assert not second.exists(CRAB)
+        assert (CRAB, RDFS.label, Literal("Crab Nebula")) in second.version(CRAB, 1)
+        second.close()

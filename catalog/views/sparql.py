@@ -15,9 +15,9 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from ..errors import BadRequest, NotAcceptable
 from ..negotiate import FORMATS, rdf_response
 from ..queries import examples
-from ..results import RESULT_TYPES, AskResult, GraphResult, serialize_result
+from ..results import RESULT_TYPES, AskResult, GraphResult, RawGraphResult, serialize_raw_graph, serialize_result
 from ..store import get_store
-from ..vocab import DCAT, DCTERMS, RDF
+from ..vocab import DCAT, DCTERMS, PREFIXES, RDF
 
 bp = Blueprint("sparql", __name__)
 
@@ -85,22 +85,35 @@ def service_description():
     return graph
 
 
+def _select_format(fmt_param):
+    """Return the SELECT/ASK results format the client asked for, or None if it accepts none."""
+    if fmt_param in RESULT_TYPES:
+        return fmt_param
+    accept = request.accept_mimetypes
+    best = accept.best_match(list(_RESULT_BY_MIME))
+    if best is None and accept and accept.best not in (None, "*/*"):
+        return None
+    return _RESULT_BY_MIME.get(best, "json")
+
+
 def _respond(result, fmt_param):
     """Serialise ``result`` in the format the client asked for."""
     accept = request.accept_mimetypes
-    if isinstance(result, GraphResult):
+    if isinstance(result, (GraphResult, RawGraphResult)):
         fmt = fmt_param if fmt_param in _RDF_BY_MIME.values() else None
         fmt = fmt or _RDF_BY_MIME.get(accept.best_match(list(_RDF_BY_MIME)) or "", None)
         if fmt is None and accept and accept.best not in (None, "*/*") and not accept.best_match(list(_RDF_BY_MIME)):
             raise NotAcceptable("A CONSTRUCT or DESCRIBE result is RDF: accept text/turtle, application/ld+json, "
                                 "application/n-triples or application/rdf+xml.")
+        if isinstance(result, RawGraphResult):
+            fmt = fmt or "ttl"
+            response = current_app.response_class(serialize_raw_graph(result, fmt, PREFIXES), mimetype=FORMATS[fmt][0])
+            response.headers["Vary"] = "Accept"
+            return response
         return rdf_response(result.graph, fmt or "ttl")
-    fmt = fmt_param if fmt_param in RESULT_TYPES else None
+    fmt = _select_format(fmt_param)
     if fmt is None:
-        best = accept.best_match(list(_RESULT_BY_MIME))
-        if best is None and accept and accept.best not in (None, "*/*"):
-            raise NotAcceptable("Query results come as " + ", ".join(RESULT_TYPES.values()) + ".")
-        fmt = _RESULT_BY_MIME.get(best, "json")
+        raise NotAcceptable("Query results come as " + ", ".join(RESULT_TYPES.values()) + ".")
     if isinstance(result, AskResult) and fmt in ("csv", "tsv"):
         raise NotAcceptable("ASK results come as JSON or XML only.")
     body = serialize_result(result, fmt)
@@ -135,5 +148,6 @@ def endpoint():
             error = exc.detail
         return render_template("sparql/query.html", query=text, result=result, error=error,
                                examples=examples(), section="sparql"), (400 if error else 200)
-    result = get_store().query(text)
-    return _respond(result, request.values.get("format"))
+    fmt_param = request.values.get("format")
+    result = get_store().query(text, select_format=_select_format(fmt_param) or "json")
+    return _respond(result, fmt_param)
