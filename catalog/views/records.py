@@ -36,7 +36,7 @@ def alternate_links(path):
     return [(f"{path}.{s}", FORMATS[s][0]) for s in SUFFIXES]
 
 
-def render_page(template, alternates=(), status=200, **context):
+def render_page(template, alternates=(), http_status=200, **context):
     """Render an HTML page with ``<link rel="alternate">`` targets also sent as a ``Link`` header.
 
     Parameters
@@ -45,7 +45,7 @@ def render_page(template, alternates=(), status=200, **context):
         Template name(s), the first that exists is used.
     alternates : list of (str, str)
         ``(href, media type)`` of other representations.
-    status : int
+    http_status : int
     **context
         Template variables.
 
@@ -54,7 +54,7 @@ def render_page(template, alternates=(), status=200, **context):
     flask.Response
     """
     body = render_template(template, alternates=alternates, **context)
-    response = current_app.make_response((body, status))
+    response = current_app.make_response((body, http_status))
     response.headers["Vary"] = "Accept"
     if alternates:
         response.headers["Link"] = ", ".join(f'<{h}>; rel="alternate"; type="{m}"' for h, m in alternates)

@@ -97,4 +97,4 @@ def search():
         data["error"], status = exc.detail, 400
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
         return jsonify(data)
-    return render_page("search.html", data=data, section="search", status=status)
+    return render_page("search.html", data=data, section="search", http_status=status)

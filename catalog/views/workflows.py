@@ -92,7 +92,7 @@ def workflow_page_response(slug, errors=(), values=None, status=200):
         "defaults": {p.name: p.default for p in spec.parameters},
         "section": "workflows",
     }
-    return render_page("records/workflows.html", alternate_links(f"/workflows/{slug}"), status=status, **context)
+    return render_page("records/workflows.html", alternate_links(f"/workflows/{slug}"), http_status=status, **context)
 
 
 @bp.get("/workflows/<name>")
