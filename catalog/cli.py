@@ -341,12 +341,32 @@ def serve(host, port):
         serve_app(app, host, port)
 
 
+def _demo_workflows(app):
+    """Register the bundled workflows (once) and queue the Crab spectrum, whose result the gallery shows."""
+    from runners.registry import register
+
+    from .app import PROJECT_DIR
+    from .views.workflows import latest_version
+
+    store, jobs, base = app.extensions["store"], app.extensions["jobs"], app.config["BASE_IRI"]
+    if latest_version(store, base, "hess-spectrum") is None:
+        click.echo("Registering the bundled workflows (their test notebooks run first) ...", err=True)
+        added = register(str(PROJECT_DIR / "workflows"), store, base, app.config["DATA_DIR"],
+                         getattr(jobs.executor, "kernels", None), env=jobs.env,
+                         progress=lambda message: click.echo(f"  {message}", err=True))
+        click.echo(f"{sum(r.added for r in added)} workflows registered", err=True)
+    submission = jobs.submit(latest_version(store, base, "hess-spectrum"), {}, user="skyweave demo")
+    state = "already computed" if submission.cached else "running now; its result appears in the gallery when done"
+    click.echo(f"Crab Nebula spectrum: {submission.run_iri} ({state})", err=True)
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--no-serve", is_flag=True, help="Load the demo data and exit without serving")
+@click.option("--no-serve", is_flag=True, help="Build the demo catalog, run the Crab spectrum, and exit without serving")
 def demo(host, port, no_serve):
-    """Load the real demo catalog (instruments, HGPS, 3FHL, H.E.S.S. DL3 DR1) and serve it."""
+    """Load the real demo catalog (instruments, HGPS, 3FHL, H.E.S.S. DL3 DR1), register the bundled
+    workflows, run the Crab Nebula spectrum, and serve it all."""
     from .ingest import load_all
 
     with opened_app() as app:
@@ -358,6 +378,12 @@ def demo(host, port, no_serve):
             click.echo(f"{len(stored)} records stored, {len(rejected)} rejected", err=True)
             _report_rejected(rejected)
         else:
-            click.echo(f"The catalog already holds {have} targets; serving it.", err=True)
+            click.echo(f"The catalog already holds {have} targets.", err=True)
+        _demo_workflows(app)
         if not no_serve:
             serve_app(app, host, port)
+        else:
+            jobs = app.extensions["jobs"]
+            for run_iri in jobs.running():
+                click.echo(f"waiting for {run_iri} ...", err=True)
+                click.echo(f"{run_iri}: {jobs.wait(run_iri)}")

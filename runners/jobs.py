@@ -282,6 +282,10 @@ class JobManager:
             job.done.wait(timeout_s)
         return self.phase(run_iri)
 
+    def running(self):
+        """Return the IRIs of the runs queued or executing in this process."""
+        return [iri for iri, job in list(self._jobs.items()) if not job.done.is_set()]
+
     def recover(self):
         """After a restart: runs left EXECUTING are marked ERROR, QUEUED ones are queued again.
 

@@ -45,11 +45,33 @@ def catalog_summary(store, base):
     return {"counts": counts, "messengers": list(messengers.values())}
 
 
+def latest_results(store, base, limit=6):
+    """Return the newest results that have a picture, for the gallery.
+
+    Parameters
+    ----------
+    store : catalog.store.Store
+    base : str
+    limit : int
+
+    Returns
+    -------
+    list of dict
+        ``{href, label, image, generated}``, newest first.
+    """
+    rows = store.select(
+        prologue(["sw", "prov", "dcat", "rdfs"]) + "SELECT ?r ?label ?url ?t WHERE { ?r a sw:DataProduct ; "
+        "rdfs:label ?label ; prov:generatedAtTime ?t ; dcat:distribution ?d . ?d dcat:mediaType \"image/png\" ; "
+        f"dcat:downloadURL ?url }} ORDER BY DESC(?t) LIMIT {int(limit)}")
+    return [{"href": href_for(base, r["r"]), "label": str(r["label"]), "image": href_for(base, r["url"]),
+             "generated": str(r["t"])} for r in rows]
+
+
 @bp.get("/")
 def index():
     """The home page."""
     store = get_store()
     base = current_app.config["BASE_IRI"]
     summary = catalog_summary(store, base)
-    return render_page("home.html", summary=summary, examples=examples()[:4], section="home",
-                       endpoint=request.host_url + "sparql")
+    return render_page("home.html", summary=summary, results=latest_results(store, base), examples=examples()[:4],
+                       section="home", endpoint=request.host_url + "sparql")
