@@ -171,3 +171,37 @@ def test_new_commit_adds_a_version_and_failing_tests_are_not_offered(runner_app,
 def test_bare_workflow_name_redirects_to_the_newest_version_keeping_the_share_query(runner_app):
     response = runner_app.test_client().get("/workflows/ring?radius=1")
     assert response.status_code == 302 and response.headers["Location"] == "/workflows/ring-v1?radius=1"
+
+
+def test_bad_values_from_the_form_come_back_on_the_page(runner_app):
+    from bs4 import BeautifulSoup
+
+    client = runner_app.test_client()
+    response = client.post("/workflows/ring-v1/runs", data={"radius": "12 deg", "n_points": "20"},
+                           headers={"Accept": "text/html"})
+    assert response.status_code == 422
+    soup = BeautifulSoup(response.data, "html.parser")
+    field = soup.select_one(".field.invalid")
+    assert field.select_one("input")["name"] == "radius" and field.select_one("input")["value"] == "12 deg"
+    assert "5" in field.select_one(".error").text
+
+
+def test_cli_add_and_run(runner_app, tmp_path, monkeypatch, small_records):
+    from click.testing import CliRunner
+
+    from catalog.cli import cli
+
+    from .workflow_repo import make_repo
+
+    monkeypatch.setenv("SKYWEAVE_DATA_DIR", str(tmp_path / "cli-data"))
+    monkeypatch.setenv("SKYWEAVE_BASE_IRI", BASE)
+    repo = make_repo(tmp_path / "cli-repo")
+    result = CliRunner().invoke(cli, ["add", str(repo)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"{BASE}workflows/ring-v1  version 1  added  tests: passed" in result.stdout
+    result = CliRunner().invoke(cli, ["run", "ring", "-p", "n_points=5", "-p", "radius=6 arcmin"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("COMPLETED")
+    assert "mean_ra = " in result.stdout and "picture: /files/results/" in result.stdout
+    result = CliRunner().invoke(cli, ["run", "ring", "-p", "n_points=1"])
+    assert result.exit_code == 2 and "n_points" in result.output

@@ -59,10 +59,16 @@ def _wants_json():
 
 @bp.post("/workflows/<slug>/runs")
 def create(slug):
-    """Request a run of a workflow version."""
+    """Request a run of a workflow version (a bare workflow name runs its newest version)."""
     from runners.params import ParameterErrors
 
+    from .workflows import latest_version
+
     iri = record_iri("workflows", slug)
+    if not get_store().exists(iri):  # a bare name runs the newest version
+        newest = latest_version(get_store(), current_app.config["BASE_IRI"], slug)
+        iri = newest or iri
+        slug = newest.rsplit("/", 1)[1] if newest else slug
     if request.is_json:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
