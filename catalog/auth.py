@@ -19,10 +19,17 @@ ROLES = ("reader", "editor", "publisher", "admin")
 
 
 def current_role():
-    """Return the role of the current request's API token, or None when no valid token is given."""
+    """Return the role of the current request's API token, or None when no valid token is given.
+
+    The token comes from ``Authorization: Bearer <token>``, or, for HTML forms, from a form field
+    ``api_token`` (a page that cannot know the token cannot forge the form, so it also guards
+    against cross-site request forgery).
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
+        token = request.form.get("api_token", "") if request.mimetype == "application/x-www-form-urlencoded" else ""
+    if not token:
         return None
     for known, role in current_app.config.get("API_TOKENS", {}).items():
         if hmac.compare_digest(known.encode(), token.strip().encode()):

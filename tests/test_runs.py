@@ -205,3 +205,16 @@ def test_cli_add_and_run(runner_app, tmp_path, monkeypatch, small_records):
     assert "mean_ra = " in result.stdout and "picture: /files/results/" in result.stdout
     result = CliRunner().invoke(cli, ["run", "ring", "-p", "n_points=1"])
     assert result.exit_code == 2 and "n_points" in result.output
+
+
+def test_register_a_repository_from_the_web_form(runner_app, tmp_path):
+    client = runner_app.test_client()
+    repo = make_repo(tmp_path / "web-repo", extra_analysis="# from the web\n")
+    denied = client.post("/workflows/", data={"source": str(repo), "api_token": "reader-token"},
+                         headers={"Accept": "text/html"})
+    assert denied.status_code == 403
+    response = client.post("/workflows/", data={"source": str(repo), "api_token": "editor-token"},
+                           headers={"Accept": "text/html"})
+    assert response.status_code == 303 and response.headers["Location"] == "/workflows/"
+    listing = client.get("/workflows/", headers={"Accept": "application/json"}).json
+    assert {"/workflows/ring-v2", "/workflows/broken-analysis-v2"} <= {r["href"] for r in listing["rows"]}

@@ -167,5 +167,9 @@ def register():
                                 jobs.executor.kernels if hasattr(jobs.executor, "kernels") else None, env=jobs.env)
     except (AnnotationError, ValueError) as exc:
         raise BadRequest(str(exc)) from None
-    return jsonify([{"workflow": href_for(current_app.config["BASE_IRI"], r.iri), "version": r.version,
-                     "added": r.added, "tests": r.test_status} for r in added]), 201
+    body = [{"workflow": href_for(current_app.config["BASE_IRI"], r.iri), "version": r.version,
+             "added": r.added, "tests": r.test_status} for r in added]
+    if not request.is_json and request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html":
+        target = body[0]["workflow"] if len(body) == 1 else "/workflows/"
+        return redirect(target, code=303)
+    return jsonify(body), 201
