@@ -265,7 +265,23 @@ def record_page(store, base, iri, graph, url):
     return page
 
 
-def _target_extra(store, base, subject, graph):
+def target_extra(store, base, subject, graph):
+    """Return what a target's page adds: its observations, position and catalogued neighbours.
+
+    Parameters
+    ----------
+    store : catalog.store.Store
+    base : str
+    subject : rdflib.URIRef
+        The target.
+    graph : rdflib.Graph
+        Its record.
+
+    Returns
+    -------
+    dict
+        ``{observations, ra_deg, dec_deg, neighbours}`` (positions in degrees, ICRS).
+    """
     from .sky import neighbours
 
     observations = store.select(
@@ -312,4 +328,4 @@ def _catalog_extra(store, base, subject, graph):
     return {"targets": int(rows[0]["n"]) if rows else 0}
 
 
-_EXTRAS = {"targets": _target_extra, "instruments": _instrument_extra, "catalogs": _catalog_extra}
+_EXTRAS = {"targets": target_extra, "instruments": _instrument_extra, "catalogs": _catalog_extra}

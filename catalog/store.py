@@ -19,7 +19,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib import Dataset as RdfDataset
 
 from . import validate as shacl
 from .errors import BadRequest, NotFound, QueryTimeout, ValidationFailed
@@ -730,10 +729,3 @@ def get_store():
     from flask import current_app
 
     return current_app.extensions["store"]
-
-
-def as_dataset(store):
-    """Return the whole store as an rdflib Dataset (for small stores and tests only)."""
-    ds = RdfDataset()
-    ds.parse(data="\n".join(store.dump()), format="nquads")
-    return ds

@@ -22,10 +22,17 @@ from . import RunResult
 from .kernels import KernelPool
 from .notebook import execute
 
-__all__ = ["LocalExecutor", "DaskExecutor", "make_executor"]
+__all__ = ["LocalExecutor", "DaskExecutor", "make_executor", "failed_result"]
 
 
-def _failed(error):
+def failed_result(error):
+    """Return an ERROR `runners.RunResult` for a run that could not execute at all.
+
+    Parameters
+    ----------
+    error : str
+        Why.
+    """
     now = datetime.now(timezone.utc).replace(microsecond=0)
     return RunResult(status="ERROR", started_at=now, ended_at=now, log=error, error=error)
 
@@ -57,12 +64,12 @@ class LocalExecutor:
         try:
             kernel = self.kernels.acquire()
         except Exception as exc:  # no kernel could start: the run fails, the service goes on
-            return _failed(f"No Jupyter kernel could be started: {exc}")
+            return failed_result(f"No Jupyter kernel could be started: {exc}")
         try:
             return execute(request, kernel, progress=progress, abort=abort)
         except Exception as exc:
             kernel.broken = True
-            return _failed(f"{exc.__class__.__name__}: {exc}")
+            return failed_result(f"{exc.__class__.__name__}: {exc}")
         finally:
             self.kernels.release(kernel)
 
@@ -119,7 +126,7 @@ class DaskExecutor:
             try:
                 out.set_result(task.result())
             except Exception as exc:
-                out.set_result(_failed(f"The Dask task failed: {exc.__class__.__name__}: {exc}"))
+                out.set_result(failed_result(f"The Dask task failed: {exc.__class__.__name__}: {exc}"))
             finally:
                 stop.set()
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 
 from catalog import __version__
-from catalog.errors import BadRequest, NotFound
+from catalog.errors import BadRequest
 from catalog.vocab import PROV, RDF, SDO, SW
 
 from . import RunRequest
@@ -205,9 +205,9 @@ class JobManager:
         try:
             result = future.result()
         except Exception as exc:  # the executor itself failed: the run is an ERROR, never lost
-            from .executors import _failed
+            from .executors import failed_result
 
-            result = _failed(f"{exc.__class__.__name__}: {exc}")
+            result = failed_result(f"{exc.__class__.__name__}: {exc}")
         if job.abort.is_set():
             result.status, result.error = "ABORTED", result.error or "The run was aborted."
         try:

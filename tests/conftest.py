@@ -194,3 +194,20 @@ def browser():
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def runner_app(small_records, tmp_path):
+    """An app with a real local runner pool and a registered git repository of two workflows."""
+    from runners.registry import register
+
+    from .workflow_repo import make_repo
+
+    app = make_app(small_records, DATA_DIR=str(tmp_path / "data"), RUN_TIMEOUT_S=60, RUNNER_WORKERS=2)
+    repo = make_repo(tmp_path / "repo")
+    jobs = app.extensions["jobs"]
+    added = register(str(repo), app.extensions["store"], BASE, app.config["DATA_DIR"], jobs.executor.kernels, jobs.env)
+    assert {r.slug for r in added} == {"ring", "broken-analysis"}
+    app.config["REPO"] = repo
+    yield app
+    close_app(app)

@@ -3,12 +3,11 @@
 import pytest
 
 from .conftest import LiveServer
-from .test_runs import runner_app  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
 
 
-def test_run_a_workflow_from_its_page_and_see_the_plot(browser, runner_app):  # noqa: F811
+def test_run_a_workflow_from_its_page_and_see_the_plot(browser, runner_app):
     with LiveServer(runner_app) as server:
         context = browser.new_context(base_url=server.url)
         page = context.new_page()

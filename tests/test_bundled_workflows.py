@@ -37,7 +37,7 @@ def crab_app(records, tmp_path):
 
 
 def test_the_crab_spectrum_runs_on_the_real_data(crab_app):
-    from .test_runs import wait_for
+    from .workflow_repo import wait_for
 
     client = crab_app.test_client()
     response = client.post("/workflows/hess-spectrum/runs", json={"parameters": {}}, headers={"Accept": "application/json"})

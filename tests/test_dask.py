@@ -13,8 +13,7 @@ from catalog.vocab import SW
 from runners.registry import register
 
 from .conftest import BASE, free_port, make_app, wait_for_port
-from .test_runs import submit, wait_for
-from .workflow_repo import make_repo
+from .workflow_repo import make_repo, submit, wait_for
 
 
 def dask_command(*args):

@@ -3,45 +3,13 @@
 import subprocess
 import time
 
-import pytest
 from rdflib import Literal, URIRef
 
 from catalog.vocab import PROV, SDO, SW
 from runners.registry import register
 
-from .conftest import BASE, make_app
-from .workflow_repo import make_repo
-
-
-@pytest.fixture
-def runner_app(small_records, tmp_path):
-    """An app with a real local runner pool and a registered git repository of two workflows."""
-    from catalog.app import close_app
-
-    app = make_app(small_records, DATA_DIR=str(tmp_path / "data"), RUN_TIMEOUT_S=60, RUNNER_WORKERS=2)
-    repo = make_repo(tmp_path / "repo")
-    jobs = app.extensions["jobs"]
-    added = register(str(repo), app.extensions["store"], BASE, app.config["DATA_DIR"], jobs.executor.kernels, jobs.env)
-    assert {r.slug for r in added} == {"ring", "broken-analysis"}
-    app.config["REPO"] = repo
-    yield app
-    close_app(app)
-
-
-def wait_for(client, run_url, timeout_s=60):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        status = client.get(run_url, headers={"Accept": "application/json"}).json
-        if status["phase"] in ("COMPLETED", "ERROR", "ABORTED"):
-            return status
-        time.sleep(0.1)
-    raise AssertionError(f"{run_url} did not finish: {status}")
-
-
-def submit(client, slug, parameters):
-    response = client.post(f"/workflows/{slug}/runs", json={"parameters": parameters},
-                           headers={"Accept": "application/json"})
-    return response
+from .conftest import BASE
+from .workflow_repo import make_repo, submit, wait_for
 
 
 def test_registered_versions_are_catalogued_with_tests_and_commit(runner_app):

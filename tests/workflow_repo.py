@@ -1,6 +1,7 @@
 """Build small real notebook repositories (folders and git repositories) for the runner tests."""
 
 import subprocess
+import time
 from pathlib import Path
 
 import nbformat
@@ -89,3 +90,21 @@ def make_repo(folder, git=True, test_passes=True, extra_analysis=""):
         run("add", "-A")
         run("commit", "-q", "-m", "workflows")
     return folder
+
+
+def wait_for(client, run_url, timeout_s=60):
+    """Poll a run's JSON through a Flask test client until it ends; return its status."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = client.get(run_url, headers={"Accept": "application/json"}).json
+        if status["phase"] in ("COMPLETED", "ERROR", "ABORTED"):
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"{run_url} did not finish: {status}")
+
+
+def submit(client, slug, parameters):
+    """POST a run request with JSON parameters through a Flask test client; return the response."""
+    response = client.post(f"/workflows/{slug}/runs", json={"parameters": parameters},
+                           headers={"Accept": "application/json"})
+    return response
