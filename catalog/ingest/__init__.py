@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from rdflib import Graph, Literal, URIRef
 
-from ..vocab import DCTERMS, PREFIXES, RDF, RDFS, SKOS, SW, XSD
+from ..vocab import DCTERMS, PREFIXES, RDF, RDFS, SDO, SKOS, SW, XSD, iri_for
 
 __all__ = ["DATA_DIR", "slugify", "new_graph", "double", "text", "target_graph", "load_all"]
 
@@ -184,6 +184,78 @@ def target_graph(iri, label, ra, dec, catalog_iri, alt_labels=(), object_classes
     graph.add((iri, SW.dec, double(dec, 5)))
     graph.add((iri, DCTERMS.source, catalog_iri))
     return graph
+
+
+def source_catalog_graph(iri, title, citation, licence, upstream, doi, rights=None):
+    """Build a ``sw:SourceCatalog`` record graph.
+
+    Parameters
+    ----------
+    iri : rdflib.URIRef
+        The record IRI (``{base}catalogs/{slug}``).
+    title, citation : str
+        ``dcterms:title`` and ``dcterms:bibliographicCitation``.
+    licence, upstream : rdflib.URIRef
+        ``dcterms:license`` and ``dcterms:source`` (the upstream page).
+    doi : str
+        Bare DOI of the paper or release (``schema:identifier``).
+    rights : str or None
+        Terms of use beyond the licence (``dcterms:rights``).
+
+    Returns
+    -------
+    graph : rdflib.Graph
+    """
+    graph = new_graph()
+    graph.add((iri, RDF.type, SW.SourceCatalog))
+    graph.add((iri, DCTERMS.title, Literal(title)))
+    graph.add((iri, DCTERMS.bibliographicCitation, Literal(citation)))
+    graph.add((iri, DCTERMS.license, licence))
+    if rights:
+        graph.add((iri, DCTERMS.rights, Literal(rights)))
+    graph.add((iri, DCTERMS.source, upstream))
+    graph.add((iri, SDO.identifier, Literal(doi)))
+    return graph
+
+
+def table_targets(base, table, catalog_slug, alt_columns=(), class_columns=()):
+    """Yield one ``sw:Target`` record per row of a source-catalog table, in table order.
+
+    Parameters
+    ----------
+    base : str
+        The catalog's base IRI.
+    table : `~astropy.table.Table`, shape (N,)
+        With ``Source_Name``, ``RAJ2000`` and ``DEJ2000`` (degrees; J2000, taken as ICRS: the
+        FK5 J2000 to ICRS offset, < 0.03 arcsec, is far below catalog position errors).
+    catalog_slug : str
+        Slug of the source-catalog record (``dcterms:source``).
+    alt_columns, class_columns : tuple of str
+        Columns giving other names (``skos:altLabel``) and classes (``sw:objectClass``).
+
+    Yields
+    ------
+    iri : rdflib.URIRef
+        ``{base}targets/{slugify(Source_Name)}``.
+    graph : rdflib.Graph
+
+    Raises
+    ------
+    ValueError
+        If two sources map to the same slug.
+    """
+    catalog_iri = iri_for(base, "catalogs", catalog_slug)
+    seen = set()
+    for row in table:
+        name = text(row["Source_Name"])
+        iri = iri_for(base, "targets", slugify(name))
+        if iri in seen:
+            raise ValueError(f"two sources of {catalog_slug} share the slug of {name!r}")
+        seen.add(iri)
+        yield iri, target_graph(
+            iri, name, row["RAJ2000"], row["DEJ2000"], catalog_iri,
+            alt_labels=[row[c] for c in alt_columns], object_classes=[row[c] for c in class_columns],
+        )
 
 
 def load_all(base, data_dir=None) -> Iterator[tuple[URIRef, Graph]]:

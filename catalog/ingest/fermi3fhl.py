@@ -19,10 +19,10 @@ from pathlib import Path
 import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
-from ..vocab import DCTERMS, RDF, SDO, SW, iri_for
-from . import CC0_1, DATA_DIR, new_graph, slugify, target_graph, text
+from ..vocab import iri_for
+from . import CC0_1, DATA_DIR, slugify, source_catalog_graph, table_targets, text
 
 __all__ = ["FILENAME", "HDU", "CATALOG_SLUG", "read_table", "catalog_record", "records", "positions"]
 
@@ -87,13 +87,8 @@ def catalog_record(base):
     .. [1] Ajello M. et al. 2017, ApJS 232, 18, doi:10.3847/1538-4365/aa8221
     """
     iri = iri_for(base, "catalogs", CATALOG_SLUG)
-    graph = new_graph()
-    graph.add((iri, RDF.type, SW.SourceCatalog))
-    graph.add((iri, DCTERMS.title, Literal("Fermi-LAT Third Catalog of Hard Sources (3FHL)")))
-    graph.add((iri, DCTERMS.bibliographicCitation, Literal(REFERENCE)))
-    graph.add((iri, DCTERMS.license, CC0_1))
-    graph.add((iri, DCTERMS.source, UPSTREAM))
-    graph.add((iri, SDO.identifier, Literal("10.3847/1538-4365/aa8221")))
+    graph = source_catalog_graph(iri, "Fermi-LAT Third Catalog of Hard Sources (3FHL)", REFERENCE, CC0_1, UPSTREAM,
+                                 "10.3847/1538-4365/aa8221")
     return iri, graph
 
 
@@ -146,20 +141,7 @@ def records(base, data_dir=None, table=None) -> Iterator[tuple]:
     """
     if table is None:
         table = read_table(data_dir)
-    catalog_iri = iri_for(base, "catalogs", CATALOG_SLUG)
-    seen = set()
-    for row in table:
-        name = text(row["Source_Name"])
-        iri = target_iri(base, name)
-        if iri in seen:
-            raise ValueError(f"two 3FHL sources share the slug of {name!r}")
-        seen.add(iri)
-        graph = target_graph(
-            iri, name, row["RAJ2000"], row["DEJ2000"], catalog_iri,
-            alt_labels=[row[column] for column in ASSOCIATION_COLUMNS],
-            object_classes=[row["CLASS"]],
-        )
-        yield iri, graph
+    yield from table_targets(base, table, CATALOG_SLUG, alt_columns=ASSOCIATION_COLUMNS, class_columns=("CLASS",))
 
 
 def positions(base, table):

@@ -28,8 +28,8 @@ from astropy.table import Table
 from astropy.time import Time, TimeDelta
 from rdflib import BNode, Literal, URIRef
 
-from ..vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SDO, SKOS, SOSA, SW, XSD, iri_for
-from . import CC_BY_4, DATA_DIR, double, new_graph, slugify, target_graph, text
+from ..vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SOSA, SW, XSD, iri_for
+from . import CC_BY_4, DATA_DIR, double, new_graph, slugify, source_catalog_graph, target_graph, text
 
 __all__ = [
     "RELEASE_DIR", "CATALOG_SLUG", "INSTRUMENT_SLUG", "MATCH_RADIUS", "read_obs_index",
@@ -237,14 +237,8 @@ def catalog_record(base):
        https://www.mpi-hd.mpg.de/hfm/HESS/pages/dl3-dr1/ , doi:10.5281/zenodo.1421099
     """
     iri = iri_for(base, "catalogs", CATALOG_SLUG)
-    graph = new_graph()
-    graph.add((iri, RDF.type, SW.SourceCatalog))
-    graph.add((iri, DCTERMS.title, Literal("H.E.S.S. DL3 public test data release 1 (HESS DL3 DR1)")))
-    graph.add((iri, DCTERMS.bibliographicCitation, Literal(REFERENCE)))
-    graph.add((iri, DCTERMS.license, CC_BY_4))
-    graph.add((iri, DCTERMS.rights, Literal(TERMS_OF_USE)))
-    graph.add((iri, DCTERMS.source, UPSTREAM))
-    graph.add((iri, SDO.identifier, Literal("10.5281/zenodo.1421099")))
+    graph = source_catalog_graph(iri, "H.E.S.S. DL3 public test data release 1 (HESS DL3 DR1)", REFERENCE, CC_BY_4,
+                                 UPSTREAM, "10.5281/zenodo.1421099", rights=TERMS_OF_USE)
     return iri, graph
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
-from ..vocab import DCTERMS, RDF, SDO, SW, iri_for
-from . import CC_BY_4, DATA_DIR, new_graph, slugify, target_graph, text
+from ..vocab import iri_for
+from . import CC_BY_4, DATA_DIR, slugify, source_catalog_graph, table_targets, text
 
 __all__ = ["FILENAME", "HDU", "CATALOG_SLUG", "read_table", "catalog_record", "records", "positions"]
 
@@ -82,13 +82,8 @@ def catalog_record(base):
     .. [1] H.E.S.S. Collaboration 2018, A&A 612, A1, doi:10.1051/0004-6361/201732098
     """
     iri = iri_for(base, "catalogs", CATALOG_SLUG)
-    graph = new_graph()
-    graph.add((iri, RDF.type, SW.SourceCatalog))
-    graph.add((iri, DCTERMS.title, Literal("H.E.S.S. Galactic Plane Survey (HGPS) source catalogue")))
-    graph.add((iri, DCTERMS.bibliographicCitation, Literal(REFERENCE)))
-    graph.add((iri, DCTERMS.license, CC_BY_4))
-    graph.add((iri, DCTERMS.source, UPSTREAM))
-    graph.add((iri, SDO.identifier, Literal("10.1051/0004-6361/201732098")))
+    graph = source_catalog_graph(iri, "H.E.S.S. Galactic Plane Survey (HGPS) source catalogue", REFERENCE, CC_BY_4, UPSTREAM,
+                                 "10.1051/0004-6361/201732098")
     return iri, graph
 
 
@@ -140,19 +135,7 @@ def records(base, data_dir=None, table=None) -> Iterator[tuple]:
     """
     if table is None:
         table = read_table(data_dir)
-    catalog_iri = iri_for(base, "catalogs", CATALOG_SLUG)
-    seen = set()
-    for row in table:
-        name = text(row["Source_Name"])
-        iri = target_iri(base, name)
-        if iri in seen:
-            raise ValueError(f"two HGPS sources share the slug of {name!r}")
-        seen.add(iri)
-        graph = target_graph(
-            iri, name, row["RAJ2000"], row["DEJ2000"], catalog_iri,
-            alt_labels=[row["Identified_Object"]], object_classes=[row["Source_Class"]],
-        )
-        yield iri, graph
+    yield from table_targets(base, table, CATALOG_SLUG, alt_columns=("Identified_Object",), class_columns=("Source_Class",))
 
 
 def positions(base, table):
