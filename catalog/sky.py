@@ -259,12 +259,17 @@ def target_resolver(store):
     """
     from rdflib import Literal
 
+    prologue = ("PREFIX sw: <https://skyweave.org/ns#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> ")
+
     def resolve(name):
-        rows = store.select(
-            "PREFIX sw: <https://skyweave.org/ns#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-            "SELECT ?t ?ra ?dec WHERE { ?t a sw:Target ; rdfs:label|skos:altLabel ?n ; sw:ra ?ra ; sw:dec ?dec "
-            "FILTER(LCASE(STR(?n)) = LCASE($name)) } ORDER BY ?t", name=Literal(name.strip()))
+        name = Literal(name.strip())
+        # The exact name uses the store's index; only an unknown spelling scans every name.
+        rows = store.select(prologue + "SELECT ?t ?ra ?dec WHERE { ?t rdfs:label|skos:altLabel $name ; "
+                            "a sw:Target ; sw:ra ?ra ; sw:dec ?dec } ORDER BY ?t", name=name)
+        if not rows:
+            rows = store.select(prologue + "SELECT ?t ?ra ?dec WHERE { ?t a sw:Target ; rdfs:label|skos:altLabel ?n ; "
+                                "sw:ra ?ra ; sw:dec ?dec FILTER(LCASE(STR(?n)) = LCASE($name)) } ORDER BY ?t", name=name)
         if not rows:
             return None
         return float(rows[0]["ra"]), float(rows[0]["dec"])

@@ -105,6 +105,24 @@ class Store:
         self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="sparql")
         self._slots = threading.BoundedSemaphore(self._workers)
         self._write_lock = threading.Lock()
+        self._marks = {}
+        self._next_mark = 0
+        self._marks_lock = threading.Lock()
+
+    def _mark(self, iris):
+        """Record that the records ``iris`` were written (see `write_mark`)."""
+        with self._marks_lock:
+            for iri in iris:
+                self._next_mark += 1
+                self._marks[str(iri)] = self._next_mark
+
+    def write_mark(self, iri):
+        """Return a number that changes whenever this process writes record ``iri`` (0 if never).
+
+        Lets callers keep what they derived from a record until it is rewritten. Writes made by
+        other processes to a shared remote store are not seen.
+        """
+        return self._marks.get(str(iri), 0)
 
     # -- backend primitives -------------------------------------------------------------
     def _run_query(self, text, deadline, max_rows, select_format=None):  # pragma: no cover - abstract
@@ -351,6 +369,7 @@ class Store:
                 parts.append(f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}")
             parts.append(f"INSERT DATA {{ GRAPH <{iri}> {{ {_nt(content)} }} }}")
             self._update(" ;\n".join(parts))
+            self._mark([iri])
         return WriteResult(str(iri), created=version is None, version=version, triples=len(content))
 
     def delete(self, iri):
@@ -374,6 +393,7 @@ class Store:
                 f"DROP GRAPH <{iri}> ;\n"
                 f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}"
             )
+            self._mark([iri])
         return version
 
     def _version_entity(self, iri, old):
@@ -432,6 +452,7 @@ class Store:
                     for iri, g in good
                 )
                 self._update(text)
+                self._mark(iri for iri, _ in good)
                 stored.extend(str(iri) for iri, _ in good)
             if progress:
                 progress(len(batch))

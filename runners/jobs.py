@@ -120,6 +120,7 @@ class JobManager:
         self.executor, self.timeout_s = executor, float(timeout_s)
         self.env, self.data_version, self.resolve_target = dict(env or {}), data_version, resolve_target
         self._jobs, self._by_key = {}, {}
+        self._workflows = {}
         self._lock = threading.Lock()
 
     # -- requests ---------------------------------------------------------------------------
@@ -133,8 +134,14 @@ class JobManager:
         BadRequest
             If the version failed its tests (it is catalogued but not offered).
         """
-        graph = self.store.get(workflow_iri)
-        spec = spec_from_graph(graph, URIRef(workflow_iri))
+        mark = self.store.write_mark(workflow_iri)
+        cached = self._workflows.get(str(workflow_iri))
+        if cached is not None and cached[0] == mark:
+            graph, spec = cached[1]
+        else:  # read and parse the record once per version of it
+            graph = self.store.get(workflow_iri)
+            spec = spec_from_graph(graph, URIRef(workflow_iri))
+            self._workflows[str(workflow_iri)] = (mark, (graph, spec))
         if str(graph.value(URIRef(workflow_iri), SW.testStatus) or "") == "failed":
             raise BadRequest(f"<{workflow_iri}> failed its test notebooks, so it is not offered for runs; "
                              "see its page for the test log.", status=409, title="Workflow not offered")

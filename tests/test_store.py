@@ -198,3 +198,14 @@ class TestMirroredStore(StoreContract):
         assert not second.exists(CRAB)
         assert (CRAB, RDFS.label, Literal("Crab Nebula")) in second.version(CRAB, 1)
         second.close()
+
+
+def test_write_marks_change_only_for_the_written_record(small_records):
+    store = EmbeddedStore(None)
+    store.put_many(small_records)
+    crab, other = CRAB, URIRef(BASE + "targets/pks-2155-304")
+    before = (store.write_mark(crab), store.write_mark(other))
+    assert all(before)
+    store.put(crab, crab_graph(small_records))
+    assert store.write_mark(crab) != before[0] and store.write_mark(other) == before[1]
+    store.close()
