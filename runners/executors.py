@@ -135,7 +135,13 @@ class DaskExecutor:
 
     def close(self):
         """Disconnect (and stop the local cluster, if this executor started one)."""
+        from .notebook import close_pool
+
         self._watchers.shutdown(wait=False, cancel_futures=True)
+        try:
+            self.client.run(close_pool)  # the workers' kernels end with the executor
+        except Exception:  # workers already gone
+            pass
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()

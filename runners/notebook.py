@@ -28,7 +28,7 @@ from nbclient.exceptions import CellTimeoutError
 
 from . import OutputFile, RunResult
 
-__all__ = ["prepare_notebook", "execute", "run_request", "MARKER"]
+__all__ = ["prepare_notebook", "execute", "run_request", "close_pool", "environment_defaults", "MARKER"]
 
 MARKER = "<<skyweave-outputs>>"
 """Prefix of the line in which the last cell reports the outputs."""
@@ -250,6 +250,14 @@ def run_request(request, abort=None):
         return execute(request, kernel, abort=abort)
     finally:
         _POOL.release(kernel)
+
+
+def close_pool():
+    """Shut down this process's kernel pool (run on each Dask worker when the executor closes)."""
+    global _POOL
+    if _POOL is not None:
+        _POOL.close()
+        _POOL = None
 
 
 def environment_defaults():
