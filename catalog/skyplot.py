@@ -163,7 +163,10 @@ def sky_map(ra, dec, highlight=None, labels=None, title=None, urls=None):
         ax.set_axisbelow(True)
         ticks = np.radians(np.arange(-150, 151, 30))
         ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{(-t) % 360:.0f}°" for t in np.degrees(ticks)], fontsize=7, color="#5a6476")
+        ax.set_xticklabels([])  # drawn below the plane instead, where they hide fewer sources
+        for t in ticks:
+            ax.text(t, np.radians(-14), f"{(-np.degrees(t)) % 360:.0f}°", ha="center", va="center",
+                    fontsize=6.5, color="#5a6476", zorder=2)
         ax.tick_params(axis="y", labelsize=7)
 
         # Galactic plane band and line, celestial equator.
@@ -175,7 +178,7 @@ def sky_map(ra, dec, highlight=None, labels=None, title=None, urls=None):
         equator = SkyCoord(np.linspace(0, 360, 721) * u.deg, np.zeros(721) * u.deg, frame="icrs")
         ex, ey = _break_wraps(_galactic_x(equator), equator.galactic.b.radian)
         ax.plot(ex, ey, color="#5a6476", linewidth=0.6, linestyle=(0, (4, 3)), alpha=0.7, zorder=1)
-        ax.text(np.radians(-178), np.radians(7), "Galactic plane", color=PLANE_COLOR, fontsize=6.5, ha="right", zorder=2)
+        ax.text(np.radians(-172), np.radians(9), "Galactic plane", color=PLANE_COLOR, fontsize=6.5, zorder=2)
 
         if len(ra):
             points = SkyCoord(ra, dec, frame="icrs")
@@ -192,8 +195,10 @@ def sky_map(ra, dec, highlight=None, labels=None, title=None, urls=None):
             star.set_gid("highlight")
             for x, y, text in zip(mx, my, mark_labels):
                 if text:
-                    ax.annotate(text, (x, y), xytext=(7, 5), textcoords="offset points", fontsize=8,
-                                fontweight="bold", color=HIGHLIGHT_COLOR, zorder=6)
+                    right = x > np.radians(120)  # near the right edge: label on the left of the star
+                    ax.annotate(text, (x, y), xytext=(-7 if right else 7, 5), textcoords="offset points",
+                                ha="right" if right else "left", fontsize=8, fontweight="bold",
+                                color=HIGHLIGHT_COLOR, zorder=6)
         if title:
             fig.suptitle(title, fontsize=10, fontweight="bold")
         fig.text(0.5, 0.015, "Galactic coordinates (l, b), Aitoff projection", ha="center", fontsize=6.5, color="#5a6476")
@@ -286,8 +291,8 @@ def position_plot(center, neighbours=None, radius=2 * u.deg, labels=None, center
         ax.set_aspect(stretch, adjustable="box")
         ax.grid(True, color="#dde2ea", linewidth=0.5)
         ax.set_axisbelow(True)
-        ax.xaxis.set_major_locator(MaxNLocator(5))
-        ax.yaxis.set_major_locator(MaxNLocator(5))
+        ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))
+        ax.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v % 360:g}°"))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}°"))
         ax.set_xlabel("Right ascension (ICRS)")
