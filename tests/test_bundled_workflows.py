@@ -16,7 +16,8 @@ WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"
 
 def test_every_bundled_notebook_is_a_valid_catalogued_workflow():
     specs = read_repository(WORKFLOWS)
-    assert "hess-spectrum" in {s.slug for s in specs}
+    assert {s.slug for s in specs} == {"hess-spectrum", "hess-light-curve", "hess-sky-map", "catalog-cone-search",
+                                       "fermi-counts-map"}
     for spec in specs:
         graph = workflow_graph(spec, f"{BASE}workflows/{spec.slug}-v1", BASE)
         report = validate(graph)
@@ -56,3 +57,23 @@ def test_the_crab_spectrum_runs_on_the_real_data(crab_app):
     bad = client.post("/workflows/hess-spectrum/runs", json={"parameters": {"source_name": "No Such Source 123"}},
                       headers={"Accept": "application/json"})
     assert bad.status_code == 422 and bad.json["errors"][0]["path"] == "source_name"
+
+
+@pytest.mark.parametrize("slug, value, low, high", [
+    # PKS 2155-304's four runs of 2006-07-29/30, and a bright flare (several times the Crab's flux).
+    ("hess-light-curve", "n_runs", 4, 4),
+    # The Crab Nebula stands out at tens of sigma in 1.75 h (HESS DL3 DR1 paper: ~40 sigma).
+    ("hess-sky-map", "max_significance", 20, 80),
+    # Sources within 2 deg of Sgr A*: HESS J1745-290 and its neighbours, and the 3FHL sources there.
+    ("catalog-cone-search", "n_sources", 5, 40),
+    # Photons above 10 GeV in a 10 deg x 10 deg box around the Galactic centre (of 32,843 in the file).
+    ("fermi-counts-map", "total_counts", 5000, 32843),
+])
+def test_each_bundled_workflow_runs_with_its_defaults(crab_app, slug, value, low, high):
+    from .workflow_repo import submit, wait_for
+
+    client = crab_app.test_client()
+    status = wait_for(client, submit(client, slug, {}).headers["Location"], timeout_s=300)
+    assert status["phase"] == "COMPLETED", status["log"][-2000:]
+    assert low <= status["values"][value] <= high
+    assert any(r["media_type"] == "image/png" for r in status["results"])
