@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, jsonify
 
 from . import __version__, errors, settings, store
-from .views import graphs, home, lists, ontology, records, runs, search, sky, sparql, workflows
+from .views import graphs, home, lists, ontology, publish, records, runs, search, sky, sparql, workflows
 
 __all__ = ["create_app", "close_app", "init_runners", "PROJECT_DIR", "TEMPLATES_DIR", "STATIC_DIR"]
 
@@ -51,7 +51,7 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     store.init_app(app)
     init_runners(app)
-    for module in (home, lists, search, sparql, ontology, sky, graphs, runs, workflows, records):
+    for module in (home, lists, search, sparql, ontology, sky, graphs, runs, workflows, publish, records):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     app.jinja_env.globals.update(version=__version__)

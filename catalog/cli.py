@@ -312,6 +312,43 @@ def _run_remote(server, workflow, values, wait):
     _print_status(requests.get(run_url, headers={"Accept": "application/json"}, timeout=30).json())
 
 
+@cli.command()
+@click.argument("record")
+@click.option("--to", "service", type=click.Choice(["zenodo"]), default="zenodo", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Print the metadata and files that would be sent, and stop")
+def publish(record, service, dry_run):
+    """Publish RECORD (an IRI, or a path such as /results/<id> or workflows/<name>-v1) and print its DOI.
+
+    The service's host is the ZENODO_BASE_URL setting (the sandbox unless configured otherwise);
+    the token comes from SKYWEAVE_ZENODO_TOKEN. Publishing is done exactly once.
+    """
+    from publishers import UpstreamError
+    from publishers.datacite import MissingMetadata
+
+    from .errors import CatalogError
+    from .views.publish import make_publisher
+
+    with opened_app() as app:
+        base = app.config["BASE_IRI"]
+        iri = record if record.startswith(("http://", "https://")) else base + record.lstrip("/")
+        try:
+            publisher = make_publisher(service, app.config, app.extensions["store"])
+            if dry_run:
+                prepared = publisher.prepare(iri)
+                click.echo(json.dumps(prepared.metadata, indent=2, ensure_ascii=False))
+                for f in prepared.files:
+                    click.echo(f"file {f.name}  {f.size} bytes  md5 {f.md5}")
+                return
+            result = publisher.publish(iri)
+        except MissingMetadata as exc:
+            raise click.ClickException("missing metadata: " + "; ".join(exc.problems)) from None
+        except UpstreamError as exc:
+            raise click.ClickException(str(exc)) from None
+        except CatalogError as exc:
+            raise click.ClickException(exc.detail) from None
+    click.echo(f"{result.identifier}  https://doi.org/{result.identifier}" + ("  (already published)" if result.reused else ""))
+
+
 def _help_settings(ctx, param, value):
     if not value or ctx.resilient_parsing:
         return

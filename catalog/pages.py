@@ -67,6 +67,12 @@ class RecordPage:
         Earlier versions, newest first.
     extra : dict
         Kind-specific content (tables, plots) read by the kind's template block.
+    doi : str or None
+        The DOI the record was published under (``schema:identifier``), bare.
+    cite : dict or None
+        ``{"bibtex": str, "csl": str}`` when it has a DOI.
+    publishable : bool
+        True for workflow versions and results (they get a Publish button).
     """
 
     iri: str
@@ -80,6 +86,9 @@ class RecordPage:
     types: list = field(default_factory=list)
     versions: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    doi: str | None = None
+    cite: dict | None = None
+    publishable: bool = False
 
 
 def label_of(graph, node):
@@ -262,7 +271,37 @@ def record_page(store, base, iri, graph, url):
     build = _EXTRAS.get(collection)
     if build is not None:
         page.extra = build(store, base, subject, graph)
+    page.publishable = collection in ("workflows", "results")
+    identifier = str(graph.value(subject, SDO.identifier) or "")
+    if page.publishable and identifier.startswith("10."):
+        page.doi = identifier
+        page.cite = citation(store, subject, graph, page.title, identifier, collection)
     return page
+
+
+def citation(store, subject, graph, title, doi, collection):
+    """Return BibTeX and CSL-JSON for a published workflow version or result.
+
+    The creators are the workflow's (a result's are those of the workflow that made it); the year is
+    when the publication ended.
+    """
+    from .cite import bibtex, csl_json
+
+    rows = store.select(
+        "PREFIX schema: <https://schema.org/> PREFIX prov: <http://www.w3.org/ns/prov#> "
+        "PREFIX sw: <https://skyweave.org/ns#> SELECT ?name ?pos WHERE { "
+        "{ $r schema:creator ?c } UNION { $r prov:wasGeneratedBy/prov:used ?w . ?w schema:creator ?c } "
+        "?c schema:name ?name OPTIONAL { ?c schema:position ?pos } } ORDER BY ?pos ?name", r=subject)
+    creators = list(dict.fromkeys(str(r["name"]) for r in rows))
+    years = store.select(
+        "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX sw: <https://skyweave.org/ns#> "
+        "SELECT ?t WHERE { ?p a sw:Publication ; prov:used $r ; prov:startedAtTime ?t } ORDER BY DESC(?t) LIMIT 1",
+        r=subject)
+    year = years[0]["t"].toPython().year if years else datetime.now(timezone.utc).year
+    kind = "software" if collection == "workflows" else "dataset"
+    url = f"https://doi.org/{doi}"
+    return {"bibtex": bibtex(title, creators, year, doi, url, kind=kind),
+            "csl": csl_json(title, creators, year, doi, url, kind=kind)}
 
 
 def target_extra(store, base, subject, graph):

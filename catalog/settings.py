@@ -48,12 +48,15 @@ SETTINGS = (
     Setting("DASK_SCHEDULER", "", "Dask mode: address of an existing scheduler (tcp://host:8786); empty starts a LocalCluster"),
     Setting("RUN_TIMEOUT_S", 900.0, "Time limit of one run, in seconds"),
     Setting("RUNNER_RECOVER", True, "On start, mark runs left EXECUTING as ERROR and queue QUEUED runs again"),
-    Setting("API_TOKENS", {}, "Secret: API token -> role (reader, editor, admin), from SKYWEAVE_API_TOKENS as JSON"),
+    Setting("ZENODO_BASE_URL", "https://sandbox.zenodo.org/api/", "Zenodo API base (the sandbox unless set to https://zenodo.org/api/)"),
+    Setting("ZENODO_TOKEN", "", "Secret: Zenodo personal access token (deposit:write and deposit:actions)"),
+    Setting("ZENODO_ACTIONS_TOKEN", "", "Secret: optional separate Zenodo token for publishing (deposit:actions)"),
+    Setting("API_TOKENS", {}, "Secret: API token -> role (reader, editor, publisher, admin), from SKYWEAVE_API_TOKENS as JSON"),
     Setting("SECRET_KEY", "", "Secret: signs session cookies and CSRF tokens (random per process when empty)"),
 )
 """Every setting of the service."""
 
-SECRETS = frozenset({"API_TOKENS", "SECRET_KEY"})
+SECRETS = frozenset({"API_TOKENS", "SECRET_KEY", "ZENODO_TOKEN", "ZENODO_ACTIONS_TOKEN"})
 """Settings never shown in ``/-/settings.json``, logs or error messages."""
 
 

@@ -19,7 +19,7 @@ from catalog.ingest import load_all
 BASE = "http://localhost/"
 """BASE_IRI of the test apps (the Flask test client's host)."""
 
-TOKENS = {"editor-token": "editor", "reader-token": "reader", "admin-token": "admin"}
+TOKENS = {"editor-token": "editor", "reader-token": "reader", "admin-token": "admin", "publisher-token": "publisher"}
 """API tokens of the test apps."""
 
 DATA = Path(__file__).parent / "data"

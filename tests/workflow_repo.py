@@ -51,11 +51,14 @@ def notebook(title, cells):
     return nb
 
 
-def ring_notebook(extra_analysis=""):
+def ring_notebook(extra_analysis="", authors=()):
     """The test workflow: draws a ring of points around a sky position, writes a PNG and a CSV."""
-    return notebook("Ring around a position", [
+    nb = notebook("Ring around a position", [
         (PARAMETERS, ["parameters"]), (ANALYSIS + extra_analysis, []), (OUTPUTS, ["outputs"]),
     ])
+    if authors:
+        nb.metadata["authors"] = [{"name": name} for name in authors]
+    return nb
 
 
 def failing_notebook():
@@ -67,8 +70,11 @@ def failing_notebook():
     ])
 
 
-def make_repo(folder, git=True, test_passes=True, extra_analysis=""):
+def make_repo(folder, git=True, test_passes=True, extra_analysis="", authors=()):
     """Write a workflow repository to ``folder`` (a git repository with one commit when ``git``).
+
+    ``authors`` (names as ``Family, Given``) go into the ring notebook's metadata; without them the
+    workflow's creator is the placeholder that publishing refuses.
 
     Returns
     -------
@@ -77,7 +83,7 @@ def make_repo(folder, git=True, test_passes=True, extra_analysis=""):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "mmoda.yaml").write_text("notebook_path: .\nfilename_pattern: '*.ipynb'\n")
-    nbformat.write(ring_notebook(extra_analysis), folder / "ring.ipynb")
+    nbformat.write(ring_notebook(extra_analysis, authors), folder / "ring.ipynb")
     nbformat.write(failing_notebook(), folder / "broken_analysis.ipynb")
     check = "assert 1 + 1 == 2" if test_passes else "assert 1 + 1 == 3, 'the test notebook fails'"
     nbformat.write(notebook("Test", [(check, [])]), folder / "test_basic.ipynb")

@@ -1,0 +1,107 @@
+"""Publishing from a record's page: preview what will be sent, confirm, get a DOI back.
+
+``GET /{workflows|results}/<slug>/publish/<service>`` shows the exact metadata and files
+(`publishers` ``prepare``, no remote call); ``POST`` to the same address (publisher role; the API
+token in the form doubles as protection against cross-site requests) publishes exactly once and
+redirects to the record, which then shows a DOI badge and a Cite box.
+"""
+
+from flask import Blueprint, current_app, jsonify, redirect, request
+
+from ..auth import require_role
+from ..errors import BadRequest, CatalogError, NotFound
+from ..store import get_store
+from .records import record_iri, render_page
+
+bp = Blueprint("publish", __name__)
+
+SERVICES = {"zenodo": "Zenodo"}
+"""Services a record can be published to from its page, with their display names."""
+
+
+class PublishFailed(CatalogError):
+    """The outside service failed or refused (502); the detail is the service's own message."""
+
+    status = 502
+    title = "The outside service did not publish the record"
+
+
+def make_publisher(service, config, store):
+    """Build the publisher for ``service`` from the settings.
+
+    Parameters
+    ----------
+    service : str
+        A key of `SERVICES`.
+    config : Mapping
+        ``ZENODO_BASE_URL``, ``ZENODO_TOKEN``, ``ZENODO_ACTIONS_TOKEN``, ``BASE_IRI``, ``DATA_DIR``.
+    store : catalog.store.Store
+
+    Returns
+    -------
+    publishers.zenodo.ZenodoPublisher
+
+    Raises
+    ------
+    NotFound
+        If the service is unknown.
+    BadRequest
+        If its token is not configured.
+    """
+    from publishers.zenodo import ZenodoPublisher
+
+    if service not in SERVICES:
+        raise NotFound(f"No publishing service {service!r}; use one of {', '.join(SERVICES)}.")
+    if not config.get("ZENODO_TOKEN"):
+        raise BadRequest("Publishing to Zenodo is not configured: set SKYWEAVE_ZENODO_TOKEN (and ZENODO_BASE_URL).",
+                         status=503, title="Publishing not configured")
+    return ZenodoPublisher(config["ZENODO_BASE_URL"], config["ZENODO_TOKEN"], store, config["BASE_IRI"],
+                           data_dir=config["DATA_DIR"], actions_token=config.get("ZENODO_ACTIONS_TOKEN") or None)
+
+
+def _target(collection, slug):
+    if collection not in ("workflows", "results"):
+        raise NotFound("Only workflow versions and results are published.")
+    iri = record_iri(collection, slug)
+    get_store().get(iri)  # 404 for unknown records
+    return iri
+
+
+@bp.get("/<collection>/<slug>/publish/<service>")
+def preview(collection, slug, service):
+    """Show the exact metadata and files that publishing would send."""
+    from publishers.datacite import MissingMetadata
+
+    iri = _target(collection, slug)
+    publisher = make_publisher(service, current_app.config, get_store())
+    problems, prepared = [], None
+    try:
+        prepared = publisher.prepare(iri)
+    except MissingMetadata as exc:
+        problems = [{"message": p} for p in exc.problems]
+    return render_page("publish/preview.html", iri=str(iri), path=f"/{collection}/{slug}", service=service,
+                       service_name=SERVICES[service], prepared=prepared, problems=problems,
+                       base_url=current_app.config["ZENODO_BASE_URL"], section=collection,
+                       http_status=422 if problems else 200)
+
+
+@bp.post("/<collection>/<slug>/publish/<service>")
+@require_role("publisher")
+def publish(collection, slug, service):
+    """Publish the record exactly once; answer with its DOI (JSON) or go back to its page."""
+    from publishers import UpstreamError
+    from publishers.datacite import MissingMetadata
+
+    iri = _target(collection, slug)
+    publisher = make_publisher(service, current_app.config, get_store())
+    try:
+        result = publisher.publish(iri)
+    except MissingMetadata as exc:
+        raise BadRequest("The record lacks metadata the service needs: " + "; ".join(exc.problems),
+                         status=422, title="Missing metadata") from None
+    except UpstreamError as exc:
+        raise PublishFailed(str(exc)) from None
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        return jsonify({"service": result.service, "identifier": result.identifier, "url": result.url,
+                        "doi_url": f"https://doi.org/{result.identifier}", "reused": result.reused})
+    return redirect(f"/{collection}/{slug}", code=303)
