@@ -424,3 +424,7 @@ def demo(host, port, no_serve):
             for run_iri in jobs.running():
                 click.echo(f"waiting for {run_iri} ...", err=True)
                 click.echo(f"{run_iri}: {jobs.wait(run_iri)}")
+
+
+if __name__ == "__main__":  # python -m catalog.cli
+    cli()
