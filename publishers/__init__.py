@@ -110,5 +110,7 @@ class Publisher(Protocol):
 
 from .zenodo import ZenodoPublisher  # noqa: E402  (after the classes zenodo.py imports from here)
 
-PUBLISHERS = {"zenodo": ZenodoPublisher}
+from .workflowhub import WorkflowHubPublisher  # noqa: E402
+
+PUBLISHERS = {"zenodo": ZenodoPublisher, "workflowhub": WorkflowHubPublisher}
 """Service name -> publisher class."""
