@@ -314,7 +314,7 @@ def _run_remote(server, workflow, values, wait):
 
 @cli.command()
 @click.argument("record")
-@click.option("--to", "service", type=click.Choice(["zenodo"]), default="zenodo", show_default=True)
+@click.option("--to", "service", type=click.Choice(["zenodo", "workflowhub"]), default="zenodo", show_default=True)
 @click.option("--dry-run", is_flag=True, help="Print the metadata and files that would be sent, and stop")
 def publish(record, service, dry_run):
     """Publish RECORD (an IRI, or a path such as /results/<id> or workflows/<name>-v1) and print its DOI.
@@ -335,6 +335,11 @@ def publish(record, service, dry_run):
             publisher = make_publisher(service, app.config, app.extensions["store"])
             if dry_run:
                 prepared = publisher.prepare(iri)
+                if service == "workflowhub":
+                    click.echo(json.dumps({"fields": prepared.fields, "source": prepared.source,
+                                           "version": prepared.version}, indent=2, ensure_ascii=False))
+                    click.echo(f"file {prepared.crate.name}  {prepared.crate.stat().st_size} bytes")
+                    return
                 click.echo(json.dumps(prepared.metadata, indent=2, ensure_ascii=False))
                 for f in prepared.files:
                     click.echo(f"file {f.name}  {f.size} bytes  md5 {f.md5}")
@@ -346,7 +351,8 @@ def publish(record, service, dry_run):
             raise click.ClickException(str(exc)) from None
         except CatalogError as exc:
             raise click.ClickException(exc.detail) from None
-    click.echo(f"{result.identifier}  https://doi.org/{result.identifier}" + ("  (already published)" if result.reused else ""))
+    where = f"https://doi.org/{result.identifier}" if result.identifier.startswith("10.") else result.url
+    click.echo(f"{result.identifier}  {where}" + ("  (already published)" if result.reused else ""))
 
 
 def _help_settings(ctx, param, value):

@@ -51,12 +51,15 @@ SETTINGS = (
     Setting("ZENODO_BASE_URL", "https://sandbox.zenodo.org/api/", "Zenodo API base (the sandbox unless set to https://zenodo.org/api/)"),
     Setting("ZENODO_TOKEN", "", "Secret: Zenodo personal access token (deposit:write and deposit:actions)"),
     Setting("ZENODO_ACTIONS_TOKEN", "", "Secret: optional separate Zenodo token for publishing (deposit:actions)"),
+    Setting("WORKFLOWHUB_BASE_URL", "https://dev.workflowhub.eu/", "WorkflowHub base (the dev instance unless set to https://workflowhub.eu/)"),
+    Setting("WORKFLOWHUB_TOKEN", "", "Secret: WorkflowHub API token"),
+    Setting("WORKFLOWHUB_PROJECT_ID", "", "WorkflowHub team (project) id that submitted workflows belong to"),
     Setting("API_TOKENS", {}, "Secret: API token -> role (reader, editor, publisher, admin), from SKYWEAVE_API_TOKENS as JSON"),
     Setting("SECRET_KEY", "", "Secret: signs session cookies and CSRF tokens (random per process when empty)"),
 )
 """Every setting of the service."""
 
-SECRETS = frozenset({"API_TOKENS", "SECRET_KEY", "ZENODO_TOKEN", "ZENODO_ACTIONS_TOKEN"})
+SECRETS = frozenset({"API_TOKENS", "SECRET_KEY", "ZENODO_TOKEN", "ZENODO_ACTIONS_TOKEN", "WORKFLOWHUB_TOKEN"})
 """Settings never shown in ``/-/settings.json``, logs or error messages."""
 
 

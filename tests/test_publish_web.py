@@ -104,3 +104,24 @@ def test_cli_add_run_and_publish_dry_run_then_live(zenodo, monkeypatch, tmp_path
     assert doi.startswith("10.5072/zenodo.")
     again = runner.invoke(cli, ["publish", f"{BASE}workflows/ring-v1"], catch_exceptions=False)
     assert again.stdout.split()[0] == doi and "already published" in again.stdout
+
+
+def test_register_a_workflow_version_on_workflowhub_from_its_page(runner_app, tmp_path):
+    from .standins.workflowhub import TOKEN, make_workflowhub_app
+
+    with StandIn(make_workflowhub_app()) as hub:
+        runner_app.config.update(WORKFLOWHUB_BASE_URL=hub.url + "/", WORKFLOWHUB_TOKEN=TOKEN, WORKFLOWHUB_PROJECT_ID="1")
+        client = runner_app.test_client()
+        slug = register_authored_ring(runner_app, tmp_path / "authored")
+        page = BeautifulSoup(client.get(f"/workflows/{slug}").data, "html.parser")
+        link = page.select_one('a[href$="/publish/workflowhub"]')
+        assert link.text == "Register on WorkflowHub"
+        preview = BeautifulSoup(client.get(link["href"]).data, "html.parser")
+        assert ["workflow[project_ids][]", "1"] in json.loads(preview.select_one("#publish-metadata").text)["fields"]
+        assert preview.select_one("table.data td").text.endswith(".crate.zip") and not hub.requests_log()
+        response = client.post(link["href"], data={"api_token": "publisher-token"}, headers={"Accept": "application/json"})
+        assert response.status_code == 200, response.data
+        url = response.json["url"]
+        assert url.startswith(hub.url + "/workflows/") and len(hub.requests_log(method="POST")) == 1
+        record = client.get(f"/workflows/{slug}.ttl").get_data(as_text=True)
+        assert url.split("?")[0] in record

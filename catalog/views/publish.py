@@ -15,7 +15,7 @@ from .records import record_iri, render_page
 
 bp = Blueprint("publish", __name__)
 
-SERVICES = {"zenodo": "Zenodo"}
+SERVICES = {"zenodo": "Zenodo", "workflowhub": "WorkflowHub"}
 """Services a record can be published to from its page, with their display names."""
 
 
@@ -39,7 +39,7 @@ def make_publisher(service, config, store):
 
     Returns
     -------
-    publishers.zenodo.ZenodoPublisher
+    publishers.zenodo.ZenodoPublisher or publishers.workflowhub.WorkflowHubPublisher
 
     Raises
     ------
@@ -48,10 +48,17 @@ def make_publisher(service, config, store):
     BadRequest
         If its token is not configured.
     """
+    from publishers.workflowhub import WorkflowHubPublisher
     from publishers.zenodo import ZenodoPublisher
 
     if service not in SERVICES:
         raise NotFound(f"No publishing service {service!r}; use one of {', '.join(SERVICES)}.")
+    if service == "workflowhub":
+        if not config.get("WORKFLOWHUB_TOKEN"):
+            raise BadRequest("Registering on WorkflowHub is not configured: set SKYWEAVE_WORKFLOWHUB_TOKEN and "
+                             "SKYWEAVE_WORKFLOWHUB_PROJECT_ID.", status=503, title="Publishing not configured")
+        return WorkflowHubPublisher(config["WORKFLOWHUB_BASE_URL"], config["WORKFLOWHUB_TOKEN"], store, config["BASE_IRI"],
+                                    data_dir=config["DATA_DIR"], project_id=config.get("WORKFLOWHUB_PROJECT_ID") or None)
     if not config.get("ZENODO_TOKEN"):
         raise BadRequest("Publishing to Zenodo is not configured: set SKYWEAVE_ZENODO_TOKEN (and ZENODO_BASE_URL).",
                          status=503, title="Publishing not configured")
@@ -73,16 +80,28 @@ def preview(collection, slug, service):
     from publishers.datacite import MissingMetadata
 
     iri = _target(collection, slug)
+    if service == "workflowhub" and collection != "workflows":
+        raise NotFound("Only workflow versions are registered on WorkflowHub.")
     publisher = make_publisher(service, current_app.config, get_store())
-    problems, prepared = [], None
+    problems, metadata, files = [], None, []
     try:
         prepared = publisher.prepare(iri)
     except MissingMetadata as exc:
         problems = [{"message": p} for p in exc.problems]
+    else:
+        if service == "workflowhub":  # a Workflow RO-Crate and its form fields
+            import hashlib
+
+            metadata = {"fields": [list(f) for f in prepared.fields], "source": prepared.source,
+                        "version": prepared.version}
+            data = prepared.crate.read_bytes()
+            files = [{"name": prepared.crate.name, "size": len(data), "md5": hashlib.md5(data).hexdigest()}]
+        else:
+            metadata, files = prepared.metadata, [{"name": f.name, "size": f.size, "md5": f.md5} for f in prepared.files]
+    base_url = current_app.config["WORKFLOWHUB_BASE_URL" if service == "workflowhub" else "ZENODO_BASE_URL"]
     return render_page("publish/preview.html", iri=str(iri), path=f"/{collection}/{slug}", service=service,
-                       service_name=SERVICES[service], prepared=prepared, problems=problems,
-                       base_url=current_app.config["ZENODO_BASE_URL"], section=collection,
-                       http_status=422 if problems else 200)
+                       service_name=SERVICES[service], metadata=metadata, files=files, problems=problems,
+                       base_url=base_url, section=collection, http_status=422 if problems else 200)
 
 
 @bp.post("/<collection>/<slug>/publish/<service>")
@@ -102,6 +121,8 @@ def publish(collection, slug, service):
     except UpstreamError as exc:
         raise PublishFailed(str(exc)) from None
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        return jsonify({"service": result.service, "identifier": result.identifier, "url": result.url,
-                        "doi_url": f"https://doi.org/{result.identifier}", "reused": result.reused})
+        body = {"service": result.service, "identifier": result.identifier, "url": result.url, "reused": result.reused}
+        if result.identifier.startswith("10."):
+            body["doi_url"] = f"https://doi.org/{result.identifier}"
+        return jsonify(body)
     return redirect(f"/{collection}/{slug}", code=303)
