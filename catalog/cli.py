@@ -384,6 +384,35 @@ def serve(host, port):
         serve_app(app, host, port)
 
 
+@contextmanager
+def _demo_zenodo(app):
+    """Point publishing at a local Zenodo stand-in for the demo, unless a real Zenodo is configured.
+
+    The stand-in is the project's test equipment (``tests/standins``), run on 127.0.0.1 for this
+    process only; its DOIs use the DataCite test prefix 10.5072 and pages label it a test instance.
+    A publisher API token is made for the demo and printed.
+    """
+    import secrets
+    import sys as _sys
+
+    from .app import PROJECT_DIR
+
+    if app.config.get("ZENODO_TOKEN") or not (PROJECT_DIR / "tests" / "standins").is_dir():
+        yield
+        return
+    _sys.path.insert(0, str(PROJECT_DIR))
+    from tests.standins.harness import StandIn
+    from tests.standins.zenodo import make_zenodo_app
+
+    token = secrets.token_urlsafe(12)
+    with StandIn(make_zenodo_app()) as zenodo:
+        app.config.update(ZENODO_BASE_URL=zenodo.url + "/api/", ZENODO_TOKEN="actions-token")
+        app.config["API_TOKENS"] = {**app.config.get("API_TOKENS", {}), token: "publisher"}
+        click.echo(f"Publishing goes to a local Zenodo stand-in at {zenodo.url} (test DOIs 10.5072/...); "
+                   f"publisher token for this demo: {token}", err=True)
+        yield
+
+
 def _demo_workflows(app):
     """Register the bundled workflows (once) and queue the Crab spectrum, whose result the gallery shows."""
     from runners.registry import register
@@ -424,7 +453,8 @@ def demo(host, port, no_serve):
             click.echo(f"The catalog already holds {have} targets.", err=True)
         _demo_workflows(app)
         if not no_serve:
-            serve_app(app, host, port)
+            with _demo_zenodo(app):
+                serve_app(app, host, port)
         else:
             jobs = app.extensions["jobs"]
             for run_iri in jobs.running():
