@@ -39,6 +39,7 @@ References
 """
 
 import json
+import shutil
 import tempfile
 import warnings
 import zipfile
@@ -51,12 +52,12 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.model.person import Person
 from rocrate.rocrate import ROCrate
 
-from catalog.vocab import ODA, PROV, SDO, SDO_INPUT, SDO_OUTPUT, SW
+from catalog.vocab import ODA, PROV, RDFS, SDO, SDO_INPUT, SDO_OUTPUT, SW
 from runners.describe import DEFAULT_CREATOR
 
 from .datacite import MissingMetadata, _ordered_creators, orcid_of, record_kind
 
-__all__ = ["WROC_PROFILE", "RO_CRATE_VERSION", "LANGUAGE_ID", "DEFAULT_LICENSE", "workflow_crate",
+__all__ = ["WROC_PROFILE", "RO_CRATE_VERSION", "LANGUAGE_ID", "DEFAULT_LICENSE", "workflow_crate", "run_crate",
            "crate_source", "crate_graph", "normalise_schema", "spdx_id"]
 
 RO_CRATE_VERSION = "1.1"
@@ -276,10 +277,82 @@ def workflow_crate(store, iri, data_dir, base, *, dest=None):
         workflow["output"] = outputs
 
     slug = str(iri).rstrip("/").rsplit("/", 1)[-1]
-    dest = Path(dest) if dest is not None else Path(tempfile.mkdtemp(prefix="skyweave-crate-")) / f"{slug}.crate.zip"
+    return _write(crate, dest, f"{slug}.crate.zip")
+
+
+def _write(crate, dest, name):
+    dest = Path(dest) if dest is not None else Path(tempfile.mkdtemp(prefix="skyweave-crate-")) / name
     dest.parent.mkdir(parents=True, exist_ok=True)
     crate.write_zip(dest)
     return dest
+
+
+PROCESS_RUN_PROFILE = "https://w3id.org/ro/wfrun/process/0.5"
+WORKFLOW_RUN_PROFILE = "https://w3id.org/ro/wfrun/workflow/0.5"
+"""Workflow Run RO-Crate profiles (0.5) a result's run crate conforms to."""
+
+
+def run_crate(store, result_iri, data_dir, base, files, *, dest=None):
+    """Write a Workflow Run RO-Crate zip of the run that generated a result.
+
+    The crate is the workflow version's Workflow RO-Crate plus the run: a ``CreateAction`` whose
+    ``instrument`` is the workflow, ``object`` the parameter values (``PropertyValue``, each
+    ``exampleOfWork`` its ``FormalParameter``) and ``result`` the files, with start and end times.
+
+    Parameters
+    ----------
+    store : catalog.store.Store
+    result_iri : str
+        A result (``sw:DataProduct``).
+    data_dir : str or pathlib.Path
+    base : str
+    files : sequence of (str, pathlib.Path)
+        The run's files to include, as (name in the crate, path on disk).
+    dest : str or pathlib.Path or None
+        Where to write; default a new temporary folder's ``run.crate.zip``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    publishers.datacite.MissingMetadata
+        As `workflow_crate`, for the workflow that made the result.
+
+    References
+    ----------
+    .. [1] Workflow Run RO-Crate 0.5, https://www.researchobject.org/workflow-run-crate/profiles/workflow_run_crate/
+    """
+    result = store.get(result_iri)
+    run = result.value(URIRef(result_iri), PROV.wasGeneratedBy)
+    run_graph = store.get(run)
+    workflow_iri = run_graph.value(run, PROV.used)
+    crate_zip = workflow_crate(store, workflow_iri, data_dir, base)
+    crate = ROCrate(crate_zip)
+    workflow = crate.mainEntity
+    profiles = [{"@id": p} for p in (PROCESS_RUN_PROFILE, WORKFLOW_RUN_PROFILE, WROC_PROFILE)]
+    crate.root_dataset["conformsTo"] = profiles
+    for profile in profiles:
+        crate.add(ContextEntity(crate, profile["@id"], properties={"@type": "CreativeWork", "name": profile["@id"]}))
+    values = []
+    for node in run_graph.objects(run, SW.parameterValue):
+        name = str(run_graph.value(node, SW.parameter)).rsplit("#param-", 1)[-1]
+        values.append(crate.add(ContextEntity(crate, f"#pv-{name}", properties={
+            "@type": "PropertyValue", "name": name, "value": str(run_graph.value(node, SDO.value)),
+            "exampleOfWork": {"@id": f"#param-{name}"}})))
+    outputs = [crate.add_file(path, dest_path=name) for name, path in files]
+    properties = {"name": _text(run_graph, run, RDFS.label) or f"Run {run}", "actionStatus": {
+        "@id": "http://schema.org/CompletedActionStatus" if _text(run_graph, run, SW.phase) == "COMPLETED"
+        else "http://schema.org/FailedActionStatus"}, "url": str(run)}
+    for prop, key in ((PROV.startedAtTime, "startTime"), (PROV.endedAtTime, "endTime")):
+        value = run_graph.value(run, prop)
+        if value is not None:
+            properties[key] = str(value)
+    crate.add_action(workflow, identifier=f"#run-{str(run).rsplit('/', 1)[-1]}", object=values, result=outputs,
+                     properties=properties)
+    shutil.rmtree(crate_zip.parent, ignore_errors=True)
+    return _write(crate, dest, "run.crate.zip")
 
 
 def normalise_schema(graph):

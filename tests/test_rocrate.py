@@ -120,3 +120,32 @@ def test_missing_metadata_names_fields_and_record(catalog, tmp_path):
     text = str(info.value)
     assert f"schema:description of <{iri}>" in text and f"schema:creator of <{iri}>" in text
     assert not (tmp_path / "x.crate.zip").exists()
+
+
+def test_run_crate_of_a_real_result(runner_app, tmp_path):
+    """A result's Workflow Run Crate: the workflow, a CreateAction with the parameter values and the files."""
+    from rocrate.rocrate import ROCrate
+
+    from publishers.rocrate import PROCESS_RUN_PROFILE, WORKFLOW_RUN_PROFILE, run_crate
+    from runners.files import path_of
+
+    from .test_publish_web import register_authored_ring
+    from .workflow_repo import submit, wait_for
+
+    client = runner_app.test_client()
+    slug = register_authored_ring(runner_app, tmp_path / "authored")
+    status = wait_for(client, submit(client, slug, {"n_points": "9"}).headers["Location"])
+    result = next(r for r in status["results"] if r["output"] == "table")
+    digest, name = result["file"].split("/")[-2:]
+    store, base = runner_app.extensions["store"], runner_app.config["BASE_IRI"]
+    path = run_crate(store, base + result["href"].lstrip("/"), runner_app.config["DATA_DIR"], base,
+                     [(name, path_of(runner_app.config["DATA_DIR"], digest))], dest=tmp_path / "run.crate.zip")
+    crate = ROCrate(path)
+    conforms = {c["@id"] if isinstance(c, dict) else c.id for c in crate.root_dataset["conformsTo"]}
+    assert {PROCESS_RUN_PROFILE, WORKFLOW_RUN_PROFILE} <= conforms
+    action = next(e for e in crate.get_entities() if e.type == "CreateAction")
+    assert action["instrument"].id == crate.mainEntity.id
+    values = {v["name"]: v["value"] for v in action["object"]}
+    assert values["n_points"] == "9"
+    assert [f.id for f in action["result"]] == [name]
+    assert "CompletedActionStatus" in str(action["actionStatus"])
