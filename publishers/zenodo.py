@@ -31,6 +31,7 @@ References
 """
 
 import hashlib
+import shutil
 import io
 import logging
 import re
@@ -48,6 +49,7 @@ from runners.files import path_of
 from . import OutcomeUnknown, PublishResult, UpstreamError
 from . import records
 from ._http import TIMEOUT, BearerAuth, call, make_session
+from .rocrate import run_crate, workflow_crate
 from .datacite import MissingMetadata, deposit_metadata, record_kind
 
 __all__ = ["SERVICE", "PreparedFile", "Prepared", "ZenodoPublisher"]
@@ -212,8 +214,10 @@ class ZenodoPublisher:
         -------
         Prepared
             Metadata from `publishers.datacite.deposit_metadata`; files: for a result, each distribution's
-            stored bytes, the executed notebook when kept, and ``provenance.ttl`` (the run and result
-            graphs); for a workflow version, its notebook (``DATA_DIR/<sw:notebook>``).
+            stored bytes, the executed notebook when kept, ``run.crate.zip`` (its Workflow Run Crate) and
+            ``provenance.ttl`` (the run and result
+            graphs); for a workflow version, its notebook (``DATA_DIR/<sw:notebook>``) and its Workflow
+            RO-Crate (``<slug>.crate.zip``).
 
         Raises
         ------
@@ -266,6 +270,10 @@ class ZenodoPublisher:
                 if path is not None and path.is_file():
                     files.append(PreparedFile.from_path(name, path))
         files.append(PreparedFile.from_bytes(PROVENANCE_FILE, provenance.serialize(format="turtle").encode()))
+        if run is not None and not problems:  # the Workflow Run Crate of the run, with the result's files
+            crate = self._crate(lambda: run_crate(self.store, iri, self.data_dir, self.base,
+                                                  [(f.name, f.path) for f in files if f.path is not None]), problems)
+            files += [crate] if crate is not None else []
         return _unique(files)
 
     def _workflow_files(self, graph, iri, problems):
@@ -277,7 +285,21 @@ class ZenodoPublisher:
         if not path.is_file():
             problems.append(f"sw:notebook of <{iri}>: {notebook} is not under DATA_DIR ({self.data_dir})")
             return []
-        return [PreparedFile.from_path(path.name, path)]
+        crate = self._crate(lambda: workflow_crate(self.store, iri, self.data_dir, self.base), problems)
+        return [PreparedFile.from_path(path.name, path)] + ([crate] if crate is not None else [])
+
+    @staticmethod
+    def _crate(build, problems):
+        """Build an RO-Crate zip and return it as a file to deposit (None, with problems noted, if it cannot)."""
+        try:
+            path = build()
+        except MissingMetadata as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+            return None
+        try:
+            return PreparedFile.from_bytes(path.name, path.read_bytes())
+        finally:
+            shutil.rmtree(path.parent, ignore_errors=True)
 
     # -- publish --------------------------------------------------------------------------------
 

@@ -53,7 +53,7 @@ def test_kill_mid_upload_then_publish_again_publishes_exactly_once(tmp_path, mon
         doi = second.stdout.split()[0]
         depositions = zenodo.state()["service"]["depositions"]
         assert len(depositions) == 1 and depositions[0]["doi"] == doi and depositions[0]["state"] == "done"
-        assert [f["filename"] for f in depositions[0]["files"]] == ["ring.ipynb"]
+        assert [f["filename"] for f in depositions[0]["files"]] == ["ring.ipynb", "ring-v1.crate.zip"]
         assert len(zenodo.requests_log(method="POST", path=r"/api/deposit/depositions$")) == 1
         assert len(zenodo.requests_log(method="POST", path=r"/actions/publish$")) == 1
         third = CliRunner().invoke(cli, ["publish", "workflows/ring-v1"], catch_exceptions=False)

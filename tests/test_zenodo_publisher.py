@@ -115,13 +115,13 @@ def assert_published_once(zenodo, result):
 
 # -- happy path ---------------------------------------------------------------------------------------------
 
-def test_publish_a_workflow_version_exact_requests_and_records(zenodo, publisher, store, template):
+def test_publish_a_workflow_version_exact_requests_and_records(zenodo, publisher, store, template, tmp_path):
     result = publisher.publish(WF1)
 
     log = zenodo.requests_log()
     assert calls(zenodo) == [
-        ("POST", DEPOSITIONS), ("PUT", "/api/files/<bucket>/ring.ipynb"), ("GET", f"{DEPOSITIONS}/1002"),
-        ("POST", f"{DEPOSITIONS}/1002/actions/publish")]
+        ("POST", DEPOSITIONS), ("PUT", "/api/files/<bucket>/ring.ipynb"), ("PUT", "/api/files/<bucket>/ring-v1.crate.zip"),
+        ("GET", f"{DEPOSITIONS}/1002"), ("POST", f"{DEPOSITIONS}/1002/actions/publish")]
     for request in log:
         assert request.headers["Authorization"] == f"Bearer {SECRET}"
         assert request.headers["User-Agent"] == f"skyweave/{__version__}"
@@ -135,14 +135,21 @@ def test_publish_a_workflow_version_exact_requests_and_records(zenodo, publisher
     assert re.fullmatch(r"skyweave-publication:[0-9a-f-]{36}", pub.marker)
     assert log[1].headers["Content-Type"] == "application/octet-stream"
     assert log[1].body == notebook_bytes(store, template[1], WF1)
-    assert log[3].body == b""
+    assert log[4].body == b""
+    # The Workflow RO-Crate of the version goes with the notebook; it loads back with rocrate.
+    from rocrate.rocrate import ROCrate
+
+    crate_zip = tmp_path / "ring-v1.crate.zip"
+    crate_zip.write_bytes(log[2].body)
+    assert ROCrate(crate_zip).mainEntity["name"] == "Ring around a position"
 
     assert result == PublishResult("zenodo", "10.5072/zenodo.1002", f"{zenodo.url}/records/1002", result.summary,
                                    publication=pub.iri, concept_identifier="10.5072/zenodo.1001")
     assert "doi:10.5072/zenodo.1002" in result.summary
     assert_published_once(zenodo, result)
-    assert remote(zenodo)[0]["files"] == [{"filename": "ring.ipynb", "filesize": len(log[1].body),
-                                           "checksum": md5(log[1].body)}]
+    assert remote(zenodo)[0]["files"] == [
+        {"filename": "ring.ipynb", "filesize": len(log[1].body), "checksum": md5(log[1].body)},
+        {"filename": "ring-v1.crate.zip", "filesize": len(log[2].body), "checksum": md5(log[2].body)}]
     record = store.get(WF1)
     assert record.value(WF1, SDO.identifier) == Literal("10.5072/zenodo.1002")
     assert (WF1, SDO.sameAs, URIRef("https://doi.org/10.5072/zenodo.1002")) in record
@@ -152,8 +159,10 @@ def test_publish_a_workflow_version_exact_requests_and_records(zenodo, publisher
     assert graph.value(node, PROV.endedAtTime) is not None
     assert (node, PROV.generated, URIRef("https://doi.org/10.5072/zenodo.1002")) in graph
     assert [s.split(" ", 1)[1] for s in pub.progress["steps"]] == [
-        "draft_created id=1002", "file_uploaded ring.ipynb", "files_verified 1", "published doi=10.5072/zenodo.1002"]
-    assert pub.progress["files"] == {"ring.ipynb": {"size": len(log[1].body), "md5": md5(log[1].body)}}
+        "draft_created id=1002", "file_uploaded ring.ipynb", "file_uploaded ring-v1.crate.zip", "files_verified 2",
+        "published doi=10.5072/zenodo.1002"]
+    assert pub.progress["files"] == {"ring.ipynb": {"size": len(log[1].body), "md5": md5(log[1].body)},
+                                     "ring-v1.crate.zip": {"size": len(log[2].body), "md5": md5(log[2].body)}}
 
 
 def test_publishing_again_returns_the_doi_without_any_request(zenodo, publisher):
@@ -176,7 +185,7 @@ def test_prepare_lists_files_with_size_and_md5_without_any_request(zenodo, publi
     prepared = publisher.prepare(TABLE)
     assert (prepared.iri, prepared.kind, prepared.metadata["upload_type"]) == (str(TABLE), "result", "dataset")
     files = {f.name: f for f in prepared.files}
-    assert list(files) == ["ring.csv", "executed.ipynb", "provenance.ttl"]
+    assert list(files) == ["ring.csv", "executed.ipynb", "provenance.ttl", "run.crate.zip"]
     assert (files["ring.csv"].size, files["ring.csv"].md5) == (len(b"# ra,dec\n83.6,22.5\n83.7,22.0\n"),
                                                               md5(b"# ra,dec\n83.6,22.5\n83.7,22.0\n"))
     provenance = Graph().parse(data=files["provenance.ttl"].open().read().decode(), format="turtle")
@@ -213,7 +222,7 @@ def test_5xx_past_the_budget_fails_visibly_then_resumes(zenodo, store, template,
     zenodo.clear_faults()
     result = publisher.publish(WF1)
     assert len(zenodo.requests_log(method="POST", path=f"^{DEPOSITIONS}$")) == 1
-    assert len(zenodo.requests_log(method="PUT", path="/api/files/")) == 1  # the file was verified, not re-sent
+    assert len(zenodo.requests_log(method="PUT", path="/api/files/")) == 2  # the files were verified, not re-sent
     assert result.publication == pub.iri
     assert_published_once(zenodo, result)
 
@@ -291,10 +300,11 @@ def test_dropped_upload_fails_then_resumes_without_resending_done_files(zenodo, 
     result = publisher.publish(TABLE)
     assert calls(zenodo) == [
         ("GET", f"{DEPOSITIONS}/1002"), ("PUT", f"{DEPOSITIONS}/1002"), ("PUT", "/api/files/<bucket>/executed.ipynb"),
-        ("PUT", "/api/files/<bucket>/provenance.ttl"), ("GET", f"{DEPOSITIONS}/1002"),
-        ("POST", f"{DEPOSITIONS}/1002/actions/publish")]
+        ("PUT", "/api/files/<bucket>/provenance.ttl"), ("PUT", "/api/files/<bucket>/run.crate.zip"),
+        ("GET", f"{DEPOSITIONS}/1002"), ("POST", f"{DEPOSITIONS}/1002/actions/publish")]
     assert_published_once(zenodo, result)
-    assert sorted(f["filename"] for f in remote(zenodo)[0]["files"]) == ["executed.ipynb", "provenance.ttl", "ring.csv"]
+    assert sorted(f["filename"] for f in remote(zenodo)[0]["files"]) == [
+        "executed.ipynb", "provenance.ttl", "ring.csv", "run.crate.zip"]
     assert publications.find(store, TABLE, "zenodo").state == "published"
 
 
@@ -390,11 +400,15 @@ def test_a_new_workflow_version_shares_the_concept_doi(zenodo, publisher, store,
     first = publisher.publish(WF1)
     zenodo.harness.clear_requests()
     second = publisher.publish(WF2)
-    assert calls(zenodo) == [
+    got = calls(zenodo)
+    assert got[:5] == [
         ("GET", f"{DEPOSITIONS}/1002"), ("POST", f"{DEPOSITIONS}/1002/actions/newversion"),
-        ("GET", f"{DEPOSITIONS}/1002"), ("GET", f"{DEPOSITIONS}/1003"), ("PUT", f"{DEPOSITIONS}/1003"),
-        ("PUT", "/api/files/<bucket>/ring.ipynb"), ("GET", f"{DEPOSITIONS}/1003"),
-        ("POST", f"{DEPOSITIONS}/1003/actions/publish")]
+        ("GET", f"{DEPOSITIONS}/1002"), ("GET", f"{DEPOSITIONS}/1003"), ("PUT", f"{DEPOSITIONS}/1003")]
+    # The copied crate of version 1 is removed; the notebook and version 2's crate are uploaded.
+    assert got[5][0] == "DELETE" and got[5][1].startswith(f"{DEPOSITIONS}/1003/files/")
+    assert got[6:] == [
+        ("PUT", "/api/files/<bucket>/ring.ipynb"), ("PUT", "/api/files/<bucket>/ring-v2.crate.zip"),
+        ("GET", f"{DEPOSITIONS}/1003"), ("POST", f"{DEPOSITIONS}/1003/actions/publish")]
     metadata = zenodo.requests_log(method="PUT", path=f"^{DEPOSITIONS}/1003$")[0].json()["metadata"]
     assert metadata["version"] == "1.1" and metadata["publication_date"]
     assert publications.find(store, WF2, "zenodo").marker in metadata["keywords"]
@@ -402,7 +416,8 @@ def test_a_new_workflow_version_shares_the_concept_doi(zenodo, publisher, store,
     assert (first.identifier, second.identifier) == ("10.5072/zenodo.1002", "10.5072/zenodo.1003")
     versions = {d["id"]: d for d in remote(zenodo)}
     v2 = notebook_bytes(store, template[1], WF2)
-    assert versions[1003]["files"] == [{"filename": "ring.ipynb", "filesize": len(v2), "checksum": md5(v2)}]
+    assert versions[1003]["files"][0] == {"filename": "ring.ipynb", "filesize": len(v2), "checksum": md5(v2)}
+    assert [f["filename"] for f in versions[1003]["files"]] == ["ring.ipynb", "ring-v2.crate.zip"]
     assert versions[1002]["files"][0]["checksum"] == md5(notebook_bytes(store, template[1], WF1))
     assert store.get(WF2).value(WF2, SDO.identifier) == Literal("10.5072/zenodo.1003")
 
@@ -417,9 +432,11 @@ def test_a_leftover_new_version_draft_is_reused_and_cleaned(zenodo, publisher):
     result = publisher.publish(WF2)
     assert zenodo.requests_log(path="/actions/newversion$") == []
     deletes = [p for m, p in calls(zenodo) if m == "DELETE"]
-    assert len(deletes) == 1 and deletes[0].startswith(f"{DEPOSITIONS}/{draft['id']}/files/")
+    # The stale file and version 1's copied crate are deleted.
+    assert len(deletes) == 2 and all(d.startswith(f"{DEPOSITIONS}/{draft['id']}/files/") for d in deletes)
     assert result.identifier == f"10.5072/zenodo.{draft['id']}" and result.concept_identifier == "10.5072/zenodo.1001"
-    assert [f["filename"] for f in {d["id"]: d for d in remote(zenodo)}[draft["id"]]["files"]] == ["ring.ipynb"]
+    assert sorted(f["filename"] for f in {d["id"]: d for d in remote(zenodo)}[draft["id"]]["files"]) == [
+        "ring-v2.crate.zip", "ring.ipynb"]
 
 
 # -- secrets ---------------------------------------------------------------------------------------------
@@ -476,7 +493,7 @@ def test_publish_a_real_runs_result_derived_from_the_published_workflow(zenodo, 
     assert created["related_identifiers"][0] == {"identifier": workflow_doi, "relation": "isDerivedFrom",
                                                  "resource_type": "software"}
     uploads = {path(r).rsplit("/", 1)[1]: r.body for r in zenodo.requests_log(method="PUT", path="/api/files/")}
-    assert sorted(uploads) == ["executed.ipynb", "provenance.ttl", "ring.csv"]
+    assert sorted(uploads) == ["executed.ipynb", "provenance.ttl", "ring.csv", "run.crate.zip"]
     assert uploads["ring.csv"].startswith(b"# ra,dec")
     provenance = Graph().parse(data=uploads["provenance.ttl"].decode(), format="turtle")
     run = provenance.value(table, PROV.wasGeneratedBy)
