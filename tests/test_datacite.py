@@ -333,3 +333,32 @@ def test_result_of_a_real_run(runner_app):
     workflow_metadata = deposit_metadata(store, workflow, BASE)
     assert workflow_metadata["related_identifiers"][0] == {"identifier": HESS_DR1_DOI, "relation": "cites"}
     assert workflow_metadata["keywords"] == ["skyweave"]
+
+
+def test_bundled_crab_spectrum_workflow_maps_field_by_field(records, tmp_path):
+    """The mapping on a bundled workflow: the H.E.S.S. Crab spectrum notebook as registered by the demo."""
+    from pathlib import Path
+
+    from catalog.app import close_app
+    from runners.registry import register
+
+    from .conftest import make_app
+
+    app = make_app(records, DATA_DIR=str(tmp_path / "data"))
+    try:
+        jobs = app.extensions["jobs"]
+        workflows = Path(__file__).resolve().parent.parent / "workflows"
+        added = register(str(workflows), app.extensions["store"], BASE, app.config["DATA_DIR"], jobs.executor.kernels,
+                         jobs.env)
+        iri = next(r.iri for r in added if r.slug == "hess-spectrum")
+        metadata = deposit_metadata(app.extensions["store"], URIRef(iri), BASE, publication_date="2026-11-21")
+    finally:
+        close_app(app)
+    assert metadata["title"] == "H.E.S.S. 1D spectrum with reflected-regions background"
+    assert metadata["upload_type"] == "software" and metadata["version"] == "1.0"
+    assert metadata["creators"] == [{"name": "skyweave contributors"}]
+    assert metadata["publication_date"] == "2026-11-21" and metadata["license"]
+    assert "reflected-regions" in metadata["description"]
+    cited = {(r["identifier"], r["relation"]) for r in metadata["related_identifiers"]}
+    assert {("10.5281/zenodo.1421099", "cites"), ("10.1051/0004-6361/202346488", "cites")} <= cited
+    assert "skyweave" in metadata["keywords"]
