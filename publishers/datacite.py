@@ -87,6 +87,10 @@ def record_kind(graph, iri):
     return None
 
 
+_GROUP_WORDS = frozenset({"collaboration", "consortium", "contributors", "team", "group", "project", "developers"})
+"""Last words that mark a group rather than a person: such names are kept as they are."""
+
+
 def family_given(name):
     """Return a person's name as DataCite's ``"Family, Given"``.
 
@@ -102,10 +106,12 @@ def family_given(name):
     'Doe, Jane'
     >>> family_given("Plato")
     'Plato'
+    >>> family_given("H.E.S.S. Collaboration")
+    'H.E.S.S. Collaboration'
     """
     name = " ".join(str(name).split())
     parts = name.split(" ")
-    if "," in name or len(parts) < 2:
+    if "," in name or len(parts) < 2 or parts[-1].lower() in _GROUP_WORDS:
         return name
     cut = len(parts) - 1
     while cut > 1 and parts[cut - 1].lower() in _PARTICLES:
