@@ -27,14 +27,15 @@ def test_readme_lists_every_cli_command():
         assert f"`skyweave {name}" in README, name
 
 
-def test_every_public_function_of_the_catalog_has_a_docstring():
+def test_every_public_function_and_class_has_a_docstring():
+    import importlib
     import inspect
     import pkgutil
 
-    import catalog
-
     missing = []
-    for info in pkgutil.walk_packages(catalog.__path__, "catalog."):
+    infos = [info for package in ("catalog", "runners", "publishers")
+             for info in pkgutil.walk_packages(importlib.import_module(package).__path__, package + ".")]
+    for info in infos:
         module = __import__(info.name, fromlist=["_"])
         for name, obj in vars(module).items():
             if name.startswith("_") or getattr(obj, "__module__", None) != info.name:
