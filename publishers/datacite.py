@@ -310,27 +310,27 @@ def _related(identifier, relation, resource_type=None):
     return item
 
 
+_CONTEXT_QUERIES = (
+    (SW.instrument, "PREFIX sosa: <http://www.w3.org/ns/sosa/> PREFIX dcterms: <http://purl.org/dc/terms/> "
+                    "PREFIX schema: <https://schema.org/> SELECT DISTINCT ?doi WHERE { ?obs sosa:madeBySensor $node ; "
+                    "dcterms:isPartOf ?release . ?release schema:identifier ?doi } ORDER BY ?doi"),
+    (SW.target, "PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX schema: <https://schema.org/> "
+                "SELECT DISTINCT ?doi WHERE { $node dcterms:source ?catalog . ?catalog schema:identifier ?doi } "
+                "ORDER BY ?doi"),
+)
+"""For instruments and targets: the DOIs of the data releases and catalogs they come with."""
+
+
 def _context(store, graph, iri):
     """Keywords and ``references`` from a workflow's instruments and targets."""
     keywords, related = [], []
-    for instrument in sorted(graph.objects(URIRef(iri), SW.instrument)):
-        label = _label(store, instrument)
-        if label:
-            keywords.append(label)
-        rows = store.select(
-            "PREFIX sosa: <http://www.w3.org/ns/sosa/> PREFIX dcterms: <http://purl.org/dc/terms/> "
-            "PREFIX schema: <https://schema.org/> SELECT DISTINCT ?doi WHERE { ?obs sosa:madeBySensor $i ; "
-            "dcterms:isPartOf ?release . ?release schema:identifier ?doi } ORDER BY ?doi", i=instrument)
-        related += [_related(bare_doi(r["doi"]), "references", "dataset") for r in rows if bare_doi(r["doi"])]
-    for target in sorted(graph.objects(URIRef(iri), SW.target)):
-        label = _label(store, target)
-        if label:
-            keywords.append(label)
-        rows = store.select(
-            "PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX schema: <https://schema.org/> "
-            "SELECT DISTINCT ?doi WHERE { $t dcterms:source ?catalog . ?catalog schema:identifier ?doi } "
-            "ORDER BY ?doi", t=target)
-        related += [_related(bare_doi(r["doi"]), "references", "dataset") for r in rows if bare_doi(r["doi"])]
+    for predicate, query in _CONTEXT_QUERIES:
+        for node in sorted(graph.objects(URIRef(iri), predicate)):
+            label = _label(store, node)
+            if label:
+                keywords.append(label)
+            rows = store.select(query, node=node)
+            related += [_related(bare_doi(r["doi"]), "references", "dataset") for r in rows if bare_doi(r["doi"])]
     return keywords, related
 
 

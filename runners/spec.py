@@ -169,6 +169,17 @@ def _type_problem(type_iri, role):
             f"{', '.join(curie(t) for t in known)}")
 
 
+def _annotation(cell, line, name, text, types, role):
+    """Parse an assignment's annotation into its type and pairs, checking the type suits ``role``."""
+    try:
+        type_iri, pairs = parse_annotation(text)
+    except ValueError as exc:
+        raise cell.error(line, f"the annotation of {name} {exc}") from None
+    if type_iri not in types:
+        raise cell.error(line, _type_problem(type_iri, role))
+    return type_iri, pairs
+
+
 def _collect(cell, line, name, pairs, allowed):
     fields = {}
     for predicate, obj in pairs:
@@ -256,12 +267,7 @@ def parameter_spec(cell, line, name, default, hint, text):
                              "one from; annotate it, e.g. '# oda:String'")
         pairs = []
     else:
-        try:
-            type_iri, pairs = parse_annotation(text)
-        except ValueError as exc:
-            raise cell.error(line, f"the annotation of {name} {exc}") from None
-        if type_iri not in PARAMETER_TYPES:
-            raise cell.error(line, _type_problem(type_iri, "parameter"))
+        type_iri, pairs = _annotation(cell, line, name, text, PARAMETER_TYPES, "parameter")
     info = KNOWN_TYPES[type_iri]
     fields = _collect(cell, line, name, pairs, KNOWN_PREDICATES)
 
@@ -329,12 +335,7 @@ def output_spec(cell, line, name, default, text):
                              "'# oda:ODAPictureProduct'")
         pairs = []
     else:
-        try:
-            type_iri, pairs = parse_annotation(text)
-        except ValueError as exc:
-            raise cell.error(line, f"the annotation of {name} {exc}") from None
-        if type_iri not in OUTPUT_TYPES:
-            raise cell.error(line, _type_problem(type_iri, "output"))
+        type_iri, pairs = _annotation(cell, line, name, text, OUTPUT_TYPES, "output")
     fields = _collect(cell, line, name, pairs, OUTPUT_PREDICATES)
     for predicate, values in fields.items():
         if len(values) > 1:
