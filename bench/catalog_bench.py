@@ -7,7 +7,7 @@ For each catalog size (about 10 thousand, 300 thousand and 3 million triples) th
    in a fixed ratio (`OBS_PER_TARGET`), seeded so every run builds the same triples, one named
    graph per record;
 2. bulk-loads it into an on-disk `catalog.store.EmbeddedStore`, then serves that folder with the
-   real application (`catalog.app.create_app`) through waitress on a free ``127.0.0.1`` port, and
+   real application (`skyweave.catalog.web.app.create_app`) through waitress on a free ``127.0.0.1`` port, and
    parses the same triples into an rdflib ``Graph`` in memory;
 3. runs the same queries (`QUERIES`) through the SPARQL endpoint over HTTP (``requests``, JSON
    results parsed) and with ``graph.query`` in-process, checks that both return the same number of
@@ -45,8 +45,8 @@ import pyoxigraph as ox  # noqa: E402
 import requests  # noqa: E402
 from rdflib import Graph, URIRef  # noqa: E402
 
-from catalog.ingest import slugify  # noqa: E402
-from catalog.vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SOSA, SW, XSD, split_iri  # noqa: E402
+from skyweave.catalog.ingest.builders import slugify  # noqa: E402
+from skyweave.catalog.vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SOSA, SW, XSD, split_iri  # noqa: E402
 
 __all__ = [
     "BASE", "SIZES", "OBS_PER_TARGET", "SEED", "QUERIES", "Query", "SyntheticCatalog", "parse_sizes",
@@ -420,7 +420,7 @@ def real_records(base=BASE):
     FileNotFoundError
         If the bundled data files are missing.
     """
-    from catalog.ingest import load_all
+    from skyweave.catalog.ingest import load_all
 
     out = []
     for iri, graph in load_all(base):
@@ -624,7 +624,7 @@ def build_store(nquads, data_dir):
     SyntaxError
         If ``nquads`` does not parse.
     """
-    from catalog.store import EmbeddedStore
+    from skyweave.catalog.store import EmbeddedStore
 
     store = EmbeddedStore(Path(data_dir) / "store")
     store.install_ontology()
@@ -987,9 +987,9 @@ def time_writes(store, session, url, token, catalog, n=WRITES, warmup=2):
 
 def _close_app(app):
     """Close the app: `catalog.app.close_app` when the app has one (it also stops runners), else its store."""
-    import catalog.app
+    import skyweave.catalog.web.app
 
-    closer = getattr(catalog.app, "close_app", None)
+    closer = getattr(skyweave.catalog.web.app, "close_app", None)
     if closer is not None:
         closer(app)
     else:
@@ -1036,8 +1036,8 @@ def run_size(label, n_triples, repeat, run_rdflib=True, rdflib_skip_reason=None,
         If the endpoint and rdflib (or the generator's prediction) disagree on a row count, or a
         write fails.
     """
-    from catalog.app import create_app
-    from catalog.validate import ontology_graph
+    from skyweave.catalog.web.app import create_app
+    from skyweave.catalog.validate import ontology_graph
 
     ontology = ontology_graph()
     real = real_records() if real is None else real

@@ -151,8 +151,8 @@ class HttpServer:
 
 def _make_app(data_dir, load_records=True):
     """Create the real app (embedded store in ``data_dir``) holding the real catalog records."""
-    from catalog.app import create_app
-    from catalog.ingest import load_all
+    from skyweave.catalog.web.app import create_app
+    from skyweave.catalog.ingest import load_all
 
     app = create_app({"STORE": "embedded", "DATA_DIR": str(data_dir), "BASE_IRI": BASE, "RUNNER_WORKERS": WORKERS,
                       "RUN_TIMEOUT_S": 900})
@@ -210,8 +210,8 @@ def bench_cache(quick, hits, workdir, profile_hits=False):
     AssertionError
         If the cold run does not complete, or a repeated request is not a cache hit.
     """
-    from catalog.app import close_app
-    from runners.registry import register
+    from skyweave.catalog.web.app import close_app
+    from skyweave.runners.registry import register
 
     timings = {}
     start = time.perf_counter()
@@ -338,9 +338,9 @@ def bench_overhead(papermill_runs, our_runs, workdir, profile_ours=False):
     """
     import papermill
 
-    from runners import RunRequest
-    from runners.kernels import Kernel, KernelPool
-    from runners.notebook import execute
+    from skyweave.runners import RunRequest
+    from skyweave.runners.kernels import Kernel, KernelPool
+    from skyweave.runners.notebook import execute
 
     folder = workdir / "small"
     folder.mkdir(parents=True, exist_ok=True)
@@ -437,8 +437,8 @@ def bench_overhead(papermill_runs, our_runs, workdir, profile_ours=False):
 # -- 3. throughput ----------------------------------------------------------------------------
 
 def _ring_requests(notebook, n, first):
-    from runners import RunRequest
-    from runners.notebook import environment_defaults
+    from skyweave.runners import RunRequest
+    from skyweave.runners.notebook import environment_defaults
 
     env = environment_defaults()
     return [RunRequest(f"{BASE}runs/bench-{first + k:04d}-{os.getpid()}", f"{BASE}workflows/ring-v1", str(notebook),
@@ -475,7 +475,7 @@ def bench_throughput(n_runs, warmup_runs, workdir):
         ``local_runs_per_s``, ``dask_runs_per_s``, ``ratio`` (dask / local), batch times, the
         ideal rate (``workers / delay``), and ``dask_start_s`` (LocalCluster start-up).
     """
-    from runners.executors import DaskExecutor, LocalExecutor
+    from skyweave.runners.executors import DaskExecutor, LocalExecutor
 
     sys.path.insert(0, str(PROJECT_DIR / "tests"))
     from workflow_repo import ring_notebook

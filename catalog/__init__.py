@@ -1,10 +1,4 @@
-"""skyweave: a linked-data catalog of multi-messenger astronomy workflows, targets and observations."""
+"""skyweave's catalog: the store, validation, vocabulary and records (the core), with the web app
+(`skyweave.catalog.web`) and the command line (`skyweave.catalog.cli`) on top of it."""
 
-__version__ = "0.1.0"
-
-
-def create_app(test_config=None):
-    """Build the Flask application; see `catalog.app.create_app`."""
-    from .app import create_app as _create_app
-
-    return _create_app(test_config)
+__version__ = "0.2.0"

@@ -1,6 +1,7 @@
 """The ``skyweave`` command: thin commands over the library (see ``skyweave --help``)."""
 
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ def opened_app():
     click.ClickException
         If the store cannot be opened (for example, another process holds the on-disk store).
     """
-    from .app import create_app
+    from .web.app import create_app
 
     try:
         app = create_app()
@@ -32,15 +33,53 @@ def opened_app():
     try:
         yield app
     finally:
-        from .app import close_app
+        from .web.app import close_app
 
         close_app(app)
 
 
 @click.group()
 @click.version_option(__version__, prog_name="skyweave")
-def cli():
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the store, result files and skyweave.toml (default: SKYWEAVE_DATA_DIR, else the "
+                   "per-user data folder)")
+def cli(data_dir):
     """skyweave: a linked-data catalog of multi-messenger astronomy workflows, targets and observations."""
+    if data_dir is not None:
+        import os
+
+        os.environ["SKYWEAVE_DATA_DIR"] = str(data_dir.resolve())
+
+
+@cli.command()
+def info():
+    """Print the version and where the data, settings, store and bundled files are."""
+    import platform
+
+    from .resources import bundled, user_data_dir
+    from .settings import defaults
+
+    data_dir = user_data_dir()
+    config = defaults()
+    settings_file = data_dir / "skyweave.toml"
+    store = os.environ.get("SKYWEAVE_STORE", config["STORE"])
+    if settings_file.is_file():
+        import tomllib
+
+        store = os.environ.get("SKYWEAVE_STORE", tomllib.loads(settings_file.read_text()).get("STORE", store))
+    where = {"embedded": str(data_dir / "store"), "memory": "(in memory, gone on exit)"}.get(
+        store, os.environ.get("SKYWEAVE_REMOTE_QUERY_URL", "(REMOTE_QUERY_URL)"))
+    rows = [
+        ("skyweave", __version__),
+        ("python", platform.python_version()),
+        ("data folder", str(data_dir)),
+        ("settings file", f"{settings_file}" + ("" if settings_file.is_file() else " (absent: defaults and SKYWEAVE_* apply)")),
+        ("store", f"{store}: {where}"),
+        ("result files", str(data_dir / "files")),
+        ("bundled files", str(bundled("ontology").parent)),
+    ]
+    for name, value in rows:
+        click.echo(f"{name:14} {value}")
 
 
 @cli.command()
@@ -82,7 +121,7 @@ def _report_rejected(rejected):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load(files):
     """Load records from Turtle, JSON-LD or N-Triples FILES (validated; rejected records are reported)."""
-    from .errors import BadRequest
+    from .exceptions import BadRequest
     from .loading import read_file, split_records
 
     failed = False
@@ -109,7 +148,7 @@ def load(files):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(file):
     """Validate the records in FILE against the shapes; print the SHACL report (exit 1 on violation)."""
-    from .errors import BadRequest
+    from .exceptions import BadRequest
     from .loading import read_file
     from .validate import referenced_iris
     from .validate import validate as shacl_validate
@@ -135,7 +174,7 @@ def validate(file):
               default="table", show_default=True, help="Output format")
 def query(query, fmt):
     """Run a SPARQL QUERY (text, or the path of a .rq file) over the catalog."""
-    from .errors import CatalogError
+    from .exceptions import CatalogError
     from .results import AskResult, GraphResult, serialize_result
 
     text = Path(query).read_text(encoding="utf-8") if Path(query).is_file() else query
@@ -187,10 +226,10 @@ def add(source):
     Test notebooks (test_*.ipynb) run first; a version whose tests fail is catalogued as failing
     and not offered for runs. Re-adding after a new commit adds a new version.
     """
-    from runners.annotations import AnnotationError
-    from runners.registry import register
+    from skyweave.runners.annotations import AnnotationError
+    from skyweave.runners.registry import register
 
-    from .errors import CatalogError
+    from .exceptions import CatalogError
 
     with opened_app() as app:
         jobs = app.extensions["jobs"]
@@ -233,10 +272,11 @@ def run(workflow, pairs, server, wait):
     values = _parse_parameters(pairs)
     if server:
         return _run_remote(server.rstrip("/"), workflow, values, wait)
-    from runners.params import ParameterErrors
+    from skyweave.runners.params import ParameterErrors
 
-    from .errors import CatalogError
-    from .views.workflows import latest_version
+    from skyweave.runners.registry import latest_version
+
+    from .exceptions import CatalogError
 
     with opened_app() as app:
         store, jobs, base = app.extensions["store"], app.extensions["jobs"], app.config["BASE_IRI"]
@@ -322,11 +362,11 @@ def publish(record, service, dry_run):
     The service's host is the ZENODO_BASE_URL setting (the sandbox unless configured otherwise);
     the token comes from SKYWEAVE_ZENODO_TOKEN. Publishing is done exactly once.
     """
-    from publishers import UpstreamError
-    from publishers.datacite import MissingMetadata
+    from skyweave.publishers import UpstreamError
+    from skyweave.publishers.datacite import MissingMetadata
 
-    from .errors import CatalogError
-    from .views.publish import make_publisher
+    from .exceptions import CatalogError
+    from .web.views.publish import make_publisher
 
     with opened_app() as app:
         base = app.config["BASE_IRI"]
@@ -388,21 +428,17 @@ def serve(host, port):
 def _demo_zenodo(app):
     """Point publishing at a local Zenodo stand-in for the demo, unless a real Zenodo is configured.
 
-    The stand-in is the project's test equipment (``tests/standins``), run on 127.0.0.1 for this
+    The stand-in is the project's test equipment (``skyweave.standins``), run on 127.0.0.1 for this
     process only; its DOIs use the DataCite test prefix 10.5072 and pages label it a test instance.
     A publisher API token is made for the demo and printed.
     """
     import secrets
-    import sys as _sys
 
-    from .app import PROJECT_DIR
-
-    if app.config.get("ZENODO_TOKEN") or not (PROJECT_DIR / "tests" / "standins").is_dir():
+    if app.config.get("ZENODO_TOKEN"):
         yield
         return
-    _sys.path.insert(0, str(PROJECT_DIR))
-    from tests.standins.harness import StandIn
-    from tests.standins.zenodo import make_zenodo_app
+    from skyweave.standins.harness import StandIn
+    from skyweave.standins.zenodo import make_zenodo_app
 
     token = secrets.token_urlsafe(12)
     with StandIn(make_zenodo_app()) as zenodo:
@@ -415,15 +451,14 @@ def _demo_zenodo(app):
 
 def _demo_workflows(app):
     """Register the bundled workflows (once) and queue the Crab spectrum, whose result the gallery shows."""
-    from runners.registry import register
+    from skyweave.runners.registry import latest_version, register
 
-    from .app import PROJECT_DIR
-    from .views.workflows import latest_version
+    from .resources import bundled
 
     store, jobs, base = app.extensions["store"], app.extensions["jobs"], app.config["BASE_IRI"]
     if latest_version(store, base, "hess-spectrum") is None:
         click.echo("Registering the bundled workflows (their test notebooks run first) ...", err=True)
-        added = register(str(PROJECT_DIR / "workflows"), store, base, app.config["DATA_DIR"],
+        added = register(str(bundled("workflows")), store, base, app.config["DATA_DIR"],
                          getattr(jobs.executor, "kernels", None), env=jobs.env,
                          progress=lambda message: click.echo(f"  {message}", err=True))
         click.echo(f"{sum(r.added for r in added)} workflows registered", err=True)
@@ -462,5 +497,5 @@ def demo(host, port, no_serve):
                 click.echo(f"{run_iri}: {jobs.wait(run_iri)}")
 
 
-if __name__ == "__main__":  # python -m catalog.cli
+if __name__ == "__main__":  # python -m skyweave.catalog.cli
     cli()

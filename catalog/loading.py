@@ -2,7 +2,7 @@
 
 from rdflib import BNode, Graph, URIRef
 
-from .negotiate import parse_rdf
+from .formats import parse_rdf
 from .vocab import RDF, split_iri
 
 __all__ = ["MEDIA_TYPES", "read_file", "split_records"]
@@ -27,10 +27,10 @@ def read_file(path):
 
     Raises
     ------
-    catalog.errors.BadRequest
+    skyweave.catalog.exceptions.BadRequest
         If the suffix is unknown or the file does not parse (message with the parser's line).
     """
-    from .errors import BadRequest
+    from .exceptions import BadRequest
 
     mime = MEDIA_TYPES.get(path.suffix.lower())
     if mime is None:

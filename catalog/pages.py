@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from .negotiate import bind_prefixes
+from .formats import bind_prefixes
 from .validate import ontology_graph
 from .vocab import SDO_INPUT, SDO_OUTPUT, DCAT, DCTERMS, PREFIXES, PROV, RDF, RDFS, SDO, SKOS, SOSA, SW, split_iri
 

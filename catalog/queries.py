@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .resources import bundled
 from .vocab import PREFIXES
 
 __all__ = ["ExampleQuery", "examples", "prologue"]
 
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "ontology" / "queries"
+QUERIES_DIR = bundled("ontology") / "queries"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import requests
 from rdflib import Graph, Variable
 from rdflib.plugins.sparql.results.jsonresults import JSONResultParser
 
-from .errors import BadRequest, QueryTimeout, StoreUnavailable
+from .exceptions import BadRequest, QueryTimeout, StoreUnavailable
 from .results import AskResult, GraphResult, SelectResult
 from .store import Store
 

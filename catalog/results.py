@@ -1,7 +1,7 @@
 """SPARQL query results: one shape for every store backend, and their serialisations.
 
 SELECT results serialise as SPARQL 1.1 Query Results JSON, XML, CSV and TSV; ASK as JSON or XML;
-CONSTRUCT and DESCRIBE as an RDF graph in any RDF format (see `catalog.negotiate`).
+CONSTRUCT and DESCRIBE as an RDF graph in any RDF format (see `skyweave.catalog.formats`).
 """
 
 import io
@@ -188,7 +188,7 @@ def serialize_raw_graph(result, fmt, prefixes=None):
     ----------
     result : RawGraphResult
     fmt : str
-        ``ttl``, ``jsonld``, ``nt`` or ``rdf`` (see `catalog.negotiate.FORMATS`).
+        ``ttl``, ``jsonld``, ``nt`` or ``rdf`` (see `skyweave.catalog.formats.FORMATS`).
     prefixes : dict of str to str or None
         Prefixes for Turtle.
 

@@ -1,6 +1,6 @@
 """One table of settings: their defaults, the CLI's ``--help-settings``, ``/-/settings.json`` and the README.
 
-Load order (see `catalog.app.create_app`): these defaults, then ``instance/skyweave.toml``, then
+Load order (see `skyweave.catalog.web.app.create_app`): these defaults, then ``instance/skyweave.toml``, then
 ``SKYWEAVE_*`` environment variables (``SKYWEAVE_API_TOKENS='{"s3cret": "editor"}'``), then a test
 configuration.
 """
@@ -32,7 +32,7 @@ class Setting:
 SETTINGS = (
     Setting("BASE_IRI", "http://127.0.0.1:5000/", "Base of every record IRI: {BASE_IRI}{collection}/{slug}"),
     Setting("STORE", "embedded", "Where records live: embedded (on-disk Oxigraph), memory, or remote (a SPARQL 1.1 server)"),
-    Setting("DATA_DIR", "", "Folder of the embedded store and result files (default: the instance folder's data/)"),
+    Setting("DATA_DIR", "", "Folder of the store, result files and skyweave.toml (default: the per-user data folder, e.g. ~/.local/share/skyweave)"),
     Setting("STORE_MEMORY_MIRROR", True, "Embedded mode: answer reads from an in-memory copy of the on-disk store (faster; costs memory)"),
     Setting("REMOTE_QUERY_URL", "", "Remote mode: SPARQL 1.1 Protocol query endpoint (default graph = union of named graphs)"),
     Setting("REMOTE_UPDATE_URL", "", "Remote mode: SPARQL 1.1 Update endpoint"),

@@ -4,7 +4,7 @@ import numpy as np
 import astropy.units as u
 from astropy.coordinates import Angle, SkyCoord
 
-from .errors import BadRequest
+from .exceptions import BadRequest
 
 __all__ = ["parse_position", "parse_radius", "cone_search", "box_query", "find_in_cone", "neighbours",
            "target_resolver"]
@@ -36,8 +36,8 @@ def parse_position(ra, dec):
     Examples
     --------
     >>> c = parse_position("5h34m31.94s", "22d00m52.2s")
-    >>> round(c.ra.deg, 3), round(c.dec.deg, 3)
-    (83.633, 22.015)
+    >>> print(f"{c.ra.deg:.3f} {c.dec.deg:.4f}")
+    83.633 22.0145
     """
     try:
         ra_angle = Angle(float(ra), u.deg) if _is_number(ra) else Angle(ra, unit=u.hourangle if ":" in ra else None)

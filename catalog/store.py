@@ -21,11 +21,11 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 
 from . import validate as shacl
-from .errors import BadRequest, NotFound, QueryTimeout, ValidationFailed
+from .exceptions import BadRequest, NotFound, QueryTimeout, ValidationFailed
 from .results import AskResult, GraphResult, RawGraphResult, SelectResult, SerializedSelect, count_rows
 from .vocab import PROV, RDF, SW, XSD
 
-__all__ = ["Store", "EmbeddedStore", "WriteResult", "Version", "ONTOLOGY_GRAPH", "open_store", "init_app", "get_store"]
+__all__ = ["Store", "EmbeddedStore", "WriteResult", "Version", "ONTOLOGY_GRAPH"]
 
 ONTOLOGY_GRAPH = URIRef(str(SW._NS).rstrip("#"))
 """Named graph holding our vocabulary and concept schemes (loaded by `Store.install_ontology`)."""
@@ -692,61 +692,3 @@ def _term(term):
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(datatype))
     raise BadRequest(f"RDF-star terms are not supported in results: {term}")
-
-
-def open_store(config):
-    """Build the store a configuration asks for.
-
-    Parameters
-    ----------
-    config : Mapping
-        Settings: ``STORE`` (embedded | memory | remote), ``DATA_DIR``, ``REMOTE_*``,
-        ``SPARQL_TIMEOUT_S``, ``SPARQL_MAX_ROWS``, ``SPARQL_WORKERS``.
-
-    Returns
-    -------
-    Store
-
-    Raises
-    ------
-    ValueError
-        If ``STORE`` is unknown or remote mode lacks its URLs.
-    """
-    options = dict(
-        timeout_s=config["SPARQL_TIMEOUT_S"], max_rows=config["SPARQL_MAX_ROWS"], workers=config["SPARQL_WORKERS"]
-    )
-    kind = config["STORE"]
-    if kind == "memory":
-        return EmbeddedStore(None, **options)
-    if kind == "embedded":
-        return EmbeddedStore(Path(config["DATA_DIR"]) / "store", memory_mirror=config.get("STORE_MEMORY_MIRROR", True),
-                             **options)
-    if kind == "remote":
-        from .remote import RemoteStore
-
-        return RemoteStore(
-            config["REMOTE_QUERY_URL"], config["REMOTE_UPDATE_URL"], config["REMOTE_GSP_URL"],
-            http_timeout_s=config["REMOTE_TIMEOUT_S"], **options,
-        )
-    raise ValueError(f"unknown STORE {kind!r}: use embedded, memory or remote")
-
-
-def init_app(app):
-    """Open the configured store, install the ontology graph, and attach it as ``app.extensions['store']``.
-
-    Parameters
-    ----------
-    app : flask.Flask
-    """
-    if not app.config.get("DATA_DIR"):
-        app.config["DATA_DIR"] = str(Path(app.instance_path) / "data")
-    store = open_store(app.config)
-    store.install_ontology()
-    app.extensions["store"] = store
-
-
-def get_store():
-    """Return the store of the current Flask app."""
-    from flask import current_app
-
-    return current_app.extensions["store"]

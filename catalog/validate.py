@@ -13,9 +13,11 @@ import pyshacl
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
+from .resources import bundled
+
 __all__ = ["ONTOLOGY_DIR", "ValidationResult", "ValidationReport", "shapes_graph", "ontology_graph", "validate"]
 
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+ONTOLOGY_DIR = bundled("ontology")
 """The folder holding ``skyweave.ttl``, ``messengers.ttl`` and ``shapes/``."""
 
 

@@ -15,102 +15,11 @@ References
    matrix).
 """
 
-from dataclasses import dataclass
-from typing import Protocol
+from .outcomes import OutcomeUnknown, Publisher, PublishResult, UpstreamError
+from .workflowhub import WorkflowHubPublisher
+from .zenodo import ZenodoPublisher
 
 __all__ = ["UpstreamError", "OutcomeUnknown", "PublishResult", "Publisher", "PUBLISHERS"]
-
-
-class UpstreamError(Exception):
-    """An outside service refused a request, failed, or could not be reached.
-
-    Parameters
-    ----------
-    service : str
-        The service's name (``"zenodo"``).
-    status : int or None
-        The HTTP status it answered, or None when no answer came (connection error, timeout).
-    detail : str
-        The service's own message (``message`` and ``errors[].message(s)`` of its JSON), truncated; never
-        a credential.
-
-    Attributes
-    ----------
-    http_status : int
-        The status a web view should answer with (502 Bad Gateway), as ``CatalogError.status``.
-    title : str
-        A short summary, as ``CatalogError.title``.
-    """
-
-    http_status = 502
-    title = "Outside service error"
-
-    def __init__(self, service, status, detail):
-        self.service, self.status, self.detail = service, status, detail
-        super().__init__(f"{service} answered {status}: {detail}" if status is not None else f"{service}: {detail}")
-
-    def problem(self):
-        """Return RFC 9457 problem details (the shape of ``CatalogError.problem``)."""
-        return {"type": "about:blank", "title": self.title, "status": self.http_status, "detail": str(self),
-                "errors": [], "service": self.service, "upstream_status": self.status}
-
-
-class OutcomeUnknown(UpstreamError):
-    """A request that changes state (create, publish) got no clear answer: it may or may not have taken effect.
-
-    Raised for a timeout, a dropped connection or a 5xx answer to a non-idempotent request. The caller
-    re-reads the remote state before trying again (``specs/external-apis.md`` §0 rule 2).
-    """
-
-    title = "Outside service outcome unknown"
-
-
-@dataclass(frozen=True)
-class PublishResult:
-    """What a publication produced.
-
-    Attributes
-    ----------
-    service : str
-        ``"zenodo"``, ...
-    identifier : str
-        What the service assigned: a bare DOI for Zenodo (``10.5281/zenodo.123``).
-    url : str
-        The landing page of the published record at the service.
-    summary : str
-        One sentence for people.
-    publication : str or None
-        IRI of the ``sw:Publication`` record that tracked it.
-    concept_identifier : str or None
-        Zenodo's concept (all-versions) DOI.
-    reused : bool
-        True when the record had been published before and nothing was sent.
-    """
-
-    service: str
-    identifier: str
-    url: str
-    summary: str
-    publication: str | None = None
-    concept_identifier: str | None = None
-    reused: bool = False
-
-
-class Publisher(Protocol):
-    """What every publisher offers (``PUBLISHERS[name](...)``)."""
-
-    service: str
-
-    def prepare(self, iri):
-        """Build the payload for record ``iri`` without any remote call."""
-
-    def publish(self, iri):
-        """Publish record ``iri`` exactly once; return a `PublishResult`."""
-
-
-from .zenodo import ZenodoPublisher  # noqa: E402  (after the classes zenodo.py imports from here)
-
-from .workflowhub import WorkflowHubPublisher  # noqa: E402
 
 PUBLISHERS = {"zenodo": ZenodoPublisher, "workflowhub": WorkflowHubPublisher}
 """Service name -> publisher class."""

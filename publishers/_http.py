@@ -26,7 +26,7 @@ import time
 import requests
 from requests.adapters import HTTPAdapter
 
-from . import OutcomeUnknown, UpstreamError
+from .outcomes import OutcomeUnknown, UpstreamError
 
 __all__ = ["USER_AGENT", "TIMEOUT", "RETRY_STATUSES", "BearerAuth", "Session", "make_session", "call",
            "error_detail", "retry_wait_s"]
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 def _version():
-    from catalog import __version__
+    from skyweave.catalog import __version__
 
     return __version__
 

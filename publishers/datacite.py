@@ -43,8 +43,8 @@ from urllib.parse import urlsplit
 
 from rdflib import BNode, URIRef
 
-from catalog.vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SDO, SDO_INPUT, SW
-from runners.describe import COMPUTATIONAL_WORKFLOW, DEFAULT_CREATOR
+from skyweave.catalog.vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SDO, SDO_INPUT, SW
+from skyweave.runners.describe import COMPUTATIONAL_WORKFLOW, DEFAULT_CREATOR
 
 __all__ = ["DEFAULT_LICENSE", "MissingMetadata", "deposit_metadata", "record_kind", "family_given",
            "orcid_of", "zenodo_license", "bare_doi", "is_public_base"]
@@ -460,7 +460,7 @@ def deposit_metadata(store, iri, base, *, publication_date=None):
     MissingMetadata
         If a mandatory field is missing or unusable (no real creator, no description, an unknown licence,
         a result of a run that did not complete, ...); each problem names the field and the record.
-    catalog.errors.NotFound
+    skyweave.catalog.exceptions.NotFound
         If there is no record ``iri``.
     ValueError
         If the record is neither a workflow version nor a result.

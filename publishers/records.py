@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 
 from rdflib import Graph, Literal, URIRef
 
-from catalog.vocab import PROV, RDF, RDFS, SDO, SW, XSD, iri_for
+from skyweave.catalog.vocab import PROV, RDF, RDFS, SDO, SW, XSD, iri_for
 
 __all__ = ["STATES", "MARKER_PREFIX", "Publication", "start", "update", "get", "find", "strip_versions"]
 
@@ -119,7 +119,7 @@ def get(store, iri):
 
     Raises
     ------
-    catalog.errors.NotFound
+    skyweave.catalog.exceptions.NotFound
         If there is no such record.
     """
     return _read(store, iri)[1]
@@ -145,7 +145,7 @@ def start(store, base, service, target_iri):
 
     Raises
     ------
-    catalog.errors.ValidationFailed
+    skyweave.catalog.exceptions.ValidationFailed
         If the record breaks the publication shape (e.g. a service name that is not lower case).
     """
     key = str(uuid.uuid4())
@@ -198,7 +198,7 @@ def update(store, iri, state=None, *, identifier=None, url=None, generated=None,
 
     Raises
     ------
-    catalog.errors.ValidationFailed
+    skyweave.catalog.exceptions.ValidationFailed
         If the result breaks the publication shape (an unknown state, ``published`` without identifier).
     """
     iri = URIRef(iri)

@@ -52,8 +52,8 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.model.person import Person
 from rocrate.rocrate import ROCrate
 
-from catalog.vocab import ODA, PROV, RDFS, SDO, SDO_INPUT, SDO_OUTPUT, SW
-from runners.describe import DEFAULT_CREATOR
+from skyweave.catalog.vocab import ODA, PROV, RDFS, SDO, SDO_INPUT, SDO_OUTPUT, SW
+from skyweave.runners.describe import DEFAULT_CREATOR
 
 from .datacite import MissingMetadata, _ordered_creators, orcid_of, record_kind
 

@@ -33,9 +33,9 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from catalog.vocab import SDO
+from skyweave.catalog.vocab import SDO
 
-from . import OutcomeUnknown, PublishResult, UpstreamError
+from .outcomes import OutcomeUnknown, PublishResult, UpstreamError
 from . import records
 from ._http import TIMEOUT, BearerAuth, call, make_session
 from .datacite import MissingMetadata

@@ -43,10 +43,10 @@ from urllib.parse import quote, unquote, urlencode
 
 from rdflib import Graph, Literal, URIRef
 
-from catalog.vocab import DCAT, PREFIXES, PROV, SDO, SW
-from runners.files import path_of
+from skyweave.catalog.vocab import DCAT, PREFIXES, PROV, SDO, SW
+from skyweave.runners.files import path_of
 
-from . import OutcomeUnknown, PublishResult, UpstreamError
+from .outcomes import OutcomeUnknown, PublishResult, UpstreamError
 from . import records
 from ._http import TIMEOUT, BearerAuth, call, make_session
 from .rocrate import run_crate, workflow_crate

@@ -24,16 +24,16 @@ import nbformat
 from nbformat import ValidationError
 from nbformat.warnings import MissingIDFieldWarning
 
-from catalog.vocab import ODA
-from runners.oda import (
+from skyweave.catalog.vocab import ODA
+from skyweave.runners.oda import (
     KNOWN_PREDICATES, KNOWN_TYPES, NOTEBOOK_PREDICATES, UNITS, curie, literal_value,
     looks_like_annotation, parse_statement,
 )
-from runners.spec import AnnotationError, OutputSpec, ParameterSpec, output_spec, parameter_spec
+from skyweave.runners.spec import AnnotationError, OutputSpec, ParameterSpec, output_spec, parameter_spec
 
 __all__ = [
     "AnnotationError", "ParameterSpec", "OutputSpec", "WorkflowSpec", "KNOWN_TYPES",
-    "KNOWN_PREDICATES", "UNITS", "read_notebook", "slug_for", "read_repository", "test_notebooks",
+    "KNOWN_PREDICATES", "UNITS", "read_notebook", "slug_for",
 ]
 
 
@@ -307,6 +307,3 @@ def read_notebook(path, commit=None):
         authors=_authors(nb),
     )
 
-
-# Re-exported for callers that read whole repositories (defined in runners/repository.py).
-from runners.repository import read_repository, test_notebooks  # noqa: E402

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from catalog.vocab import ODA, PREFIXES, PROV, RDF, SDO, SDO_INPUT, SDO_OUTPUT, SW, iri_for
-from runners.annotations import OutputSpec, ParameterSpec, WorkflowSpec
-from runners.oda import OUTPUT_TYPES, PARAMETER_TYPES, curie, literal_value, python_type_for
+from skyweave.catalog.vocab import ODA, PREFIXES, PROV, RDF, SDO, SDO_INPUT, SDO_OUTPUT, SW, iri_for
+from skyweave.runners.annotations import OutputSpec, ParameterSpec, WorkflowSpec
+from skyweave.runners.oda import OUTPUT_TYPES, PARAMETER_TYPES, curie, literal_value, python_type_for
 
 __all__ = ["DEFAULT_CREATOR", "workflow_graph", "spec_from_graph", "version_of"]
 

@@ -22,16 +22,16 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 
-from catalog import __version__
-from catalog.errors import BadRequest
-from catalog.vocab import PROV, RDF, SDO, SW
+from skyweave.catalog import __version__
+from skyweave.catalog.exceptions import BadRequest, Conflict
+from skyweave.catalog.vocab import PROV, RDF, SDO, SW
 
 from . import RunRequest
 from .describe import spec_from_graph
 from .params import check_values, normalised_key
 from .provenance import now, result_records, run_graph, xsd_time
 
-__all__ = ["Submission", "JobManager", "FINAL_PHASES", "cache_key"]
+__all__ = ["Submission", "JobManager", "FINAL_PHASES", "cache_key", "run_status"]
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +143,8 @@ class JobManager:
             spec = spec_from_graph(graph, URIRef(workflow_iri))
             self._workflows[str(workflow_iri)] = (mark, (graph, spec))
         if str(graph.value(URIRef(workflow_iri), SW.testStatus) or "") == "failed":
-            raise BadRequest(f"<{workflow_iri}> failed its test notebooks, so it is not offered for runs; "
-                             "see its page for the test log.", status=409, title="Workflow not offered")
+            raise Conflict(f"<{workflow_iri}> failed its test notebooks, so it is not offered for runs; "
+                           "see its page for the test log.", title="Workflow not offered")
         return graph, spec
 
     def submit(self, workflow_iri, values, user="anonymous"):
@@ -346,3 +346,58 @@ class JobManager:
         for job in pending:
             job.done.wait(10)
         self.executor.close()
+
+
+def run_status(store, jobs, base, run_iri):
+    """Return the status of a run as a dict (phase, progress, times, values, results, log, error).
+
+    Parameters
+    ----------
+    store : skyweave.catalog.store.Store
+    jobs : JobManager
+    base : str
+        The catalog's ``BASE_IRI``; links in the status are paths below it.
+    run_iri : str
+
+    Returns
+    -------
+    dict
+        ``run`` (path), ``phase``, ``progress``, ``workflow``, ``parameters``, ``started``, ``ended``,
+        ``values``, ``results``, ``notebook``, ``error``, ``log``, ``label``.
+
+    Raises
+    ------
+    NotFound
+        If there is no such run.
+    """
+    from skyweave.catalog.pages import href_for
+    from skyweave.catalog.vocab import DCAT, RDFS
+
+    graph = store.get(run_iri)
+    phase = jobs.phase(run_iri)
+    progress = jobs.progress(run_iri)
+    rows = store.select(
+        "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX sw: <https://skyweave.org/ns#> "
+        "SELECT ?r ?label ?url ?type ?out WHERE { ?r prov:wasGeneratedBy $run ; rdfs:label ?label ; "
+        "sw:outputName ?out ; dcat:distribution/dcat:downloadURL ?url ; dcat:distribution/dcat:mediaType ?type } "
+        "ORDER BY ?out", run=run_iri)
+    run = run_iri
+    notebook = next((graph.value(n, DCAT.downloadURL) for n in graph.objects(run, PROV.generated)), None)
+    return {
+        "run": href_for(base, run_iri),
+        "phase": phase,
+        "progress": {"cells_done": progress[0], "cells_total": progress[1]} if progress else None,
+        "workflow": href_for(base, graph.value(run, PROV.used)),
+        "parameters": {str(graph.value(pv, SW.parameter)).rsplit("#param-", 1)[-1]: graph.value(pv, SDO.value).toPython()
+                       for pv in graph.objects(run, SW.parameterValue)},
+        "started": str(graph.value(run, PROV.startedAtTime) or "") or None,
+        "ended": str(graph.value(run, PROV.endedAtTime) or "") or None,
+        "values": {str(graph.value(n, SDO.name)): graph.value(n, SDO.value).toPython() for n in graph.objects(run, SDO.result)},
+        "results": [{"href": href_for(base, r["r"]), "label": str(r["label"]), "output": str(r["out"]),
+                     "file": href_for(base, r["url"]), "media_type": str(r["type"])} for r in rows],
+        "notebook": href_for(base, notebook) if notebook else None,
+        "error": str(graph.value(run, SW.error) or "") or None,
+        "log": str(graph.value(run, SW.log) or ""),
+        "label": str(graph.value(run, RDFS.label) or ""),
+    }

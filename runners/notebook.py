@@ -262,7 +262,9 @@ def close_pool():
 
 def environment_defaults():
     """Return the environment the bundled workflows expect (``SKYWEAVE_DATA`` -> the bundled data)."""
-    data = Path(__file__).resolve().parent.parent / "data"
+    from skyweave.catalog.resources import bundled
+
+    data = bundled("data")
     return {"SKYWEAVE_DATA": str(data), "GAMMAPY_DATA": str(data), "MPLBACKEND": "Agg"} if data.is_dir() else {}
 
 

@@ -18,7 +18,7 @@ from collections import namedtuple
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from catalog.vocab import ODA, ODA_UNIT
+from skyweave.catalog.vocab import ODA, ODA_UNIT
 
 __all__ = [
     "TypeInfo", "KNOWN_TYPES", "PARAMETER_TYPES", "OUTPUT_TYPES", "KNOWN_PREDICATES",

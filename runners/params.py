@@ -29,8 +29,8 @@ from erfa import ErfaWarning
 
 from rdflib import URIRef
 
-from catalog.vocab import ODA
-from runners.oda import UNITS
+from skyweave.catalog.vocab import ODA
+from skyweave.runners.oda import UNITS
 
 __all__ = ["ParameterErrors", "astropy_unit", "check_values", "normalised_key"]
 

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from catalog.vocab import DCAT, ODA, PROV, RDF, RDFS, SDO, SW, XSD
+from skyweave.catalog.vocab import DCAT, ODA, PROV, RDF, RDFS, SDO, SW, XSD
 
 from .files import download_url, media_type, store_bytes
 

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 
-from catalog.vocab import PROV, SW
+from skyweave.catalog.vocab import PROV, SW
 
 from . import RunRequest
 from .repository import read_repository, test_notebooks
 from .describe import workflow_graph
 from .notebook import execute
 
-__all__ = ["Registered", "Source", "resolve_source", "register"]
+__all__ = ["Registered", "Source", "resolve_source", "register", "latest_version"]
 
 _TEST_LOG_LIMIT = 20_000
 
@@ -217,7 +217,7 @@ def register(spec, store, base, data_dir, kernels, env=None, progress=None):
         If the source cannot be read.
     runners.annotations.AnnotationError
         If a notebook's annotations are wrong (naming notebook, cell and line); nothing is stored.
-    catalog.errors.ValidationFailed
+    skyweave.catalog.exceptions.ValidationFailed
         If a workflow's description breaks the shapes.
     """
     say = progress or (lambda message: None)
@@ -249,3 +249,26 @@ def register(spec, store, base, data_dir, kernels, env=None, progress=None):
         say(f"added {iri}")
         out.append(Registered(wf.slug, str(iri), number, True, status))
     return out
+
+
+def latest_version(store, base, slug):
+    """Return the IRI of the newest catalogued version ``workflows/{slug}-v{n}`` of a workflow, or None.
+
+    Parameters
+    ----------
+    store : skyweave.catalog.store.Store
+    base : str
+        The catalog's ``BASE_IRI``.
+    slug : str
+        The workflow's name without its version, e.g. ``hess-spectrum``.
+
+    Returns
+    -------
+    str or None
+    """
+    rows = store.select(
+        "PREFIX schema: <https://schema.org/> SELECT ?w WHERE { ?w a schema:ComputationalWorkflow "
+        f"FILTER(STRSTARTS(STR(?w), \"{base}workflows/{slug}-v\")) }}")
+    numbered = [(int(str(r["w"]).rsplit("-v", 1)[1]), str(r["w"])) for r in rows
+                if str(r["w"]).rsplit("-v", 1)[-1].isdigit()]
+    return max(numbered)[1] if numbered else None

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import yaml
 
+from .annotations import read_notebook
+from .spec import AnnotationError
+
 __all__ = ["CONFIG_NAME", "repository_config", "read_repository", "test_notebooks"]
 
 CONFIG_NAME = "mmoda.yaml"
@@ -20,7 +23,6 @@ CONFIG_NAME = "mmoda.yaml"
 
 
 def _error(path, message):
-    from runners.annotations import AnnotationError
 
     return AnnotationError(path, None, None, message)
 
@@ -95,8 +97,6 @@ def read_repository(folder, commit=None):
         If a notebook breaks the annotation conventions, ``mmoda.yaml`` is bad, or two notebooks
         give the same slug.
     """
-    from runners.annotations import read_notebook
-
     notebook_folder, pattern = repository_config(folder)
     specs, seen = [], {}
     for path in _candidates(notebook_folder, pattern):

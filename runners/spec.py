@@ -16,8 +16,8 @@ from pathlib import Path
 
 import astropy.units as u
 
-from catalog.vocab import ODA, ODA_UNIT
-from runners.oda import (
+from skyweave.catalog.vocab import ODA, ODA_UNIT
+from skyweave.runners.oda import (
     KNOWN_PREDICATES, KNOWN_TYPES, OUTPUT_PREDICATES, OUTPUT_TYPES, PARAMETER_TYPES, TIME_FORMATS,
     UNITS, curie, literal_value, parse_annotation, python_type_for,
 )

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from catalog import create_app
-from catalog.app import close_app
-from catalog.ingest import load_all
+from skyweave.catalog.web.app import create_app
+from skyweave.catalog.web.app import close_app
+from skyweave.catalog.ingest import load_all
 
 BASE = "http://localhost/"
 """BASE_IRI of the test apps (the Flask test client's host)."""
@@ -90,7 +90,7 @@ def client(app):
 @pytest.fixture
 def small_records(records):
     """The instruments, source catalogs, the two H.E.S.S. targets and their observations."""
-    from catalog.vocab import SKOS
+    from skyweave.catalog.vocab import SKOS
 
     keep = ("/instruments/", "/observatories/", "/catalogs/", "/targets/crab-nebula", "/targets/pks-2155-304",
             "/observations/")
@@ -199,7 +199,7 @@ def browser():
 @pytest.fixture
 def runner_app(small_records, tmp_path):
     """An app with a real local runner pool and a registered git repository of two workflows."""
-    from runners.registry import register
+    from skyweave.runners.registry import register
 
     from .workflow_repo import make_repo
 

@@ -19,12 +19,13 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from catalog.validate import validate
-from catalog.vocab import ODA, ODA_UNIT, PROV, SDO, SDO_INPUT, SDO_OUTPUT, SW
-from runners import annotations
-from runners.annotations import AnnotationError, read_notebook, read_repository, slug_for
-from runners.describe import DEFAULT_CREATOR, spec_from_graph, workflow_graph
-from runners.repository import test_notebooks as find_test_notebooks
+from skyweave.catalog.validate import validate
+from skyweave.catalog.vocab import ODA, ODA_UNIT, PROV, SDO, SDO_INPUT, SDO_OUTPUT, SW
+from skyweave.runners import annotations
+from skyweave.runners.annotations import AnnotationError, read_notebook, slug_for
+from skyweave.runners.repository import read_repository
+from skyweave.runners.describe import DEFAULT_CREATOR, spec_from_graph, workflow_graph
+from skyweave.runners.repository import test_notebooks as find_test_notebooks
 
 NOTEBOOKS = pathlib.Path(__file__).parent / "data" / "notebooks"
 BASE = "http://127.0.0.1:5000/"

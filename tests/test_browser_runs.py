@@ -38,9 +38,9 @@ def test_run_a_workflow_from_its_page_and_see_the_plot(browser, runner_app):
 
 
 def test_publish_a_result_from_its_page_and_see_the_doi_badge(browser, runner_app, tmp_path):
-    from .standins.harness import StandIn
+    from skyweave.standins.harness import StandIn
     from .test_publish_web import register_authored_ring
-    from .standins.zenodo import make_zenodo_app
+    from skyweave.standins.zenodo import make_zenodo_app
     from .workflow_repo import submit, wait_for
 
     with StandIn(make_zenodo_app()) as zenodo, LiveServer(runner_app) as server:

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from catalog.validate import validate
-from runners.describe import workflow_graph
-from runners.registry import register
-from runners.repository import read_repository
+from skyweave.catalog.validate import validate
+from skyweave.runners.describe import workflow_graph
+from skyweave.runners.registry import register
+from skyweave.runners.repository import read_repository
 
 from .conftest import BASE, make_app
 
@@ -28,7 +28,7 @@ def test_every_bundled_notebook_is_a_valid_catalogued_workflow():
 
 @pytest.fixture
 def crab_app(records, tmp_path):
-    from catalog.app import close_app
+    from skyweave.catalog.web.app import close_app
 
     app = make_app(records, DATA_DIR=str(tmp_path / "data"), RUN_TIMEOUT_S=300)
     jobs = app.extensions["jobs"]

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 
-from catalog.cli import cli
-from catalog.vocab import RDF, RDFS, SW
+from skyweave.catalog.cli import cli
+from skyweave.catalog.vocab import RDF, RDFS, SW
 
 from .conftest import BASE
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from catalog.vocab import SW
-from runners.registry import register
+from skyweave.catalog.vocab import SW
+from skyweave.runners.registry import register
 
 from .conftest import BASE, free_port, make_app, wait_for_port
 from .workflow_repo import make_repo, submit, wait_for
@@ -46,7 +46,7 @@ def dask_cluster(tmp_path):
 
 
 def test_runs_execute_on_a_separate_dask_scheduler_and_workers(dask_cluster, small_records, tmp_path):
-    from catalog.app import close_app
+    from skyweave.catalog.web.app import close_app
 
     app = make_app(small_records, DATA_DIR=str(tmp_path / "data"), RUNNER_EXECUTOR="dask",
                    DASK_SCHEDULER=dask_cluster, RUN_TIMEOUT_S=120)

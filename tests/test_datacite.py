@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 from rdflib import Literal, URIRef
 
-from catalog.ingest import DATA_DIR, hess_dl3, instruments
-from catalog.store import EmbeddedStore
-from catalog.vocab import DCTERMS, SDO, SW
-from publishers.datacite import (MissingMetadata, deposit_metadata, family_given, is_public_base, orcid_of,
+from skyweave.catalog.ingest import hess_dl3, instruments
+from skyweave.catalog.ingest.builders import DATA_DIR
+from skyweave.catalog.store import EmbeddedStore
+from skyweave.catalog.vocab import DCTERMS, SDO, SW
+from skyweave.publishers.datacite import (MissingMetadata, deposit_metadata, family_given, is_public_base, orcid_of,
                                  zenodo_license)
-from publishers.records import strip_versions
-from runners import OutputFile, RunResult
-from runners.describe import workflow_graph
-from runners.provenance import result_records, run_graph
-from runners.repository import read_repository
+from skyweave.publishers.records import strip_versions
+from skyweave.runners import OutputFile, RunResult
+from skyweave.runners.describe import workflow_graph
+from skyweave.runners.provenance import result_records, run_graph
+from skyweave.runners.repository import read_repository
 
 from .conftest import BASE
 from .workflow_repo import make_repo, submit, wait_for
@@ -339,8 +340,8 @@ def test_bundled_crab_spectrum_workflow_maps_field_by_field(records, tmp_path):
     """The mapping on a bundled workflow: the H.E.S.S. Crab spectrum notebook as registered by the demo."""
     from pathlib import Path
 
-    from catalog.app import close_app
-    from runners.registry import register
+    from skyweave.catalog.web.app import close_app
+    from skyweave.runners.registry import register
 
     from .conftest import make_app
 

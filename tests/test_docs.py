@@ -3,8 +3,8 @@
 import re
 from pathlib import Path
 
-from catalog.cli import cli
-from catalog.settings import SETTINGS
+from skyweave.catalog.cli import cli
+from skyweave.catalog.settings import SETTINGS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -33,7 +33,7 @@ def test_every_public_function_and_class_has_a_docstring():
     import pkgutil
 
     missing = []
-    infos = [info for package in ("catalog", "runners", "publishers")
+    infos = [info for package in ("skyweave.catalog", "skyweave.runners", "skyweave.publishers")
              for info in pkgutil.walk_packages(importlib.import_module(package).__path__, package + ".")]
     for info in infos:
         module = __import__(info.name, fromlist=["_"])

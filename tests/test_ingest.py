@@ -16,9 +16,10 @@ from astropy.table import Table
 from astropy.time import Time
 from rdflib import BNode, Graph, Literal, URIRef
 
-import catalog.ingest as ingest
-from catalog.ingest import fermi3fhl, hess_dl3, hgps, instruments, load_all, slugify
-from catalog.vocab import (
+import skyweave.catalog.ingest as ingest
+from skyweave.catalog.ingest import fermi3fhl, hess_dl3, hgps, instruments, load_all
+from skyweave.catalog.ingest.builders import slugify
+from skyweave.catalog.vocab import (
     DCAT, DCTERMS, PROV, RDF, RDFS, SDO, SH, SKOS, SOSA, SW, XSD, iri_for, split_iri,
 )
 

@@ -12,10 +12,10 @@ import pathlib
 import pytest
 from rdflib import URIRef
 
-from catalog.vocab import ODA, ODA_UNIT
-from runners.annotations import ParameterSpec, WorkflowSpec, read_notebook
-from runners.describe import spec_from_graph, workflow_graph
-from runners.params import ParameterErrors, astropy_unit, check_values, normalised_key
+from skyweave.catalog.vocab import ODA, ODA_UNIT
+from skyweave.runners.annotations import ParameterSpec, WorkflowSpec, read_notebook
+from skyweave.runners.describe import spec_from_graph, workflow_graph
+from skyweave.runners.params import ParameterErrors, astropy_unit, check_values, normalised_key
 
 NOTEBOOKS = pathlib.Path(__file__).parent / "data" / "notebooks"
 

@@ -14,13 +14,13 @@ import time
 from click.testing import CliRunner
 
 from .conftest import BASE
-from .standins.harness import StandIn
-from .standins.zenodo import make_zenodo_app
+from skyweave.standins.harness import StandIn
+from skyweave.standins.zenodo import make_zenodo_app
 from .workflow_repo import make_repo
 
 
 def test_kill_mid_upload_then_publish_again_publishes_exactly_once(tmp_path, monkeypatch):
-    from catalog.cli import cli
+    from skyweave.catalog.cli import cli
 
     with StandIn(make_zenodo_app()) as zenodo:
         env = {"SKYWEAVE_DATA_DIR": str(tmp_path / "data"), "SKYWEAVE_BASE_IRI": BASE, "SKYWEAVE_STORE": "embedded",
@@ -33,7 +33,7 @@ def test_kill_mid_upload_then_publish_again_publishes_exactly_once(tmp_path, mon
         # The upload of the notebook hangs (the service keeps the connection open, answering nothing).
         zenodo.add_faults([{"method": "PUT", "path": r"/files/|/api/files/", "times": 1, "action": "delay",
                             "seconds": 60, "effect_first": False}])
-        first = subprocess.Popen([sys.executable, "-m", "catalog.cli", "publish", "workflows/ring-v1"],
+        first = subprocess.Popen([sys.executable, "-m", "skyweave.catalog.cli", "publish", "workflows/ring-v1"],
                                  env=dict(os.environ, **env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while not zenodo.requests_log(method="PUT"):

@@ -6,8 +6,8 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from .standins.harness import StandIn
-from .standins.zenodo import make_zenodo_app
+from skyweave.standins.harness import StandIn
+from skyweave.standins.zenodo import make_zenodo_app
 from .workflow_repo import submit, wait_for
 
 
@@ -19,7 +19,7 @@ def zenodo():
 
 def register_authored_ring(app, folder):
     """Register a version of the ring workflow whose notebook names its author; return its slug."""
-    from runners.registry import register
+    from skyweave.runners.registry import register
 
     from .conftest import BASE
     from .workflow_repo import make_repo
@@ -83,7 +83,7 @@ def test_service_errors_show_the_services_words(published_setup, zenodo):
 
 
 def test_cli_add_run_and_publish_dry_run_then_live(zenodo, monkeypatch, tmp_path):
-    from catalog.cli import cli
+    from skyweave.catalog.cli import cli
 
     from .conftest import BASE
     from .workflow_repo import make_repo
@@ -107,7 +107,7 @@ def test_cli_add_run_and_publish_dry_run_then_live(zenodo, monkeypatch, tmp_path
 
 
 def test_register_a_workflow_version_on_workflowhub_from_its_page(runner_app, tmp_path):
-    from .standins.workflowhub import TOKEN, make_workflowhub_app
+    from skyweave.standins.workflowhub import TOKEN, make_workflowhub_app
 
     with StandIn(make_workflowhub_app()) as hub:
         runner_app.config.update(WORKFLOWHUB_BASE_URL=hub.url + "/", WORKFLOWHUB_TOKEN=TOKEN, WORKFLOWHUB_PROJECT_ID="1")

@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from catalog.vocab import RDFS, SW
+from skyweave.catalog.vocab import RDFS, SW
 
 from .conftest import BASE, auth
 
@@ -46,7 +46,7 @@ def test_html_page_for_browsers_with_alternates_and_embedded_jsonld(client):
 
 
 def test_embedded_jsonld_conforms_to_the_shapes(client, app):
-    from catalog.validate import referenced_iris, validate
+    from skyweave.catalog.validate import referenced_iris, validate
 
     soup = BeautifulSoup(client.get("/observations/hess-23523").data, "html.parser")
     embedded = Graph().parse(data=soup.select_one('script[type="application/ld+json"]').string, format="json-ld")

@@ -3,7 +3,7 @@
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from catalog.vocab import RDFS, SW
+from skyweave.catalog.vocab import RDFS, SW
 
 from .conftest import BASE, auth, make_app, remote_config
 

@@ -7,9 +7,9 @@ import pytest
 from rdflib import Literal, URIRef
 from rocrate.rocrate import ROCrate
 
-from catalog.vocab import SDO, SW
-from publishers.datacite import MissingMetadata
-from publishers.rocrate import LANGUAGE_ID, WROC_PROFILE, crate_graph, normalise_schema, workflow_crate
+from skyweave.catalog.vocab import SDO, SW
+from skyweave.publishers.datacite import MissingMetadata
+from skyweave.publishers.rocrate import LANGUAGE_ID, WROC_PROFILE, crate_graph, normalise_schema, workflow_crate
 
 from .conftest import BASE
 from .test_datacite import ORCID, add_workflow, edit, new_store, ring_spec
@@ -126,8 +126,8 @@ def test_run_crate_of_a_real_result(runner_app, tmp_path):
     """A result's Workflow Run Crate: the workflow, a CreateAction with the parameter values and the files."""
     from rocrate.rocrate import ROCrate
 
-    from publishers.rocrate import PROCESS_RUN_PROFILE, WORKFLOW_RUN_PROFILE, run_crate
-    from runners.files import path_of
+    from skyweave.publishers.rocrate import PROCESS_RUN_PROFILE, WORKFLOW_RUN_PROFILE, run_crate
+    from skyweave.runners.files import path_of
 
     from .test_publish_web import register_authored_ring
     from .workflow_repo import submit, wait_for

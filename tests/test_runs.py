@@ -5,8 +5,8 @@ import time
 
 from rdflib import Literal, URIRef
 
-from catalog.vocab import PROV, SDO, SW
-from runners.registry import register
+from skyweave.catalog.vocab import PROV, SDO, SW
+from skyweave.runners.registry import register
 
 from .conftest import BASE
 from .workflow_repo import make_repo, submit, wait_for
@@ -105,7 +105,7 @@ def test_time_limit(runner_app):
 
 
 def test_a_run_left_executing_by_a_dead_worker_is_marked_error(runner_app):
-    from runners.provenance import run_graph
+    from skyweave.runners.provenance import run_graph
 
     store = runner_app.extensions["store"]
     run = BASE + "runs/deadbeef0001"
@@ -157,7 +157,7 @@ def test_bad_values_from_the_form_come_back_on_the_page(runner_app):
 def test_cli_add_and_run(runner_app, tmp_path, monkeypatch, small_records):
     from click.testing import CliRunner
 
-    from catalog.cli import cli
+    from skyweave.catalog.cli import cli
 
     from .workflow_repo import make_repo
 

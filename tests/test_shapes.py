@@ -29,7 +29,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 
-from catalog.vocab import PREFIXES, SW
+from skyweave.catalog.vocab import PREFIXES, SW
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ONTOLOGY_DIR = ROOT / "ontology"

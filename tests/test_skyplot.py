@@ -8,7 +8,7 @@ import pytest
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 
-from catalog.skyplot import position_plot, sky_map
+from skyweave.catalog.skyplot import position_plot, sky_map
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"

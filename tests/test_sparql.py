@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from rdflib import Graph, Literal, URIRef
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from catalog.queries import examples
+from skyweave.catalog.queries import examples
 
 from .conftest import BASE, LiveServer, make_app
 

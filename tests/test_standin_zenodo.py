@@ -10,8 +10,8 @@ import time
 import pytest
 import requests
 
-from .standins.harness import StandIn
-from .standins.zenodo import NO_FILES, make_zenodo_app
+from skyweave.standins.harness import StandIn
+from skyweave.standins.zenodo import NO_FILES, make_zenodo_app
 
 DEPOSITIONS = "/api/deposit/depositions"
 WRITE = {"Authorization": "Bearer write-token"}

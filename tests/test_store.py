@@ -4,11 +4,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from catalog.errors import BadRequest, NotFound, QueryTimeout, ValidationFailed
-from catalog.remote import RemoteStore
-from catalog.results import AskResult, GraphResult, SelectResult
-from catalog.store import EmbeddedStore
-from catalog.vocab import PROV, RDFS, SW
+from skyweave.catalog.exceptions import BadRequest, NotFound, QueryTimeout, ValidationFailed
+from skyweave.catalog.remote import RemoteStore
+from skyweave.catalog.results import AskResult, GraphResult, SelectResult
+from skyweave.catalog.store import EmbeddedStore
+from skyweave.catalog.vocab import PROV, RDFS, SW
 
 from .conftest import BASE
 
@@ -168,7 +168,7 @@ class TestRemoteStore(StoreContract):
         store.close()
 
     def test_unreachable_server_is_a_clear_error(self):
-        from catalog.errors import StoreUnavailable
+        from skyweave.catalog.exceptions import StoreUnavailable
 
         from .conftest import free_port
 

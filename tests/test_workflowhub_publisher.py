@@ -16,16 +16,16 @@ from rdflib import Literal, URIRef
 from rocrate.rocrate import ROCrate
 from werkzeug.wrappers import Request
 
-from catalog.store import EmbeddedStore
-from catalog.vocab import SDO
-from publishers import PUBLISHERS, OutcomeUnknown, UpstreamError
-from publishers import records as publications
-from publishers.datacite import MissingMetadata
-from publishers.workflowhub import WorkflowHubPublisher
+from skyweave.catalog.store import EmbeddedStore
+from skyweave.catalog.vocab import SDO
+from skyweave.publishers import PUBLISHERS, OutcomeUnknown, UpstreamError
+from skyweave.publishers import records as publications
+from skyweave.publishers.datacite import MissingMetadata
+from skyweave.publishers.workflowhub import WorkflowHubPublisher
 
 from .conftest import BASE
-from .standins.harness import StandIn
-from .standins.workflowhub import BAD_ZIP, NO_MAIN, NO_SOURCE, NO_VERSION, make_workflowhub_app
+from skyweave.standins.harness import StandIn
+from skyweave.standins.workflowhub import BAD_ZIP, NO_MAIN, NO_SOURCE, NO_VERSION, make_workflowhub_app
 from .test_datacite import add_workflow, edit, new_store, ring_spec
 
 SECRET = f"wfh-secret-{uuid.uuid4().hex}"
@@ -175,7 +175,7 @@ def test_f9_unknown_submit_outcome_resubmits_the_same_crate_once(hub, publisher,
 
 
 def test_f9_a_read_timeout_on_submit_resubmits_and_gets_the_no_op(hub, store, template, sleeps):
-    from publishers._http import make_session
+    from skyweave.publishers._http import make_session
 
     session = make_session(timeout=(5.0, 0.5))
     publisher = make_publisher(hub, store, template[1], sleeps, session=session)

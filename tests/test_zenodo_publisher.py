@@ -15,18 +15,18 @@ import pytest
 import requests
 from rdflib import Graph, Literal, URIRef
 
-from catalog import __version__
-from catalog.store import EmbeddedStore
-from catalog.vocab import PROV, SDO, SW
-from publishers import OutcomeUnknown, PublishResult, UpstreamError
-from publishers import records as publications
-from publishers._http import make_session
-from publishers.datacite import MissingMetadata
-from publishers.zenodo import ZenodoPublisher
+from skyweave.catalog import __version__
+from skyweave.catalog.store import EmbeddedStore
+from skyweave.catalog.vocab import PROV, SDO, SW
+from skyweave.publishers import OutcomeUnknown, PublishResult, UpstreamError
+from skyweave.publishers import records as publications
+from skyweave.publishers._http import make_session
+from skyweave.publishers.datacite import MissingMetadata
+from skyweave.publishers.zenodo import ZenodoPublisher
 
 from .conftest import BASE
-from .standins.harness import StandIn
-from .standins.zenodo import make_zenodo_app
+from skyweave.standins.harness import StandIn
+from skyweave.standins.zenodo import make_zenodo_app
 from .test_datacite import ORCID, add_run, add_workflow, edit, hess_records, new_store, ring_spec
 from .workflow_repo import submit, wait_for
 

@@ -22,7 +22,7 @@ from astropy.table import Table
 from rdflib import URIRef
 
 from ..vocab import iri_for
-from . import CC0_1, DATA_DIR, slugify, source_catalog_graph, table_targets, text
+from .builders import CC0_1, DATA_DIR, slugify, source_catalog_graph, table_targets, text
 
 __all__ = ["FILENAME", "HDU", "CATALOG_SLUG", "read_table", "catalog_record", "records", "positions"]
 

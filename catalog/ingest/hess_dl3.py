@@ -29,7 +29,7 @@ from astropy.time import Time, TimeDelta
 from rdflib import BNode, Literal, URIRef
 
 from ..vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SOSA, SW, XSD, iri_for
-from . import CC_BY_4, DATA_DIR, double, new_graph, slugify, source_catalog_graph, target_graph, text
+from .builders import CC_BY_4, DATA_DIR, double, new_graph, slugify, source_catalog_graph, target_graph, text
 
 __all__ = [
     "RELEASE_DIR", "CATALOG_SLUG", "INSTRUMENT_SLUG", "MATCH_RADIUS", "read_obs_index",

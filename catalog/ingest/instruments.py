@@ -14,7 +14,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, URIRef
 
 from ..vocab import split_iri
-from . import DATA_DIR, new_graph
+from .builders import DATA_DIR, new_graph
 
 __all__ = ["FILENAME", "PLACEHOLDER_BASE", "read_graph", "records"]
 

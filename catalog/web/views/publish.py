@@ -9,8 +9,8 @@ redirects to the record, which then shows a DOI badge and a Cite box.
 from flask import Blueprint, current_app, jsonify, redirect, request
 
 from ..auth import require_role
-from ..errors import BadRequest, CatalogError, NotFound
-from ..store import get_store
+from ...exceptions import BadRequest, CatalogError, InvalidContent, NotConfigured, NotFound, StoreUnavailable
+from .. import get_store
 from .records import record_iri, render_page
 
 bp = Blueprint("publish", __name__)
@@ -22,7 +22,7 @@ SERVICES = {"zenodo": "Zenodo", "workflowhub": "WorkflowHub"}
 class PublishFailed(CatalogError):
     """The outside service failed or refused (502); the detail is the service's own message."""
 
-    status = 502
+    http_status = 502
     title = "The outside service did not publish the record"
 
 
@@ -48,20 +48,20 @@ def make_publisher(service, config, store):
     BadRequest
         If its token is not configured.
     """
-    from publishers.workflowhub import WorkflowHubPublisher
-    from publishers.zenodo import ZenodoPublisher
+    from skyweave.publishers.workflowhub import WorkflowHubPublisher
+    from skyweave.publishers.zenodo import ZenodoPublisher
 
     if service not in SERVICES:
         raise NotFound(f"No publishing service {service!r}; use one of {', '.join(SERVICES)}.")
     if service == "workflowhub":
         if not config.get("WORKFLOWHUB_TOKEN"):
-            raise BadRequest("Registering on WorkflowHub is not configured: set SKYWEAVE_WORKFLOWHUB_TOKEN and "
-                             "SKYWEAVE_WORKFLOWHUB_PROJECT_ID.", status=503, title="Publishing not configured")
+            raise NotConfigured("Registering on WorkflowHub is not configured: set SKYWEAVE_WORKFLOWHUB_TOKEN and "
+                                "SKYWEAVE_WORKFLOWHUB_PROJECT_ID.", title="Publishing not configured")
         return WorkflowHubPublisher(config["WORKFLOWHUB_BASE_URL"], config["WORKFLOWHUB_TOKEN"], store, config["BASE_IRI"],
                                     data_dir=config["DATA_DIR"], project_id=config.get("WORKFLOWHUB_PROJECT_ID") or None)
     if not config.get("ZENODO_TOKEN"):
-        raise BadRequest("Publishing to Zenodo is not configured: set SKYWEAVE_ZENODO_TOKEN (and ZENODO_BASE_URL).",
-                         status=503, title="Publishing not configured")
+        raise NotConfigured("Publishing to Zenodo is not configured: set SKYWEAVE_ZENODO_TOKEN (and ZENODO_BASE_URL).",
+                            title="Publishing not configured")
     return ZenodoPublisher(config["ZENODO_BASE_URL"], config["ZENODO_TOKEN"], store, config["BASE_IRI"],
                            data_dir=config["DATA_DIR"], actions_token=config.get("ZENODO_ACTIONS_TOKEN") or None)
 
@@ -77,7 +77,7 @@ def _target(collection, slug):
 @bp.get("/<collection>/<slug>/publish/<service>")
 def preview(collection, slug, service):
     """Show the exact metadata and files that publishing would send."""
-    from publishers.datacite import MissingMetadata
+    from skyweave.publishers.datacite import MissingMetadata
 
     iri = _target(collection, slug)
     if service == "workflowhub" and collection != "workflows":
@@ -108,16 +108,16 @@ def preview(collection, slug, service):
 @require_role("publisher")
 def publish(collection, slug, service):
     """Publish the record exactly once; answer with its DOI (JSON) or go back to its page."""
-    from publishers import UpstreamError
-    from publishers.datacite import MissingMetadata
+    from skyweave.publishers import UpstreamError
+    from skyweave.publishers.datacite import MissingMetadata
 
     iri = _target(collection, slug)
     publisher = make_publisher(service, current_app.config, get_store())
     try:
         result = publisher.publish(iri)
     except MissingMetadata as exc:
-        raise BadRequest("The record lacks metadata the service needs: " + "; ".join(exc.problems),
-                         status=422, title="Missing metadata") from None
+        raise InvalidContent("The record lacks metadata the service needs: " + "; ".join(exc.problems),
+                             title="Missing metadata") from None
     except UpstreamError as exc:
         raise PublishFailed(str(exc)) from None
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":

@@ -7,9 +7,9 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from flask import Blueprint, current_app
 
-from ..queries import prologue
-from ..store import get_store
-from ..vocab import RDFS
+from ...queries import prologue
+from .. import get_store
+from ...vocab import RDFS
 from .records import record_iri
 
 bp = Blueprint("sky", __name__)
@@ -17,7 +17,7 @@ bp = Blueprint("sky", __name__)
 
 @lru_cache(maxsize=4)
 def _all_sky(store_id, count):
-    from ..skyplot import sky_map
+    from ...skyplot import sky_map
 
     rows = get_store().select(prologue(["sw"]) + "SELECT ?ra ?dec WHERE { ?s a sw:Target ; sw:ra ?ra ; sw:dec ?dec }")
     ra = np.array([float(r["ra"]) for r in rows]) * u.deg
@@ -37,8 +37,8 @@ def all_sky():
 @bp.get("/targets/<slug>/sky.svg")
 def target_sky(slug):
     """A zoomed sky picture of one target with its catalogued neighbours."""
-    from ..pages import target_extra
-    from ..skyplot import position_plot
+    from ...pages import target_extra
+    from ...skyplot import position_plot
 
     iri = record_iri("targets", slug)
     store = get_store()

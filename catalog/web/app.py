@@ -1,19 +1,19 @@
 """The application factory: settings -> store -> blueprints -> error handlers."""
 
 import secrets
+import tempfile
 import tomllib
 from pathlib import Path
 
 from flask import Flask, jsonify
 
-from . import __version__, errors, settings, store
+from .. import __version__, settings
+from ..resources import bundled, user_data_dir
+from ..storage import open_store
+from . import handlers
 from .views import graphs, home, lists, ontology, publish, records, runs, search, sky, sparql, workflows
 
-__all__ = ["create_app", "close_app", "init_runners", "PROJECT_DIR", "TEMPLATES_DIR", "STATIC_DIR"]
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_DIR / "templates"
-STATIC_DIR = PROJECT_DIR / "static"
+__all__ = ["create_app", "close_app", "init_runners"]
 
 
 def create_app(test_config=None):
@@ -22,8 +22,11 @@ def create_app(test_config=None):
     Parameters
     ----------
     test_config : Mapping or None
-        Settings that replace the configuration files and environment (for tests and the CLI);
-        when None, ``instance/skyweave.toml`` and ``SKYWEAVE_*`` environment variables are read.
+        Settings for tests: when given, neither ``skyweave.toml`` nor ``SKYWEAVE_*`` environment
+        variables are read, and ``DATA_DIR`` defaults to a new temporary folder. When None, the
+        defaults are overridden by ``{DATA_DIR}/skyweave.toml``, then by ``SKYWEAVE_*`` variables;
+        ``DATA_DIR`` is ``SKYWEAVE_DATA_DIR`` or the per-user data folder
+        (`skyweave.catalog.resources.user_data_dir`).
 
     Returns
     -------
@@ -33,27 +36,33 @@ def create_app(test_config=None):
     Raises
     ------
     ValueError
-        If the store settings are inconsistent (see `catalog.store.open_store`).
+        If the store settings are inconsistent (see `skyweave.catalog.storage.open_store`).
     """
+    if test_config is None:
+        data_dir = user_data_dir()
+    else:
+        data_dir = Path(test_config.get("DATA_DIR") or tempfile.mkdtemp(prefix="skyweave-test-"))
     app = Flask(
-        __name__, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR),
-        instance_path=str(PROJECT_DIR / "instance"), instance_relative_config=True,
+        __name__, template_folder=str(bundled("templates")), static_folder=str(bundled("static")),
+        instance_path=str(data_dir.resolve()), instance_relative_config=True,
     )
     app.config.from_mapping(settings.defaults())
-    app.config.from_file("skyweave.toml", load=tomllib.load, text=False, silent=True)
-    app.config.from_prefixed_env("SKYWEAVE")
-    if test_config is not None:
+    app.config["DATA_DIR"] = str(data_dir)
+    if test_config is None:
+        app.config.from_file("skyweave.toml", load=tomllib.load, text=False, silent=True)
+        app.config.from_prefixed_env("SKYWEAVE")
+    else:
         app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     if not app.config["BASE_IRI"].endswith("/"):
         app.config["BASE_IRI"] += "/"
     app.json.sort_keys = False
-    store.init_app(app)
+    init_store(app)
     init_runners(app)
     for module in (home, lists, search, sparql, ontology, sky, graphs, runs, workflows, publish, records):
         app.register_blueprint(module.bp)
-    errors.init_app(app)
+    handlers.init_app(app)
     app.jinja_env.globals.update(version=__version__)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -69,11 +78,23 @@ def create_app(test_config=None):
     return app
 
 
+def init_store(app):
+    """Open the configured store, install the ontology graph, and attach it as ``app.extensions['store']``.
+
+    Parameters
+    ----------
+    app : flask.Flask
+    """
+    store = open_store(app.config)
+    store.install_ontology()
+    app.extensions["store"] = store
+
+
 def data_version():
     """Return the version of the bundled input data: the SHA-256 of its checksum file (or "")."""
     import hashlib
 
-    sums = PROJECT_DIR / "data" / "gammapy-data.sha256"
+    sums = bundled("data") / "gammapy-data.sha256"
     return hashlib.sha256(sums.read_bytes()).hexdigest()[:16] if sums.exists() else ""
 
 
@@ -84,11 +105,11 @@ def init_runners(app):
     ----------
     app : flask.Flask
     """
-    from runners.executors import make_executor
-    from runners.jobs import JobManager
-    from runners.notebook import environment_defaults
+    from skyweave.runners.executors import make_executor
+    from skyweave.runners.jobs import JobManager
+    from skyweave.runners.notebook import environment_defaults
 
-    from .sky import target_resolver
+    from ..sky import target_resolver
 
     store_ = app.extensions["store"]
     jobs = JobManager(

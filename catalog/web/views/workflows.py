@@ -8,25 +8,18 @@ from flask import Blueprint, current_app, jsonify, redirect, request
 from rdflib import URIRef
 
 from ..auth import require_role
-from ..errors import BadRequest, NotFound
+from ...exceptions import BadRequest, NotFound
 from ..negotiate import choose_format, rdf_response, split_suffix
-from ..pages import href_for, record_page
-from ..queries import prologue
-from ..store import get_store
-from ..vocab import PROV, SW
+from ...pages import href_for, record_page
+from ...queries import prologue
+from skyweave.runners.jobs import run_status
+from skyweave.runners.registry import latest_version
+
+from .. import get_store
+from ...vocab import PROV, SW
 from .records import alternate_links, record_iri, render_page
 
 bp = Blueprint("workflows", __name__)
-
-
-def latest_version(store, base, slug):
-    """Return the IRI of the newest catalogued version ``workflows/{slug}-v{n}``, or None."""
-    rows = store.select(
-        prologue(["schema"]) + "SELECT ?w WHERE { ?w a schema:ComputationalWorkflow "
-        f"FILTER(STRSTARTS(STR(?w), \"{base}workflows/{slug}-v\")) }}")
-    numbered = [(int(str(r["w"]).rsplit("-v", 1)[1]), str(r["w"])) for r in rows
-                if str(r["w"]).rsplit("-v", 1)[-1].isdigit()]
-    return max(numbered)[1] if numbered else None
 
 
 def form_fields(spec, values=None, errors=()):
@@ -45,7 +38,7 @@ def form_fields(spec, values=None, errors=()):
     list of dict
         ``{name, label, value, unit, help, choices, error, required}``.
     """
-    from runners.oda import curie
+    from skyweave.runners.oda import curie
 
     problems = dict(errors)
     fields = []
@@ -69,7 +62,7 @@ def form_fields(spec, values=None, errors=()):
 
 def workflow_page_response(slug, errors=(), values=None, status=200):
     """Render a workflow version's page with its run form."""
-    from runners.describe import spec_from_graph
+    from skyweave.runners.describe import spec_from_graph
 
     store = get_store()
     base = current_app.config["BASE_IRI"]
@@ -117,8 +110,6 @@ def show(name):
 @bp.get("/results/<name>")
 def result(name):
     """A result: its plot, the run's parameters, a provenance picture, files, share link, snippet."""
-    from .runs import run_status
-
     slug, suffix = split_suffix(name)
     store = get_store()
     base = current_app.config["BASE_IRI"]
@@ -128,7 +119,7 @@ def result(name):
     if fmt != "html":
         return rdf_response(graph, fmt)
     run_iri = graph.value(iri, PROV.wasGeneratedBy)
-    status = run_status(run_iri)
+    status = run_status(store, current_app.extensions["jobs"], base, run_iri)
     workflow_iri = store.get(run_iri).value(run_iri, PROV.used)
     page = record_page(store, base, iri, graph, request.host_url.rstrip("/") + f"/results/{slug}")
     from urllib.parse import urlencode
@@ -155,8 +146,8 @@ def result(name):
 @require_role("editor")
 def register():
     """Register the workflows of a folder or git repository (``source``: PATH or GIT_URL[@REV])."""
-    from runners.annotations import AnnotationError
-    from runners.registry import register as register_source
+    from skyweave.runners.annotations import AnnotationError
+    from skyweave.runners.registry import register as register_source
 
     source = (request.get_json(silent=True) or {}).get("source") if request.is_json else request.form.get("source")
     if not source:

@@ -10,7 +10,7 @@ from functools import wraps
 
 from flask import current_app, g, request
 
-from .errors import Forbidden, Unauthorized
+from ..exceptions import Forbidden, Unauthorized
 
 __all__ = ["ROLES", "current_role", "require_role"]
 

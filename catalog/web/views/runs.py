@@ -13,31 +13,24 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, redirect, request, send_file
 
-from ..errors import BadRequest, CatalogError, NotFound
+from ...exceptions import BadRequest, CatalogError, InvalidContent, NotFound
 from ..negotiate import choose_format, rdf_response, split_suffix
-from ..pages import href_for, record_page
-from ..store import get_store
+from ...pages import href_for, record_page
+from skyweave.runners.jobs import run_status
+from skyweave.runners.registry import latest_version
+
+from .. import get_store
 from .records import alternate_links, record_iri, render_page
 
 bp = Blueprint("runs", __name__)
 
 
-class ParameterProblems(CatalogError):
-    """Some parameter values are bad (422); ``errors`` lists each with its message."""
-
-    status = 422
-    title = "Invalid parameter values"
-
-    def __init__(self, errors):
-        names = ", ".join(name for name, _ in errors)
-        super().__init__(f"{len(errors)} parameter value(s) are not valid ({names}); nothing was run.")
-        self.errors = errors
-
-    def problem(self):
-        """Problem details with one entry per bad parameter (``path`` is the parameter name)."""
-        out = super().problem()
-        out["errors"] = [{"path": name, "message": message, "focus": None} for name, message in self.errors]
-        return out
+def parameter_problems(errors):
+    """Return an `InvalidContent` error listing each bad parameter (``path`` is the parameter name)."""
+    names = ", ".join(name for name, _ in errors)
+    return InvalidContent(f"{len(errors)} parameter value(s) are not valid ({names}); nothing was run.",
+                          errors=[{"path": name, "message": message, "focus": None} for name, message in errors],
+                          title="Invalid parameter values")
 
 
 def get_jobs():
@@ -60,9 +53,8 @@ def _wants_json():
 @bp.post("/workflows/<slug>/runs")
 def create(slug):
     """Request a run of a workflow version (a bare workflow name runs its newest version)."""
-    from runners.params import ParameterErrors
+    from skyweave.runners.params import ParameterErrors
 
-    from .workflows import latest_version
 
     iri = record_iri("workflows", slug)
     if not get_store().exists(iri):  # a bare name runs the newest version
@@ -80,7 +72,7 @@ def create(slug):
         submission = get_jobs().submit(iri, values, user=_user())
     except ParameterErrors as exc:
         if _wants_json():
-            raise ParameterProblems(exc.errors) from None
+            raise parameter_problems(exc.errors) from None
         from .workflows import workflow_page_response
 
         return workflow_page_response(slug, errors=exc.errors, values=values, status=422)
@@ -93,49 +85,6 @@ def create(slug):
     return response
 
 
-def run_status(run_iri):
-    """Return the status of a run as a dict (phase, progress, times, values, results, log, error).
-
-    Raises
-    ------
-    NotFound
-        If there is no such run.
-    """
-    from ..vocab import DCAT, PROV, RDFS, SDO, SW
-
-    store = get_store()
-    base = current_app.config["BASE_IRI"]
-    graph = store.get(run_iri)
-    jobs = get_jobs()
-    phase = jobs.phase(run_iri)
-    progress = jobs.progress(run_iri)
-    rows = store.select(
-        "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-        "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX sw: <https://skyweave.org/ns#> "
-        "SELECT ?r ?label ?url ?type ?out WHERE { ?r prov:wasGeneratedBy $run ; rdfs:label ?label ; "
-        "sw:outputName ?out ; dcat:distribution/dcat:downloadURL ?url ; dcat:distribution/dcat:mediaType ?type } "
-        "ORDER BY ?out", run=run_iri)
-    run = run_iri
-    notebook = next((graph.value(n, DCAT.downloadURL) for n in graph.objects(run, PROV.generated)), None)
-    return {
-        "run": request.host_url.rstrip("/") + href_for(base, run_iri),
-        "phase": phase,
-        "progress": {"cells_done": progress[0], "cells_total": progress[1]} if progress else None,
-        "workflow": href_for(base, graph.value(run, PROV.used)),
-        "parameters": {str(graph.value(pv, SW.parameter)).rsplit("#param-", 1)[-1]: graph.value(pv, SDO.value).toPython()
-                       for pv in graph.objects(run, SW.parameterValue)},
-        "started": str(graph.value(run, PROV.startedAtTime) or "") or None,
-        "ended": str(graph.value(run, PROV.endedAtTime) or "") or None,
-        "values": {str(graph.value(n, SDO.name)): graph.value(n, SDO.value).toPython() for n in graph.objects(run, SDO.result)},
-        "results": [{"href": href_for(base, r["r"]), "label": str(r["label"]), "output": str(r["out"]),
-                     "file": href_for(base, r["url"]), "media_type": str(r["type"])} for r in rows],
-        "notebook": href_for(base, notebook) if notebook else None,
-        "error": str(graph.value(run, SW.error) or "") or None,
-        "log": str(graph.value(run, SW.log) or ""),
-        "label": str(graph.value(run, RDFS.label) or ""),
-    }
-
-
 @bp.get("/runs/<name>")
 def show(name):
     """A run: HTML page, JSON status, or its record in RDF."""
@@ -144,7 +93,8 @@ def show(name):
     fmt = choose_format(suffix, offered=("html", "jsonld", "ttl", "nt", "rdf"))
     if fmt != "html" and not (fmt == "jsonld" and suffix is None and request.accept_mimetypes.best == "application/json"):
         return rdf_response(get_store().get(iri), fmt)
-    status = run_status(iri)
+    status = run_status(get_store(), get_jobs(), current_app.config["BASE_IRI"], iri)
+    status["run"] = request.host_url.rstrip("/") + status["run"]
     if fmt != "html":
         return jsonify(status)
     store = get_store()
@@ -172,7 +122,7 @@ def abort(slug):
 @bp.get("/files/results/<digest>/<name>")
 def result_file(digest, name):
     """Serve a stored result file by its SHA-256 (the name sets the download name and type)."""
-    from runners.files import media_type, path_of
+    from skyweave.runners.files import media_type, path_of
 
     try:
         path = path_of(current_app.config["DATA_DIR"], digest)

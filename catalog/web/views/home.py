@@ -2,9 +2,9 @@
 
 from flask import Blueprint, current_app, request
 
-from ..pages import href_for
-from ..queries import examples, prologue
-from ..store import get_store
+from ...pages import href_for
+from ...queries import examples, prologue
+from .. import get_store
 from .records import render_page
 
 bp = Blueprint("home", __name__)

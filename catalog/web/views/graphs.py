@@ -11,10 +11,10 @@ from flask import Blueprint, current_app, request
 from rdflib import Graph, URIRef
 
 from ..auth import require_role
-from ..errors import BadRequest
+from ...exceptions import BadRequest
 from ..negotiate import choose_format, parse_body, rdf_response
-from ..store import get_store
-from ..vocab import split_iri
+from .. import get_store
+from ...vocab import split_iri
 
 bp = Blueprint("graphs", __name__)
 

@@ -2,15 +2,16 @@
 
 from flask import Blueprint, send_from_directory
 
-from ..errors import NotFound
+from ...exceptions import NotFound
 from ..negotiate import choose_format, rdf_response, split_suffix
-from ..validate import ONTOLOGY_DIR, ontology_graph, shapes_graph
-from ..vocab import OWL, RDF, RDFS, SKOS
+from ...resources import bundled
+from ...validate import ONTOLOGY_DIR, ontology_graph, shapes_graph
+from ...vocab import OWL, RDF, RDFS, SKOS
 from .records import render_page
 
 bp = Blueprint("ontology", __name__)
 
-DATA_DIR = ONTOLOGY_DIR.parent / "data"
+DATA_DIR = bundled("data")
 """The bundled real data (served under ``/files/`` for the observations' distributions)."""
 
 

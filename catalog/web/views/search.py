@@ -8,12 +8,12 @@ Both answer HTML, or JSON for ``Accept: application/json``.
 from flask import Blueprint, current_app, jsonify, request
 from rdflib import Literal
 
-from ..errors import BadRequest
-from ..pages import KIND_TITLES, href_for
-from ..queries import prologue
-from ..sky import find_in_cone, parse_position, parse_radius
-from ..store import get_store
-from ..vocab import split_iri
+from ...exceptions import BadRequest
+from ...pages import KIND_TITLES, href_for
+from ...queries import prologue
+from ...sky import find_in_cone, parse_position, parse_radius
+from .. import get_store
+from ...vocab import split_iri
 from .records import render_page
 
 bp = Blueprint("search", __name__)

@@ -12,12 +12,12 @@ Description, https://www.w3.org/TR/sparql11-service-description/
 from flask import Blueprint, current_app, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
-from ..errors import BadRequest, NotAcceptable
+from ...exceptions import BadRequest, NotAcceptable
 from ..negotiate import FORMATS, rdf_response
-from ..queries import examples
-from ..results import RESULT_TYPES, AskResult, GraphResult, RawGraphResult, serialize_raw_graph, serialize_result
-from ..store import get_store
-from ..vocab import DCAT, DCTERMS, PREFIXES, RDF
+from ...queries import examples
+from ...results import RESULT_TYPES, AskResult, GraphResult, RawGraphResult, serialize_raw_graph, serialize_result
+from .. import get_store
+from ...vocab import DCAT, DCTERMS, PREFIXES, RDF
 
 bp = Blueprint("sparql", __name__)
 

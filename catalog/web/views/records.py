@@ -8,11 +8,11 @@ body. Writes need an editor token and are validated against the shapes before th
 from flask import Blueprint, current_app, render_template, request
 
 from ..auth import require_role
-from ..errors import BadRequest, NotFound
+from ...exceptions import BadRequest, Conflict, NotFound
 from ..negotiate import FORMATS, SUFFIXES, choose_format, parse_body, rdf_response, split_suffix
-from ..pages import record_page
-from ..store import get_store
-from ..vocab import COLLECTIONS, RDF, iri_for, split_iri
+from ...pages import record_page
+from .. import get_store
+from ...vocab import COLLECTIONS, RDF, iri_for, split_iri
 
 bp = Blueprint("records", __name__)
 
@@ -134,7 +134,7 @@ def create(collection):
         )
     iri = candidates.pop()
     if get_store().exists(iri):
-        raise BadRequest(f"<{iri}> exists already; PUT to /{collection}/{split_iri(base, iri)[1]} to replace it.", status=409, title="Conflict")
+        raise Conflict(f"<{iri}> exists already; PUT to /{collection}/{split_iri(base, iri)[1]} to replace it.")
     return _write(iri)
 
 

@@ -9,10 +9,10 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ..errors import BadRequest, NotFound
-from ..pages import KIND_TITLES, format_time, href_for
-from ..queries import prologue
-from ..store import get_store
+from ...exceptions import BadRequest, NotFound
+from ...pages import KIND_TITLES, format_time, href_for
+from ...queries import prologue
+from .. import get_store
 from .records import render_page
 
 bp = Blueprint("lists", __name__)

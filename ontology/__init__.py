@@ -1,0 +1,1 @@
+"""The skyweave vocabulary, SHACL shapes, JSON-LD context and example queries (package data)."""

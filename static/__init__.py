@@ -1,0 +1,1 @@
+"""CSS and JavaScript of the web app (package data)."""

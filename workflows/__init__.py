@@ -1,0 +1,1 @@
+"""The bundled workflow notebooks (package data)."""
