@@ -177,7 +177,7 @@ def query(query, fmt):
     from .exceptions import CatalogError
     from .results import AskResult, GraphResult, serialize_result
 
-    text = Path(query).read_text(encoding="utf-8") if Path(query).is_file() else query
+    text = _query_source(query)
     with opened_app() as app:
         try:
             result = app.extensions["store"].query(text)
@@ -192,6 +192,15 @@ def query(query, fmt):
         _echo_table(result)
     else:
         click.echo(serialize_result(result, fmt if fmt in ("json", "csv", "tsv", "xml") else "json").decode(), nl=False)
+
+
+def _query_source(argument):
+    """Return the query text of ``argument``: the content of the file it names, else the argument itself."""
+    try:
+        is_file = Path(argument).is_file()
+    except (OSError, ValueError):  # too long or otherwise impossible as a file name: it is the query
+        is_file = False
+    return Path(argument).read_text(encoding="utf-8") if is_file else argument
 
 
 def _echo_table(result):

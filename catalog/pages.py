@@ -305,7 +305,7 @@ def citation(store, subject, graph, title, doi, collection):
 
 
 def target_extra(store, base, subject, graph):
-    """Return what a target's page adds: its observations, position and catalogued neighbours.
+    """Return what a target's page adds: its observations, runs and results, position and neighbours.
 
     Parameters
     ----------
@@ -319,7 +319,9 @@ def target_extra(store, base, subject, graph):
     Returns
     -------
     dict
-        ``{observations, ra_deg, dec_deg, neighbours}`` (positions in degrees, ICRS).
+        ``{observations, runs, ra_deg, dec_deg, neighbours}`` (positions in degrees, ICRS); ``runs``
+        are the newest runs (at most 50) one of whose parameter values names the target, each with
+        its results.
     """
     from .sky import neighbours
 
@@ -338,10 +340,60 @@ def target_extra(store, base, subject, graph):
              "live_s": float(r["live"]), "instrument": {"href": href_for(base, r["instrument"]), "text": str(r["ilabel"])}}
             for r in observations
         ],
+        "runs": target_runs(store, base, subject),
         "ra_deg": float(ra) if ra is not None else None,
         "dec_deg": float(dec) if dec is not None else None,
         "neighbours": neighbours(store, base, float(ra), float(dec), 2.0, exclude=subject) if ra is not None else [],
     }
+
+
+def target_runs(store, base, target, limit=50):
+    """Return the newest runs about a target, with their results.
+
+    A run is about a target when one of its parameter values is the target's name or one of its
+    other names (``rdfs:label``, ``skos:altLabel``), the way target parameters resolve.
+
+    Parameters
+    ----------
+    store : catalog.store.Store
+    base : str
+    target : rdflib.URIRef
+    limit : int
+        Most runs returned, newest first.
+
+    Returns
+    -------
+    list of dict
+        ``{href, label, phase, start, workflow: {href, text}, results: [{href, label}]}``.
+    """
+    rows = store.select(
+        "PREFIX sw: <https://skyweave.org/ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "PREFIX schema: <https://schema.org/> "
+        "SELECT DISTINCT ?run ?label ?phase ?start ?workflow ?wlabel WHERE { "
+        "$t rdfs:label|skos:altLabel ?name . ?pv schema:value ?name . ?run sw:parameterValue ?pv ; a sw:Run ; "
+        "sw:phase ?phase ; prov:used ?workflow . ?workflow a schema:ComputationalWorkflow . "
+        "OPTIONAL { ?run rdfs:label ?label } OPTIONAL { ?run prov:startedAtTime ?start } "
+        "OPTIONAL { ?workflow schema:name|rdfs:label ?wlabel } } "
+        f"ORDER BY DESC(?start) LIMIT {int(limit)}",
+        t=target,
+    )
+    runs = {}
+    for r in rows:
+        run = runs.setdefault(str(r["run"]), {
+            "href": href_for(base, r["run"]), "label": str(r.get("label") or split_iri(base, r["run"])[1]),
+            "phase": str(r["phase"]), "start": format_time(r["start"]) if r.get("start") else "",
+            "workflow": {"href": href_for(base, r["workflow"]), "text": str(r.get("wlabel") or r["workflow"])},
+            "results": [],
+        })
+        run.setdefault("_iri", r["run"])
+    for run in runs.values():
+        results = store.select(
+            "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+            "SELECT ?r ?label WHERE { ?r prov:wasGeneratedBy $run ; rdfs:label ?label } ORDER BY ?label",
+            run=run.pop("_iri"))
+        run["results"] = [{"href": href_for(base, r["r"]), "label": str(r["label"])} for r in results]
+    return list(runs.values())
 
 
 def _instrument_extra(store, base, subject, graph):

@@ -67,10 +67,17 @@ class RemoteStore(Store):
             raise StoreUnavailable(f"The SPARQL server at {url} cannot be reached: {exc.__class__.__name__}") from None
         return response
 
-    def _run_query(self, text, deadline, max_rows, select_format=None):
+    def _run_query(self, text, deadline, max_rows, select_format=None, dataset=None, base_iri=None):
         timeout = max(0.1, deadline - time.monotonic())
+        if base_iri:  # a later BASE in the query itself still wins
+            text = f"BASE <{base_iri}>\n{text}"
+        params = None
+        if dataset is not None:  # the SPARQL Protocol's dataset parameters, passed on
+            params = [("default-graph-uri", i) for i in dataset.default] + [("named-graph-uri", i) for i in dataset.named]
+            if not dataset.default:  # an empty default graph: name one no record uses
+                params.append(("default-graph-uri", "urn:skyweave:empty-graph"))
         response = self._post(
-            self.query_url, data=text.encode("utf-8"), timeout=timeout,
+            self.query_url, data=text.encode("utf-8"), timeout=timeout, params=params,
             headers={"Content-Type": "application/sparql-query", "Accept": _ACCEPT},
         )
         if response.status_code == 400:

@@ -21,6 +21,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 
 from . import validate as shacl
+from .dataset import declared_dataset
 from .exceptions import BadRequest, NotFound, QueryTimeout, ValidationFailed
 from .results import AskResult, GraphResult, RawGraphResult, SelectResult, SerializedSelect, count_rows
 from .vocab import PROV, RDF, SW, XSD
@@ -125,7 +126,7 @@ class Store:
         return self._marks.get(str(iri), 0)
 
     # -- backend primitives -------------------------------------------------------------
-    def _run_query(self, text, deadline, max_rows, select_format=None):  # pragma: no cover - abstract
+    def _run_query(self, text, deadline, max_rows, select_format=None, dataset=None, base_iri=None):  # pragma: no cover
         raise NotImplementedError
 
     def _update(self, text):  # pragma: no cover - abstract
@@ -142,8 +143,8 @@ class Store:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # -- reading ------------------------------------------------------------------------
-    def query(self, text, timeout_s=None, max_rows=None, select_format=None):
-        """Run a read-only SPARQL 1.1 query over the union of the current records.
+    def query(self, text, timeout_s=None, max_rows=None, select_format=None, dataset=None, base_iri=None):
+        """Run a read-only SPARQL 1.1 query over the union of the current records, or the graphs it names.
 
         Parameters
         ----------
@@ -158,6 +159,12 @@ class Store:
             SELECT should come in. A backend that can serialise natively then returns a
             `SerializedSelect` (and CONSTRUCT/DESCRIBE a `RawGraphResult`), skipping the
             conversion of every term to rdflib.
+        dataset : skyweave.catalog.dataset.Dataset or None
+            The graphs to query (the SPARQL Protocol's ``default-graph-uri`` and ``named-graph-uri``);
+            None: the query's own ``FROM`` / ``FROM NAMED`` clauses if it has any, else the union of
+            the records as default graph and every record as a named graph.
+        base_iri : str or None
+            Base IRI against which relative IRIs in the query resolve.
 
         Returns
         -------
@@ -174,7 +181,10 @@ class Store:
         References
         ----------
         .. [1] SPARQL 1.1 Query Language, https://www.w3.org/TR/sparql11-query/
+        .. [2] SPARQL 1.1 Protocol §2.1.4, https://www.w3.org/TR/sparql11-protocol/#dataset
         """
+        if dataset is None:
+            dataset = declared_dataset(text, base_iri)
         timeout_s = self.timeout_s if timeout_s is None else float(timeout_s)
         max_rows = self.max_rows if max_rows is None else int(max_rows)
         deadline = time.monotonic() + timeout_s
@@ -183,7 +193,7 @@ class Store:
                 f"All {self._workers} query slots stayed busy for {timeout_s:g} s; try again shortly."
             )
         try:
-            future = self._pool.submit(self._run_query, text, deadline, max_rows, select_format)
+            future = self._pool.submit(self._run_query, text, deadline, max_rows, select_format, dataset, base_iri)
         except BaseException:
             self._slots.release()
             raise
@@ -551,11 +561,16 @@ class EmbeddedStore(Store):
             self.reader = ox.Store()
             self.reader.bulk_extend(self.ox.quads_for_pattern(None, None, None, None))
 
-    def _run_query(self, text, deadline, max_rows, select_format=None):
+    def _run_query(self, text, deadline, max_rows, select_format=None, dataset=None, base_iri=None):
         ox = self._ox_module
         results = item = None
+        if dataset is None:
+            scope = {"use_default_graph_as_union": True}
+        else:
+            scope = {"default_graph": [ox.NamedNode(i) for i in dataset.default],
+                     "named_graphs": [ox.NamedNode(i) for i in dataset.named]}
         try:
-            results = self.reader.query(text, use_default_graph_as_union=True)
+            results = self.reader.query(text, base_iri=base_iri, **scope)
             if isinstance(results, ox.QueryBoolean):
                 return AskResult(bool(results))
             if isinstance(results, ox.QueryTriples) and select_format:
@@ -581,6 +596,8 @@ class EmbeddedStore(Store):
             return SelectResult(names, rows)
         except SyntaxError as exc:
             raise BadRequest(f"The SPARQL query does not parse: {exc}") from None
+        except ValueError as exc:  # an IRI of the dataset that is not an absolute IRI
+            raise BadRequest(f"The query's dataset is not valid: {exc}") from None
         finally:
             # pyoxigraph's result iterators must be dropped on the thread that made them.
             results = item = None

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -150,9 +151,9 @@ def oxigraph_binary():
     return shutil.which("oxigraph")
 
 
-@pytest.fixture
-def oxigraph_server(tmp_path):
-    """A real ``oxigraph serve`` process (in memory, union default graph); yields its base URL."""
+@contextmanager
+def running_oxigraph():
+    """Start a real ``oxigraph serve`` process (in memory, union default graph); yield its base URL."""
     binary = oxigraph_binary()
     if binary is None:
         if os.environ.get("CI") == "true":
@@ -169,6 +170,13 @@ def oxigraph_server(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def oxigraph_server():
+    """A real ``oxigraph serve`` process for one test; yields its base URL."""
+    with running_oxigraph() as url:
+        yield url
 
 
 def remote_config(url):

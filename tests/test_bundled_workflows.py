@@ -57,6 +57,15 @@ def test_the_crab_spectrum_runs_on_the_real_data(crab_app):
     bad = client.post("/workflows/hess-spectrum/runs", json={"parameters": {"source_name": "No Such Source 123"}},
                       headers={"Accept": "application/json"})
     assert bad.status_code == 422 and bad.json["errors"][0]["path"] == "source_name"
+    # The Crab's own page lists the run about it and the results it made (issue 7).
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get("/targets/crab-nebula").data, "html.parser")
+    links = {a["href"] for a in page.select("#runs a")}
+    assert run_url in links, links
+    assert {r["href"] for r in status["results"]} <= links
+    other = BeautifulSoup(client.get("/targets/pks-2155-304").data, "html.parser")
+    assert run_url not in {a["href"] for a in other.select("#runs a")}
 
 
 @pytest.mark.parametrize("slug, value, low, high", [

@@ -110,3 +110,13 @@ def test_validate_prints_the_report(env, small_records, tmp_path):
 def test_serve_lists_settings(env):
     result = run("serve", "--help-settings")
     assert "SPARQL_TIMEOUT_S" in result.output and "BASE_IRI" in result.output
+
+
+def test_a_long_inline_query_is_a_query_not_a_file_name(env, small_records):
+    run("load", str(write_records(env / "catalog.ttl", small_records)))
+    padding = " ".join(f"# comment line {i} to make the query longer than any file name" for i in range(8))
+    query = f"{padding}\nSELECT (COUNT(?o) AS ?n) WHERE {{ ?o a <https://skyweave.org/ns#Observation> }}"
+    assert len(query) > 300
+    result = run("query", "--format", "csv", query)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].strip() == "8"

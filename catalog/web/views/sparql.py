@@ -12,6 +12,7 @@ Description, https://www.w3.org/TR/sparql11-service-description/
 from flask import Blueprint, current_app, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
+from ...dataset import protocol_dataset
 from ...exceptions import BadRequest, NotAcceptable
 from ..negotiate import FORMATS, rdf_response
 from ...queries import examples
@@ -27,21 +28,52 @@ _RESULT_BY_MIME["application/json"] = "json"
 _RDF_BY_MIME = {mime: name for name, (mime, _) in FORMATS.items() if name != "html"}
 
 
+def _one(values, name):
+    """Return the single value of a parameter, None if absent; 400 if it is repeated."""
+    if len(values) > 1:
+        raise BadRequest(f"The request has {len(values)} '{name}' parameters; send exactly one "
+                         "(SPARQL 1.1 Protocol §2.1).")
+    return values[0] if values else None
+
+
 def _query_text():
-    """Return the query of the request (GET, form POST or direct POST), or None."""
-    if request.method == "POST":
-        if request.mimetype == "application/sparql-query":
-            return request.get_data(as_text=True)
-        if request.mimetype == "application/sparql-update" or "update" in request.form:
-            raise BadRequest("This endpoint answers queries only and never writes; updates are refused.")
-        if request.mimetype != "application/x-www-form-urlencoded":
-            raise BadRequest(
-                "POST a query as application/x-www-form-urlencoded (query=...) or as application/sparql-query."
-            )
-        return request.form.get("query")
-    if "update" in request.args:
+    """Return the query of the request (GET, form POST or direct POST), or None.
+
+    Raises
+    ------
+    BadRequest
+        For an update, several queries, a body that is neither a form nor ``application/sparql-query``,
+        or a body in another encoding than UTF-8 (SPARQL 1.1 Protocol §2.1.1-2.1.3).
+    """
+    if "update" in request.args or (request.method == "POST" and request.mimetype == "application/sparql-update"):
         raise BadRequest("This endpoint answers queries only and never writes; updates are refused.")
-    return request.args.get("query")
+    if request.method == "GET":
+        return _one(request.args.getlist("query"), "query")
+    if request.mimetype == "application/sparql-query":
+        if "query" in request.args:
+            raise BadRequest("The query is both in the URL and in the body; send it once.")
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise BadRequest(f"The query body must be UTF-8 (SPARQL 1.1 Protocol §2.1.3), not {charset}.")
+        try:
+            return request.get_data().decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("The query body is not UTF-8 text.") from None
+    if request.mimetype != "application/x-www-form-urlencoded":
+        raise BadRequest("POST a query as application/x-www-form-urlencoded (query=...) or as application/sparql-query.")
+    if "update" in request.form:
+        raise BadRequest("This endpoint answers queries only and never writes; updates are refused.")
+    return _one(request.args.getlist("query") + request.form.getlist("query"), "query")
+
+
+def _dataset():
+    """Return the dataset named by ``default-graph-uri`` / ``named-graph-uri`` (URL or form), or None."""
+    form = request.form if request.mimetype == "application/x-www-form-urlencoded" else {}
+
+    def values(name):
+        return request.args.getlist(name) + (form.getlist(name) if form else [])
+
+    return protocol_dataset(values("default-graph-uri"), values("named-graph-uri"))
 
 
 def _wants_html(has_query):
@@ -127,10 +159,8 @@ def _respond(result, fmt_param):
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint():
     """Answer a SPARQL query, or show the query page / service description when there is none."""
-    if request.args.get("default-graph-uri") or request.args.get("named-graph-uri"):
-        raise BadRequest("default-graph-uri and named-graph-uri are not supported: the default graph is "
-                         "the union of the records; use GRAPH <record> in the query instead.")
     text = _query_text()
+    dataset, base = _dataset(), current_app.config["BASE_IRI"]
     html = _wants_html(bool(text and text.strip()))
     if not text or not text.strip():
         if html:
@@ -143,11 +173,11 @@ def endpoint():
     if html:
         error, result = None, None
         try:
-            result = get_store().query(text)
+            result = get_store().query(text, dataset=dataset, base_iri=base)
         except BadRequest as exc:
             error = exc.detail
         return render_template("sparql/query.html", query=text, result=result, error=error,
                                examples=examples(), section="sparql"), (400 if error else 200)
     fmt_param = request.values.get("format")
-    result = get_store().query(text, select_format=_select_format(fmt_param) or "json")
+    result = get_store().query(text, select_format=_select_format(fmt_param) or "json", dataset=dataset, base_iri=base)
     return _respond(result, fmt_param)
