@@ -283,6 +283,7 @@ def run(workflow, pairs, server, wait):
         return _run_remote(server.rstrip("/"), workflow, values, wait)
     from skyweave.runners.params import ParameterErrors
 
+    from skyweave.runners.jobs import run_status
     from skyweave.runners.registry import latest_version
 
     from .exceptions import CatalogError
@@ -302,8 +303,8 @@ def run(workflow, pairs, server, wait):
             raise click.ClickException(exc.detail) from None
         click.echo(f"run {submission.run_iri}" + (" (cached result)" if submission.cached else ""), err=True)
         _wait_with_progress(lambda: (jobs.phase(submission.run_iri), jobs.progress(submission.run_iri)))
-        with app.test_client() as client:
-            status = client.get("/runs/" + submission.run_iri.rsplit("/", 1)[1], headers={"Accept": "application/json"}).json
+        status = run_status(store, jobs, base, submission.run_iri)
+        status["run"] = submission.run_iri
     _print_status(status)
 
 

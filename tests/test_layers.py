@@ -126,3 +126,29 @@ def test_lower_layers_import_nothing_of_the_top(name):
     path = all_modules()[name]
     bad = sorted(m for m in imports_of(name, path, all_modules()) if not below_the_web(m))
     assert not bad, f"{name} imports {bad}"
+
+
+def test_a_test_app_reads_neither_the_settings_file_nor_the_environment(tmp_path, monkeypatch):
+    """flaskr's rule: the app made with a test configuration ignores the developer's settings."""
+    from skyweave.catalog.web.app import close_app, create_app
+
+    data = tmp_path / "user-data"
+    data.mkdir()
+    (data / "skyweave.toml").write_text('PAGE_SIZE = 7\nBASE_IRI = "https://from-the-file.example/"\n')
+    monkeypatch.setenv("SKYWEAVE_DATA_DIR", str(data))
+    monkeypatch.setenv("SKYWEAVE_STORE", "remote")
+    monkeypatch.setenv("SKYWEAVE_SPARQL_MAX_ROWS", "3")
+    app = create_app({"TESTING": True, "STORE": "memory"})
+    try:
+        assert app.config["STORE"] == "memory" and app.config["SPARQL_MAX_ROWS"] == 10000
+        assert app.config["PAGE_SIZE"] == 50 and app.config["BASE_IRI"] == "http://127.0.0.1:5000/"
+        assert str(data) not in app.config["DATA_DIR"]
+    finally:
+        close_app(app)
+    monkeypatch.setenv("SKYWEAVE_STORE", "memory")
+    app = create_app()  # a real start reads both: the file, then the environment
+    try:
+        assert app.config["PAGE_SIZE"] == 7 and app.config["SPARQL_MAX_ROWS"] == 3
+        assert app.config["BASE_IRI"] == "https://from-the-file.example/" and app.config["DATA_DIR"] == str(data)
+    finally:
+        close_app(app)
