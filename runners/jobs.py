@@ -373,6 +373,7 @@ def run_status(store, jobs, base, run_iri):
     from skyweave.catalog.pages import href_for
     from skyweave.catalog.vocab import DCAT, RDFS
 
+    run_iri = URIRef(run_iri)
     graph = store.get(run_iri)
     phase = jobs.phase(run_iri)
     progress = jobs.progress(run_iri)
