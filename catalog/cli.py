@@ -364,7 +364,8 @@ def _run_remote(server, workflow, values, wait):
 
 @cli.command()
 @click.argument("record")
-@click.option("--to", "service", type=click.Choice(["zenodo", "workflowhub"]), default="zenodo", show_default=True)
+@click.option("--to", "service", default="zenodo", show_default=True,
+              help="The publishing channel (a name of skyweave.publishers.registry.PUBLISHERS)")
 @click.option("--dry-run", is_flag=True, help="Print the metadata and files that would be sent, and stop")
 def publish(record, service, dry_run):
     """Publish RECORD (an IRI, or a path such as /results/<id> or workflows/<name>-v1) and print its DOI.
@@ -372,11 +373,9 @@ def publish(record, service, dry_run):
     The service's host is the ZENODO_BASE_URL setting (the sandbox unless configured otherwise);
     the token comes from SKYWEAVE_ZENODO_TOKEN. Publishing is done exactly once.
     """
-    from skyweave.publishers import UpstreamError
-    from skyweave.publishers.datacite import MissingMetadata
+    from skyweave.publishers.registry import make_publisher
 
     from .exceptions import CatalogError
-    from .web.views.publish import make_publisher
 
     with opened_app() as app:
         base = app.config["BASE_IRI"]
@@ -384,25 +383,28 @@ def publish(record, service, dry_run):
         try:
             publisher = make_publisher(service, app.config, app.extensions["store"])
             if dry_run:
-                prepared = publisher.prepare(iri)
-                if service == "workflowhub":
-                    click.echo(json.dumps({"fields": prepared.fields, "source": prepared.source,
-                                           "version": prepared.version}, indent=2, ensure_ascii=False))
-                    click.echo(f"file {prepared.crate.name}  {prepared.crate.stat().st_size} bytes")
-                    return
-                click.echo(json.dumps(prepared.metadata, indent=2, ensure_ascii=False))
-                for f in prepared.files:
-                    click.echo(f"file {f.name}  {f.size} bytes  md5 {f.md5}")
+                _print_preview(publisher, iri)
                 return
             result = publisher.publish(iri)
-        except MissingMetadata as exc:
-            raise click.ClickException("missing metadata: " + "; ".join(exc.problems)) from None
-        except UpstreamError as exc:
-            raise click.ClickException(str(exc)) from None
         except CatalogError as exc:
-            raise click.ClickException(exc.detail) from None
+            raise click.ClickException(str(exc)) from None
     where = f"https://doi.org/{result.identifier}" if result.identifier.startswith("10.") else result.url
     click.echo(f"{result.identifier}  {where}" + ("  (already published)" if result.reused else ""))
+
+
+def _print_preview(publisher, iri):
+    """Print exactly what publishing ``iri`` would send: message text, JSON metadata, files."""
+    prepared = publisher.prepare(iri)
+    try:
+        shown = publisher.preview(prepared)
+    finally:
+        publisher.cleanup(prepared)
+    if shown.get("text"):
+        click.echo(shown["text"])
+    if shown.get("metadata") is not None:
+        click.echo(json.dumps(shown["metadata"], indent=2, ensure_ascii=False))
+    for f in shown.get("files", []):
+        click.echo(f"file {f['name']}  {f['size']} bytes  md5 {f['md5']}")
 
 
 def _help_settings(ctx, param, value):

@@ -1,13 +1,15 @@
-"""Publishers: deposit workflows and results with outside services (Zenodo, WorkflowHub, GCN, TNS).
+"""Publishers: send catalog records to outside services (Zenodo, WorkflowHub, GCN, TNS, Hopskotch).
 
-Each service has one module and one class following the `Publisher` protocol: ``prepare(iri)`` turns a
-catalog record into what the service needs (pure: no remote call, raises
-`~publishers.datacite.MissingMetadata` when the record lacks a mandatory field), ``publish(iri)``
-deposits it exactly once and returns a `PublishResult`. Progress is kept in a ``sw:Publication``
-record (`publishers.records`), written before the first remote call, so an interrupted publication
-resumes instead of starting over.
+Each service has one module with one channel class built on the exactly-once template
+(`publishers.exactly_once`): ``prepare(iri)`` turns a catalog record into what the service needs (pure:
+no remote call, raises `~publishers.outcomes.MissingMetadata` when the record lacks a mandatory field),
+``publish(iri)`` sends it exactly once and returns a `~publishers.outcomes.PublishResult`. Progress is
+kept in a ``sw:Publication`` record (`publishers.records`), written before the first remote call, so an
+interrupted publication resumes instead of starting over. `publishers.registry.PUBLISHERS` is the one
+list of channels the views and the CLI use.
 
-This package never imports Flask: views and the CLI construct a publisher with settings and call it.
+This package never imports Flask, and this file imports only the shared types (no channel module), so
+no module of the package imports it back.
 
 References
 ----------
@@ -15,11 +17,6 @@ References
    matrix).
 """
 
-from .outcomes import OutcomeUnknown, Publisher, PublishResult, UpstreamError
-from .workflowhub import WorkflowHubPublisher
-from .zenodo import ZenodoPublisher
+from .outcomes import MissingMetadata, OutcomeUnknown, Publisher, PublishResult, UpstreamError
 
-__all__ = ["UpstreamError", "OutcomeUnknown", "PublishResult", "Publisher", "PUBLISHERS"]
-
-PUBLISHERS = {"zenodo": ZenodoPublisher, "workflowhub": WorkflowHubPublisher}
-"""Service name -> publisher class."""
+__all__ = ["UpstreamError", "OutcomeUnknown", "MissingMetadata", "PublishResult", "Publisher"]

@@ -8,10 +8,12 @@ References
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["UpstreamError", "OutcomeUnknown", "PublishResult", "Publisher"]
+from skyweave.catalog.exceptions import CatalogError
+
+__all__ = ["UpstreamError", "OutcomeUnknown", "MissingMetadata", "PublishResult", "Publisher"]
 
 
-class UpstreamError(Exception):
+class UpstreamError(CatalogError):
     """An outside service refused a request, failed, or could not be reached.
 
     Parameters
@@ -24,25 +26,28 @@ class UpstreamError(Exception):
         The service's own message (``message`` and ``errors[].message(s)`` of its JSON), truncated; never
         a credential.
 
-    Attributes
-    ----------
-    http_status : int
-        The status a web view should answer with (502 Bad Gateway), as ``CatalogError.status``.
-    title : str
-        A short summary, as ``CatalogError.title``.
+    Notes
+    -----
+    It carries no HTTP status of its own: the web layer maps it (502 Bad Gateway) in
+    ``skyweave.catalog.web.handlers.STATUS``.
     """
 
-    http_status = 502
     title = "Outside service error"
 
     def __init__(self, service, status, detail):
-        self.service, self.status, self.detail = service, status, detail
-        super().__init__(f"{service} answered {status}: {detail}" if status is not None else f"{service}: {detail}")
+        self.service, self.status = service, status
+        message = f"{service} answered {status}: {detail}" if status is not None else f"{service}: {detail}"
+        super().__init__(message)
+        self.detail = detail
+        self.message = message
+
+    def __str__(self):
+        return self.message
 
     def problem(self):
-        """Return RFC 9457 problem details (the shape of ``CatalogError.problem``)."""
-        return {"type": "about:blank", "title": self.title, "status": self.http_status, "detail": str(self),
-                "errors": [], "service": self.service, "upstream_status": self.status}
+        """Return RFC 9457 problem details, with the service and its status (the web layer adds ``status``)."""
+        return {"type": "about:blank", "title": self.title, "detail": self.message, "errors": [],
+                "service": self.service, "upstream_status": self.status}
 
 
 class OutcomeUnknown(UpstreamError):
@@ -53,6 +58,29 @@ class OutcomeUnknown(UpstreamError):
     """
 
     title = "Outside service outcome unknown"
+
+
+class MissingMetadata(CatalogError, ValueError):
+    """A record lacks metadata a deposit needs; raised before any remote call.
+
+    Parameters
+    ----------
+    problems : list of str
+        One per missing or unusable field, each naming the field and the record to fill it in, e.g.
+        ``"schema:creator of <…/workflows/ring-v1>: only the placeholder 'skyweave user' is given"``.
+    iri : str or None
+        The record being published.
+    """
+
+    def __init__(self, problems, iri=None):
+        self.problems = list(problems)
+        self.iri = iri
+        head = f"<{iri}> cannot be published: " if iri else "cannot be published: "
+        super().__init__(head + "; ".join(self.problems), title="Missing metadata")
+
+    def problem(self):
+        """Return RFC 9457 problem details with one ``errors[]`` item per missing field."""
+        return {**super().problem(), "errors": [{"message": p} for p in self.problems]}
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ import shutil
 import tempfile
 import warnings
 import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -55,7 +56,7 @@ from rocrate.rocrate import ROCrate
 from skyweave.catalog.vocab import ODA, PROV, RDFS, SDO, SDO_INPUT, SDO_OUTPUT, SW
 from skyweave.runners.describe import DEFAULT_CREATOR
 
-from .datacite import MissingMetadata, _ordered_creators, orcid_of, record_kind
+from .zenodo_metadata import MissingMetadata, _ordered_creators, orcid_of, record_kind
 
 __all__ = ["WROC_PROFILE", "RO_CRATE_VERSION", "LANGUAGE_ID", "DEFAULT_LICENSE", "workflow_crate", "run_crate",
            "crate_source", "crate_graph", "normalise_schema", "spdx_id"]
@@ -199,7 +200,7 @@ def workflow_crate(store, iri, data_dir, base, *, dest=None):
 
     Raises
     ------
-    publishers.datacite.MissingMetadata
+    publishers.zenodo_metadata.MissingMetadata
         If the record lacks a title, a description, a version, a real creator, or its notebook file; each
         problem names the field and the record.
     ValueError
@@ -281,10 +282,27 @@ def workflow_crate(store, iri, data_dir, base, *, dest=None):
 
 
 def _write(crate, dest, name):
+    # The day, not the instant, so that a crate rebuilt by a resumed publication is byte for byte the same.
+    crate.datePublished = datetime.now(timezone.utc).date().isoformat()
     dest = Path(dest) if dest is not None else Path(tempfile.mkdtemp(prefix="skyweave-crate-")) / name
     dest.parent.mkdir(parents=True, exist_ok=True)
     crate.write_zip(dest)
+    _normalise_zip(dest)
     return dest
+
+
+def _normalise_zip(path):
+    """Rewrite a zip with its entries sorted and dated 1980-01-01, so the same crate gives the same bytes.
+
+    A resumed publication rebuilds the crate and compares its md5 with the copy already uploaded; file
+    modification times would otherwise make every rebuild differ.
+    """
+    with zipfile.ZipFile(path) as archive:
+        entries = sorted((info.filename, archive.read(info)) for info in archive.infolist())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for filename, data in entries:
+            archive.writestr(zipfile.ZipInfo(filename, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                             compress_type=zipfile.ZIP_DEFLATED)
 
 
 PROCESS_RUN_PROFILE = "https://w3id.org/ro/wfrun/process/0.5"
@@ -317,7 +335,7 @@ def run_crate(store, result_iri, data_dir, base, files, *, dest=None):
 
     Raises
     ------
-    publishers.datacite.MissingMetadata
+    publishers.zenodo_metadata.MissingMetadata
         As `workflow_crate`, for the workflow that made the result.
 
     References

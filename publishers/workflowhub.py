@@ -26,7 +26,6 @@ References
 
 import logging
 import shutil
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,10 +34,12 @@ from rdflib import URIRef
 
 from skyweave.catalog.vocab import SDO
 
-from .outcomes import OutcomeUnknown, PublishResult, UpstreamError
+from skyweave.catalog.exceptions import NotConfigured
+
+from .exactly_once import ExactlyOnce
+from .outcomes import MissingMetadata, OutcomeUnknown, PublishResult, UpstreamError
 from . import records
 from ._http import TIMEOUT, BearerAuth, call, make_session
-from .datacite import MissingMetadata
 from .rocrate import DEFAULT_LICENSE, crate_source, spdx_id, workflow_crate
 
 __all__ = ["SERVICE", "TokenAuth", "PreparedCrate", "WorkflowHubPublisher"]
@@ -47,12 +48,6 @@ log = logging.getLogger(__name__)
 
 SERVICE = "workflowhub"
 JSONAPI = "application/vnd.api+json"
-_LOCKS, _LOCKS_LOCK = {}, threading.Lock()
-
-
-def _lock_for(key):
-    with _LOCKS_LOCK:
-        return _LOCKS.setdefault(key, threading.Lock())
 
 
 class TokenAuth(BearerAuth):
@@ -91,7 +86,7 @@ class PreparedCrate:
     version: str
 
 
-class WorkflowHubPublisher:
+class WorkflowHubPublisher(ExactlyOnce):
     """Submit catalogued workflow versions to WorkflowHub (or its dev instance, or the local stand-in).
 
     Parameters
@@ -123,10 +118,37 @@ class WorkflowHubPublisher:
     """
 
     service = SERVICE
+    title = "WorkflowHub"
+    collections = ("workflows",)
+    action = "Register on WorkflowHub"
+
+    @classmethod
+    def from_settings(cls, config, store, **kwargs):
+        """Build the publisher from the settings (``WORKFLOWHUB_BASE_URL``, ``_TOKEN``, ``_PROJECT_ID``).
+
+        Raises
+        ------
+        skyweave.catalog.exceptions.NotConfigured
+            If ``WORKFLOWHUB_TOKEN`` is not set.
+        """
+        if not config.get("WORKFLOWHUB_TOKEN"):
+            raise NotConfigured("Registering on WorkflowHub is not configured: set SKYWEAVE_WORKFLOWHUB_TOKEN and "
+                                "SKYWEAVE_WORKFLOWHUB_PROJECT_ID.", title="Publishing not configured")
+        return cls(config["WORKFLOWHUB_BASE_URL"], config["WORKFLOWHUB_TOKEN"], store, config["BASE_IRI"],
+                   data_dir=config["DATA_DIR"], project_id=config.get("WORKFLOWHUB_PROJECT_ID") or None, **kwargs)
+
+    def preview(self, prepared):
+        """The form fields, the crate's source and version, and the crate file (name, size, md5)."""
+        import hashlib
+
+        data = prepared.crate.read_bytes()
+        return {"metadata": {"fields": [list(f) for f in prepared.fields], "source": prepared.source,
+                             "version": prepared.version}, "text": None,
+                "files": [{"name": prepared.crate.name, "size": len(data), "md5": hashlib.md5(data).hexdigest()}]}
 
     def __init__(self, base_url, token, store, base, *, data_dir, project_id=None, session=None, sleep=time.sleep,
                  retries=5, backoff_s=0.5, submit_attempts=3):
-        self.root = str(base_url).rstrip("/")
+        self.root = self.base_url = str(base_url).rstrip("/")
         self.store, self.base, self.data_dir = store, base, Path(data_dir)
         if project_id is None:
             self.project_ids = ()
@@ -153,7 +175,7 @@ class WorkflowHubPublisher:
 
         Raises
         ------
-        publishers.datacite.MissingMetadata
+        publishers.zenodo_metadata.MissingMetadata
             If the record lacks what the crate needs (see `publishers.rocrate.workflow_crate`), or no team
             (``project_id``) is configured.
         ValueError
@@ -181,54 +203,34 @@ class WorkflowHubPublisher:
 
     # -- publish --------------------------------------------------------------------------------
 
-    def publish(self, iri):
-        """Submit workflow version ``iri`` to WorkflowHub exactly once.
+    def recover(self, attempt):
+        """Read back the workflow an earlier attempt created; its document if it holds this version, else None."""
+        return self._known(attempt.pub_iri, attempt.prepared, attempt.calls)
 
-        Returns
-        -------
-        PublishResult
-            ``identifier`` and ``url``: the WorkflowHub URL of this version
-            (``…/workflows/<id>?version=<n>``); ``reused`` is True when it was published before (nothing sent).
+    def send(self, attempt, document):
+        """Submit the crate (unless `recover` found it); return ``(workflow id, version URL, number, DOI)``."""
+        if document is None:
+            document = self._submit(attempt.pub_iri, attempt.prepared, attempt.calls)
+        url, number, doi = self._version_of(document, attempt.prepared)
+        return document["data"]["id"], url, number, doi
 
-        Raises
-        ------
-        publishers.datacite.MissingMetadata
-            Before any remote call and before any publication record is written.
-        publishers.UpstreamError
-            WorkflowHub refused (422 with its message naming the crate property, 401/403 naming the token);
-            the publication record is marked ``failed``.
-        publishers.OutcomeUnknown
-            The submission never got an answer after ``submit_attempts`` tries; publishing again resubmits.
-        """
-        iri = str(iri)
-        with _lock_for((self.service, iri)):
-            pub = records.find(self.store, iri, self.service)
-            if pub is not None and pub.state == "published":
-                self._write_back(iri, pub.identifier)
-                return self._result(pub, reused=True)
-            prepared = self.prepare(iri)
-            try:
-                pub_iri = records.start(self.store, self.base, self.service, iri) if pub is None else URIRef(pub.iri)
-                calls = []
-                try:
-                    document = self._known(pub_iri, prepared, calls)
-                    if document is None:
-                        document = self._submit(pub_iri, prepared, calls)
-                    url, number, doi = self._version_of(document, prepared)
-                except Exception as exc:
-                    records.update(self.store, pub_iri, "failed", calls=calls, error=str(exc)[:1000],
-                                   step=f"failed: {type(exc).__name__}")
-                    raise
-                workflow_id = document["data"]["id"]
-                pub = records.update(self.store, pub_iri, "published", identifier=url, url=url, generated=url,
-                                     calls=calls, workflow={"id": workflow_id, "version": number},
-                                     doi=doi, error=None, step=f"published workflow={workflow_id} version={number}")
-                self._write_back(iri, url)
-                return self._result(pub)
-            finally:
-                shutil.rmtree(prepared.crate.parent, ignore_errors=True)
+    def finish(self, attempt, outcome):
+        """Record the version's URL as the identifier (and a DOI WorkflowHub minted, if any)."""
+        workflow_id, url, number, doi = outcome
+        return attempt.step("published", identifier=url, url=url, generated=url,
+                            workflow={"id": workflow_id, "version": number}, doi=doi, error=None,
+                            step=f"published workflow={workflow_id} version={number}")
 
-    def _result(self, pub, reused=False):
+    def write_back(self, iri, pub):
+        """Add ``schema:sameAs <version URL>`` to the workflow record."""
+        self._write_back(iri, pub.identifier)
+
+    def cleanup(self, prepared):
+        """Remove the crate's temporary folder."""
+        shutil.rmtree(prepared.crate.parent, ignore_errors=True)
+
+    def result(self, pub, reused=False):
+        """The version's WorkflowHub URL as a `PublishResult`."""
         verb = "was published" if reused else "is published"
         return PublishResult(self.service, pub.identifier, pub.url or pub.identifier,
                              f"<{pub.target}> {verb} on WorkflowHub as {pub.identifier}.",

@@ -46,11 +46,14 @@ from rdflib import Graph, Literal, URIRef
 from skyweave.catalog.vocab import DCAT, PREFIXES, PROV, SDO, SW
 from skyweave.runners.files import path_of
 
-from .outcomes import OutcomeUnknown, PublishResult, UpstreamError
+from skyweave.catalog.exceptions import NotConfigured
+
+from .exactly_once import ExactlyOnce
+from .outcomes import MissingMetadata, OutcomeUnknown, PublishResult, UpstreamError
 from . import records
 from ._http import TIMEOUT, BearerAuth, call, make_session
 from .rocrate import run_crate, workflow_crate
-from .datacite import MissingMetadata, deposit_metadata, record_kind
+from .zenodo_metadata import deposit_metadata, record_kind
 
 __all__ = ["SERVICE", "PreparedFile", "Prepared", "ZenodoPublisher"]
 
@@ -62,13 +65,6 @@ PROVENANCE_FILE = "provenance.ttl"
 """Name of the PROV-O file (run and result graphs, Turtle) deposited with a result."""
 
 _DOWNLOAD = re.compile(r"/files/results/([0-9a-f]{64})/([^/]+)$")
-_LOCKS = {}
-_LOCKS_LOCK = threading.Lock()
-
-
-def _lock_for(key):
-    with _LOCKS_LOCK:
-        return _LOCKS.setdefault(key, threading.Lock())
 
 
 @dataclass(frozen=True)
@@ -149,7 +145,7 @@ def _previous_of(graph, iri):
     return None
 
 
-class ZenodoPublisher:
+class ZenodoPublisher(ExactlyOnce):
     """Deposit catalog records on Zenodo (or its sandbox, or the local stand-in).
 
     Parameters
@@ -182,12 +178,36 @@ class ZenodoPublisher:
     """
 
     service = SERVICE
+    title = "Zenodo"
+    collections = ("workflows", "results")
+    action = "Publish and get a DOI"
+
+    @classmethod
+    def from_settings(cls, config, store, **kwargs):
+        """Build the publisher from the settings (``ZENODO_BASE_URL``, ``ZENODO_TOKEN``, ``ZENODO_ACTIONS_TOKEN``).
+
+        Raises
+        ------
+        skyweave.catalog.exceptions.NotConfigured
+            If ``ZENODO_TOKEN`` is not set.
+        """
+        if not config.get("ZENODO_TOKEN"):
+            raise NotConfigured("Publishing to Zenodo is not configured: set SKYWEAVE_ZENODO_TOKEN (and "
+                                "ZENODO_BASE_URL).", title="Publishing not configured")
+        return cls(config["ZENODO_BASE_URL"], config["ZENODO_TOKEN"], store, config["BASE_IRI"],
+                   data_dir=config["DATA_DIR"], actions_token=config.get("ZENODO_ACTIONS_TOKEN") or None, **kwargs)
+
+    def preview(self, prepared):
+        """The deposit's metadata and its files (name, size, md5), as the page and ``--dry-run`` show them."""
+        return {"metadata": prepared.metadata, "text": None,
+                "files": [{"name": f.name, "size": f.size, "md5": f.md5} for f in prepared.files]}
 
     def __init__(self, base_url, token, store, base, *, data_dir, session=None, sleep=time.sleep,
                  actions_token=None, retries=5, backoff_s=0.5, search_waits_s=(1.0, 2.0)):
         root = str(base_url).rstrip("/")
         self.api = root if root.endswith("/api") else f"{root}/api"
         self.depositions = f"{self.api}/deposit/depositions"
+        self.base_url = root
         self.store, self.base, self.data_dir = store, base, Path(data_dir)
         self.session = session if session is not None else make_session(timeout=TIMEOUT)
         self.sleep = sleep
@@ -213,7 +233,7 @@ class ZenodoPublisher:
         Returns
         -------
         Prepared
-            Metadata from `publishers.datacite.deposit_metadata`; files: for a result, each distribution's
+            Metadata from `publishers.zenodo_metadata.deposit_metadata`; files: for a result, each distribution's
             stored bytes, the executed notebook when kept, ``run.crate.zip`` (its Workflow Run Crate) and
             ``provenance.ttl`` (the run and result
             graphs); for a workflow version, its notebook (``DATA_DIR/<sw:notebook>``) and its Workflow
@@ -221,7 +241,7 @@ class ZenodoPublisher:
 
         Raises
         ------
-        publishers.datacite.MissingMetadata
+        publishers.zenodo_metadata.MissingMetadata
             If metadata or files are missing; each problem names the field and the record.
         ValueError
             If the record is neither a workflow version nor a result.
@@ -303,53 +323,6 @@ class ZenodoPublisher:
 
     # -- publish --------------------------------------------------------------------------------
 
-    def publish(self, iri):
-        """Publish record ``iri`` on Zenodo exactly once; return its DOI.
-
-        Parameters
-        ----------
-        iri : str
-            A workflow version or a result.
-
-        Returns
-        -------
-        PublishResult
-            ``identifier`` is the bare DOI, ``url`` the record's page, ``concept_identifier`` the concept
-            DOI; ``reused`` is True when the record was published before (then nothing is sent).
-
-        Raises
-        ------
-        publishers.datacite.MissingMetadata
-            Before any remote call and before any publication record is written.
-        publishers.UpstreamError
-            Zenodo refused or failed (the publication record is marked ``failed`` with the service's
-            message; publishing again resumes from it).
-        publishers.OutcomeUnknown
-            Zenodo never confirmed the publish step; publishing again reads the deposition and finishes.
-        """
-        iri = str(iri)
-        with _lock_for((self.service, iri)):
-            pub = records.find(self.store, iri, self.service)
-            if pub is not None and pub.state == "published":
-                self._write_back(iri, pub.identifier)
-                return self._result(pub, reused=True)
-            prepared = self.prepare(iri)
-            fresh = pub is None
-            pub_iri = records.start(self.store, self.base, self.service, iri) if fresh else URIRef(pub.iri)
-            self._take_calls()
-            try:
-                deposition = self._deposition(pub_iri, prepared, fresh)
-                if not _published(deposition):
-                    deposition = self._upload(pub_iri, deposition, prepared.files)
-                    deposition = self._verify(pub_iri, deposition, prepared.files)
-                    deposition = self._publish(pub_iri, deposition)
-            except Exception as exc:
-                records.update(self.store, pub_iri, "failed", calls=self._take_calls(), error=str(exc)[:1000],
-                               step=f"failed: {type(exc).__name__}")
-                raise
-            # Published: from here on a failure (of the store) must not mark the publication failed.
-            return self._finish(pub_iri, iri, deposition)
-
     def _result(self, pub, reused=False):
         concept = pub.progress.get("conceptdoi")
         verb = "was published" if reused else "is published"
@@ -380,7 +353,8 @@ class ZenodoPublisher:
         self._calls.append({"method": method, "url": shown, "status": response.status_code})
         return response
 
-    def _take_calls(self):
+    def take_calls(self):
+        """Return and forget the calls this thread made since the last recorded step."""
         calls, self._local.calls = self._calls, []
         return calls
 
@@ -393,7 +367,7 @@ class ZenodoPublisher:
                                 f"{method} {url} answered {response.headers.get('Content-Type')}, not JSON") from None
 
     def _step(self, pub_iri, state=None, **kwargs):
-        return records.update(self.store, pub_iri, state, calls=self._take_calls(), **kwargs)
+        return records.update(self.store, pub_iri, state, calls=self.take_calls(), **kwargs)
 
     def _remember(self, pub_iri, deposition, step):
         links = deposition.get("links", {})
@@ -402,31 +376,50 @@ class ZenodoPublisher:
 
     # -- step 1: find or create the draft ---------------------------------------------------------
 
-    def _deposition(self, pub_iri, prepared, fresh):
-        pub = records.get(self.store, pub_iri)
-        metadata = dict(prepared.metadata)
-        metadata["keywords"] = [*metadata.get("keywords", []), pub.marker]
+    def recover(self, attempt):
+        """Find the draft an earlier attempt made: by its recorded link, else by the marker keyword.
+
+        Returns
+        -------
+        dict or None
+            The deposition JSON, or None when there is none (or a new version of a published earlier
+            version will be opened, which `_new_version` finds through ``links.latest_draft``).
+        """
+        pub = attempt.publication
         known = (pub.progress.get("deposition") or {}).get("self")
         if known:
             try:
-                deposition = self._json("GET", known, idempotent=True)
+                return self._json("GET", known, idempotent=True)
             except UpstreamError as exc:
                 if exc.status not in (404, 410):
                     raise
-                self._step(pub_iri, step=f"deposition gone ({exc.status}); starting again", deposition=None)
-            else:
-                if _published(deposition):
-                    return deposition
-                return self._put_metadata(pub_iri, deposition, metadata)
-        previous = self._previous_publication(prepared)
-        if previous is not None:
-            return self._new_version(pub_iri, previous, metadata)
-        if not fresh:
-            found = self._search(pub.marker)
-            if found is not None:
-                self._remember(pub_iri, found, f"draft_found id={found['id']}")
-                return self._put_metadata(pub_iri, found, metadata)
-        return self._create(pub_iri, pub.marker, metadata)
+                attempt.step(step=f"deposition gone ({exc.status}); starting again", deposition=None)
+        if self._previous_publication(attempt.prepared) is not None:
+            return None
+        found = self._search(pub.marker)
+        if found is not None:
+            self._remember(attempt.pub_iri, found, f"draft_found id={found['id']}")
+        return found
+
+    def send(self, attempt, deposition):
+        """Create (or reuse) the draft, upload and verify the files, publish; return the published deposition."""
+        pub_iri, prepared = attempt.pub_iri, attempt.prepared
+        marker = attempt.publication.marker
+        metadata = dict(prepared.metadata)
+        metadata["keywords"] = [*metadata.get("keywords", []), marker]
+        if deposition is not None:
+            if _published(deposition):
+                return deposition
+            deposition = self._put_metadata(pub_iri, deposition, metadata)
+        else:
+            previous = self._previous_publication(prepared)
+            deposition = self._new_version(pub_iri, previous, metadata) if previous is not None else \
+                self._create(pub_iri, marker, metadata)
+        if not _published(deposition):
+            deposition = self._upload(pub_iri, deposition, prepared.files)
+            deposition = self._verify(pub_iri, deposition, prepared.files)
+            deposition = self._publish(pub_iri, deposition)
+        return deposition
 
     def _put_metadata(self, pub_iri, deposition, metadata):
         """Replace a draft's metadata with the full current set (``PUT links.self``; idempotent)."""
@@ -596,15 +589,24 @@ class ZenodoPublisher:
                 self.sleep(self.backoff_s * 2 ** attempt)
         raise failure or OutcomeUnknown(self.service, None, f"{url} never confirmed the publication")
 
-    def _finish(self, pub_iri, iri, deposition):
+    def finish(self, attempt, deposition):
+        """Record the DOI, the concept DOI and the record's page in the publication record."""
+        pub_iri = attempt.pub_iri
         doi = deposition["doi"]
         links = deposition.get("links", {})
         url = links.get("record_html") or links.get("html") or f"https://doi.org/{doi}"
         pub = self._step(pub_iri, "published", identifier=doi, url=url, generated=f"https://doi.org/{doi}",
                          conceptdoi=deposition.get("conceptdoi"), record_id=deposition.get("id"), error=None,
                          step=f"published doi={doi}")
-        self._write_back(iri, doi)
-        return self._result(pub)
+        return pub
+
+    def write_back(self, iri, pub):
+        """Add the DOI to the published record (see `_write_back`)."""
+        self._write_back(iri, pub.identifier)
+
+    def result(self, pub, reused=False):
+        """The DOI, concept DOI and page of a finished publication as a `PublishResult`."""
+        return self._result(pub, reused)
 
     def _write_back(self, iri, doi):
         """Add ``schema:identifier`` (the DOI) and ``schema:sameAs <https://doi.org/…>`` to the published record."""

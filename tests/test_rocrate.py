@@ -8,11 +8,11 @@ from rdflib import Literal, URIRef
 from rocrate.rocrate import ROCrate
 
 from skyweave.catalog.vocab import SDO, SW
-from skyweave.publishers.datacite import MissingMetadata
+from skyweave.publishers.outcomes import MissingMetadata
 from skyweave.publishers.rocrate import LANGUAGE_ID, WROC_PROFILE, crate_graph, normalise_schema, workflow_crate
 
 from .conftest import BASE
-from .test_datacite import ORCID, add_workflow, edit, new_store, ring_spec
+from .test_zenodo_metadata import ORCID, add_workflow, edit, new_store, ring_spec
 
 COMMIT = "3f2a9c1d5e7b" * 3 + "abcd"
 WF1, WF2 = URIRef(f"{BASE}workflows/ring-v1"), URIRef(f"{BASE}workflows/ring-v2")

@@ -18,15 +18,16 @@ from werkzeug.wrappers import Request
 
 from skyweave.catalog.store import EmbeddedStore
 from skyweave.catalog.vocab import SDO
-from skyweave.publishers import PUBLISHERS, OutcomeUnknown, UpstreamError
+from skyweave.publishers import OutcomeUnknown, UpstreamError
+from skyweave.publishers.registry import PUBLISHERS
 from skyweave.publishers import records as publications
-from skyweave.publishers.datacite import MissingMetadata
+from skyweave.publishers.outcomes import MissingMetadata
 from skyweave.publishers.workflowhub import WorkflowHubPublisher
 
 from .conftest import BASE
 from skyweave.standins.harness import StandIn
 from skyweave.standins.workflowhub import BAD_ZIP, NO_MAIN, NO_SOURCE, NO_VERSION, make_workflowhub_app
-from .test_datacite import add_workflow, edit, new_store, ring_spec
+from .test_zenodo_metadata import add_workflow, edit, new_store, ring_spec
 
 SECRET = f"wfh-secret-{uuid.uuid4().hex}"
 READ_ONLY = f"wfh-read-{uuid.uuid4().hex}"

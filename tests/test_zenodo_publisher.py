@@ -21,13 +21,13 @@ from skyweave.catalog.vocab import PROV, SDO, SW
 from skyweave.publishers import OutcomeUnknown, PublishResult, UpstreamError
 from skyweave.publishers import records as publications
 from skyweave.publishers._http import make_session
-from skyweave.publishers.datacite import MissingMetadata
+from skyweave.publishers.outcomes import MissingMetadata
 from skyweave.publishers.zenodo import ZenodoPublisher
 
 from .conftest import BASE
 from skyweave.standins.harness import StandIn
 from skyweave.standins.zenodo import make_zenodo_app
-from .test_datacite import ORCID, add_run, add_workflow, edit, hess_records, new_store, ring_spec
+from .test_zenodo_metadata import ORCID, add_run, add_workflow, edit, hess_records, new_store, ring_spec
 from .workflow_repo import submit, wait_for
 
 SECRET = f"zenodo-secret-{uuid.uuid4().hex}"
@@ -507,4 +507,7 @@ def test_outcome_unknown_is_an_upstream_error():
     assert issubclass(OutcomeUnknown, UpstreamError)
     error = OutcomeUnknown("zenodo", None, "POST https://zenodo.org/api/deposit/depositions timed out (ReadTimeout)")
     assert str(error) == "zenodo: POST https://zenodo.org/api/deposit/depositions timed out (ReadTimeout)"
-    assert error.problem()["status"] == 502
+    from skyweave.catalog.web.handlers import status_of
+
+    assert status_of(error) == 502 and error.problem()["service"] == "zenodo"  # mapped in the web layer
+    assert status_of(MissingMetadata(["schema:creator of <x>: none"], "x")) == 422

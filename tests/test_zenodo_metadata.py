@@ -1,4 +1,4 @@
-"""Catalog records -> Zenodo deposit metadata (publishers.datacite), field by field, on real records.
+"""Catalog records -> Zenodo deposit metadata (publishers.zenodo_metadata), field by field, on real records.
 
 The records are made by the catalog's own code: the H.E.S.S. instrument, release, targets and observations
 by `catalog.ingest`, workflow versions by `runners.describe.workflow_graph` from the test repository's
@@ -16,7 +16,7 @@ from skyweave.catalog.ingest import hess_dl3, instruments
 from skyweave.catalog.ingest.builders import DATA_DIR
 from skyweave.catalog.store import EmbeddedStore
 from skyweave.catalog.vocab import DCTERMS, SDO, SW
-from skyweave.publishers.datacite import (MissingMetadata, deposit_metadata, family_given, is_public_base, orcid_of,
+from skyweave.publishers.zenodo_metadata import (MissingMetadata, deposit_metadata, family_given, is_public_base, orcid_of,
                                  zenodo_license)
 from skyweave.publishers.records import strip_versions
 from skyweave.runners import OutputFile, RunResult

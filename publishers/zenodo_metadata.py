@@ -46,6 +46,8 @@ from rdflib import BNode, URIRef
 from skyweave.catalog.vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SDO, SDO_INPUT, SW
 from skyweave.runners.describe import COMPUTATIONAL_WORKFLOW, DEFAULT_CREATOR
 
+from .outcomes import MissingMetadata
+
 __all__ = ["DEFAULT_LICENSE", "MissingMetadata", "deposit_metadata", "record_kind", "family_given",
            "orcid_of", "zenodo_license", "bare_doi", "is_public_base"]
 
@@ -56,25 +58,6 @@ _PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "del
                         "ter", "dos", "das", "zu", "af", "bin", "ibn"})
 _ORCID = re.compile(r"^https?://orcid\.org/(\d{4}-\d{4}-\d{4}-\d{3}[\dX])/?$")
 _DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.I)
-
-
-class MissingMetadata(ValueError):
-    """A record lacks metadata a deposit needs; raised before any remote call.
-
-    Parameters
-    ----------
-    problems : list of str
-        One per missing or unusable field, each naming the field and the record to fill it in, e.g.
-        ``"schema:creator of <…/workflows/ring-v1>: only the placeholder 'skyweave user' is given"``.
-    iri : str or None
-        The record being published.
-    """
-
-    def __init__(self, problems, iri=None):
-        self.problems = list(problems)
-        self.iri = iri
-        head = f"<{iri}> cannot be published: " if iri else "cannot be published: "
-        super().__init__(head + "; ".join(self.problems))
 
 
 def record_kind(graph, iri):
