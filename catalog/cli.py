@@ -392,9 +392,47 @@ def publish(record, service, dry_run):
     click.echo(f"{result.identifier}  {where}" + ("  (already published)" if result.reused else ""))
 
 
-def _print_preview(publisher, iri):
+@cli.command()
+@click.argument("kind")
+@click.argument("record")
+@click.option("--via", type=click.Choice(["email", "api"]), default=None,
+              help="circular: send by e-mail (default, GCN_CIRCULARS_VIA) or by the GCN API")
+@click.option("--subject", default=None, help="circular: the subject to send instead of the draft's")
+@click.option("--body-file", type=click.File("r", encoding="utf-8"), default=None,
+              help="circular: a file with the edited body (start from --dry-run's output)")
+@click.option("--dry-run", is_flag=True, help="Print exactly what would be sent, and where, and stop")
+def report(kind, record, via, subject, body_file, dry_run):
+    """Report RECORD (a result or event IRI or path) as KIND: circular (a GCN Circular).
+
+    The text is drafted from the record's RDF; it is sent exactly once (sending again prints the earlier
+    outcome). Hosts and credentials are settings (GCN_*; secrets from the environment only).
+    """
+    from skyweave.publishers.registry import REPORTS, make_publisher
+
+    from .exceptions import CatalogError
+
+    if kind not in REPORTS:
+        raise click.BadParameter(f"{kind!r}; use one of {', '.join(REPORTS)}", param_hint="KIND")
+    options = {"via": via} if via else {}
+    edits = {k: v for k, v in (("subject", subject), ("body", body_file.read() if body_file else None)) if v}
+    with opened_app() as app:
+        base = app.config["BASE_IRI"]
+        iri = record if record.startswith(("http://", "https://")) else base + record.lstrip("/")
+        try:
+            publisher = make_publisher(REPORTS[kind], app.config, app.extensions["store"], **options)
+            if dry_run:
+                click.echo(f"to {publisher.base_url}", err=True)
+                _print_preview(publisher, iri, **edits)
+                return
+            result = publisher.publish(iri, **edits)
+        except CatalogError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"{result.identifier or '-'}  {result.url or ''}  {result.summary}".replace("   ", " "))
+
+
+def _print_preview(publisher, iri, **edits):
     """Print exactly what publishing ``iri`` would send: message text, JSON metadata, files."""
-    prepared = publisher.prepare(iri)
+    prepared = publisher.prepare(iri, **edits)
     try:
         shown = publisher.preview(prepared)
     finally:

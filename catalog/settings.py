@@ -54,12 +54,23 @@ SETTINGS = (
     Setting("WORKFLOWHUB_BASE_URL", "https://dev.workflowhub.eu/", "WorkflowHub base (the dev instance unless set to https://workflowhub.eu/)"),
     Setting("WORKFLOWHUB_TOKEN", "", "Secret: WorkflowHub API token"),
     Setting("WORKFLOWHUB_PROJECT_ID", "", "WorkflowHub team (project) id that submitted workflows belong to"),
+    Setting("GCN_CIRCULARS_VIA", "email", "How GCN Circulars are sent: email (SMTP, the default) or api (needs an app client GCN grants)"),
+    Setting("GCN_CIRCULARS_ADDRESS", "circulars@test.gcn.nasa.gov", "GCN's submission address (the test instance unless set to circulars@gcn.nasa.gov)"),
+    Setting("GCN_FROM_ADDRESS", "", "The submitter's e-mail address registered with GCN (From of circular e-mails)"),
+    Setting("GCN_SMTP_HOST", "", "SMTP server that sends circular e-mails (STARTTLS, then login)"),
+    Setting("GCN_SMTP_PORT", 587, "Port of GCN_SMTP_HOST (submission with STARTTLS)"),
+    Setting("GCN_SMTP_USER", "", "Login at GCN_SMTP_HOST"),
+    Setting("GCN_SMTP_PASSWORD", "", "Secret: password at GCN_SMTP_HOST"),
+    Setting("GCN_API_BASE_URL", "https://test.gcn.nasa.gov", "GCN site for the Circulars API and archive (the test instance unless set to https://gcn.nasa.gov)"),
+    Setting("GCN_API_TOKEN", "", "Secret: GCN access token with the circular-submitter scope (API path)"),
+    Setting("DATA_TERMS_ALLOW", [], "Data releases (IRIs or slugs) whose terms of use are cleared for publishing derived records; others are refused"),
     Setting("API_TOKENS", {}, "Secret: API token -> role (reader, editor, publisher, admin), from SKYWEAVE_API_TOKENS as JSON"),
     Setting("SECRET_KEY", "", "Secret: signs session cookies and CSRF tokens (random per process when empty)"),
 )
 """Every setting of the service."""
 
-SECRETS = frozenset({"API_TOKENS", "SECRET_KEY", "ZENODO_TOKEN", "ZENODO_ACTIONS_TOKEN", "WORKFLOWHUB_TOKEN"})
+SECRETS = frozenset({"API_TOKENS", "SECRET_KEY", "ZENODO_TOKEN", "ZENODO_ACTIONS_TOKEN", "WORKFLOWHUB_TOKEN",
+                     "GCN_SMTP_PASSWORD", "GCN_API_TOKEN"})
 """Settings never shown in ``/-/settings.json``, logs or error messages."""
 
 

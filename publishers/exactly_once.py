@@ -109,6 +109,8 @@ class ExactlyOnce:
         Label of the confirm button.
     finished_states : tuple of str
         States of a publication that must never be sent again.
+    editable : tuple of str
+        Fields of the draft the user may edit before sending (keyword arguments of `prepare`).
     terms : publishers.terms.TermsCheck or None
         The data-terms check run before any publication record is written; None checks nothing.
     """
@@ -118,17 +120,20 @@ class ExactlyOnce:
     collections = ("results",)
     action = "Publish"
     finished_states = ("published",)
+    editable = ()
     terms = None
 
     # -- the template -----------------------------------------------------------------------------
 
-    def publish(self, iri):
+    def publish(self, iri, **options):
         """Publish record ``iri`` exactly once (see the module docstring for the steps).
 
         Parameters
         ----------
         iri : str
             The record to publish.
+        **options
+            Passed to `prepare` (e.g. a circular's edited ``subject`` and ``body``).
 
         Returns
         -------
@@ -150,7 +155,7 @@ class ExactlyOnce:
             if pub is not None and pub.state in self.finished_states:
                 self.write_back(iri, pub)
                 return self.result(pub, reused=True)
-            prepared = self.prepare(iri)
+            prepared = self.prepare(iri, **options)
             try:
                 if self.terms is not None:
                     self.terms.check(iri, self.title)

@@ -7,7 +7,7 @@ all from vocabularies the catalog already uses (``ontology/shapes/publication.tt
     <{base}publications/{uuid}> a sw:Publication, prov:Activity ;
         rdfs:label "Publication of <record> on zenodo" ;
         sw:service "zenodo" ;
-        sw:state "pending" | "draft" | "uploaded" | "published" | "failed" ;
+        sw:state "pending" | "draft" | "uploaded" | "sent" | "published" | "failed" ;
         prov:used <record> ;
         prov:startedAtTime "...Z"^^xsd:dateTime ;
         prov:endedAtTime "...Z"^^xsd:dateTime ;             # once published or failed
@@ -33,7 +33,7 @@ from skyweave.catalog.vocab import PROV, RDF, RDFS, SDO, SW, XSD, iri_for
 
 __all__ = ["STATES", "MARKER_PREFIX", "Publication", "start", "update", "get", "find", "strip_versions"]
 
-STATES = ("pending", "draft", "uploaded", "published", "failed")
+STATES = ("pending", "draft", "uploaded", "sent", "published", "failed")
 """The values of ``sw:state`` (``ontology/shapes/publication.ttl``)."""
 
 MARKER_PREFIX = "skyweave-publication:"

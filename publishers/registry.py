@@ -8,16 +8,21 @@ service-specific: each class says what it publishes (``collections``), how it is
 
 from skyweave.catalog.exceptions import NotFound
 
+from .gcn_circulars import GcnCircularPublisher
 from .workflowhub import WorkflowHubPublisher
 from .zenodo import ZenodoPublisher
 
-__all__ = ["PUBLISHERS", "make_publisher", "channels_for"]
+__all__ = ["PUBLISHERS", "REPORTS", "make_publisher", "channels_for"]
 
-PUBLISHERS = {"zenodo": ZenodoPublisher, "workflowhub": WorkflowHubPublisher}
-"""Service name -> channel class."""
+PUBLISHERS = {"zenodo": ZenodoPublisher, "workflowhub": WorkflowHubPublisher,
+              "gcn-circulars": GcnCircularPublisher}
+"""Service name (the ``sw:service`` of its publication records) -> channel class."""
+
+REPORTS = {"circular": "gcn-circulars"}
+"""``skyweave report <kind>`` -> service name."""
 
 
-def make_publisher(service, config, store):
+def make_publisher(service, config, store, **options):
     """Build the channel for ``service`` from the settings.
 
     Parameters
@@ -27,6 +32,8 @@ def make_publisher(service, config, store):
     config : Mapping
         The settings (``BASE_IRI``, ``DATA_DIR`` and the service's own, e.g. ``ZENODO_TOKEN``).
     store : skyweave.catalog.store.Store
+    **options
+        Passed to the channel's ``from_settings`` (e.g. a circular's ``via="api"``).
 
     Returns
     -------
@@ -43,7 +50,7 @@ def make_publisher(service, config, store):
         channel = PUBLISHERS[service]
     except KeyError:
         raise NotFound(f"No publishing service {service!r}; use one of {', '.join(PUBLISHERS)}.") from None
-    return channel.from_settings(config, store)
+    return channel.from_settings(config, store, **options)
 
 
 def channels_for(collection):

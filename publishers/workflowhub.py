@@ -37,6 +37,7 @@ from skyweave.catalog.vocab import SDO
 from skyweave.catalog.exceptions import NotConfigured
 
 from .exactly_once import ExactlyOnce
+from .terms import TermsCheck
 from .outcomes import MissingMetadata, OutcomeUnknown, PublishResult, UpstreamError
 from . import records
 from ._http import TIMEOUT, BearerAuth, call, make_session
@@ -134,8 +135,10 @@ class WorkflowHubPublisher(ExactlyOnce):
         if not config.get("WORKFLOWHUB_TOKEN"):
             raise NotConfigured("Registering on WorkflowHub is not configured: set SKYWEAVE_WORKFLOWHUB_TOKEN and "
                                 "SKYWEAVE_WORKFLOWHUB_PROJECT_ID.", title="Publishing not configured")
-        return cls(config["WORKFLOWHUB_BASE_URL"], config["WORKFLOWHUB_TOKEN"], store, config["BASE_IRI"],
-                   data_dir=config["DATA_DIR"], project_id=config.get("WORKFLOWHUB_PROJECT_ID") or None, **kwargs)
+        publisher = cls(config["WORKFLOWHUB_BASE_URL"], config["WORKFLOWHUB_TOKEN"], store, config["BASE_IRI"],
+                         data_dir=config["DATA_DIR"], project_id=config.get("WORKFLOWHUB_PROJECT_ID") or None, **kwargs)
+        publisher.terms = TermsCheck.from_settings(config, store)
+        return publisher
 
     def preview(self, prepared):
         """The form fields, the crate's source and version, and the crate file (name, size, md5)."""

@@ -49,6 +49,7 @@ from skyweave.runners.files import path_of
 from skyweave.catalog.exceptions import NotConfigured
 
 from .exactly_once import ExactlyOnce
+from .terms import TermsCheck
 from .outcomes import MissingMetadata, OutcomeUnknown, PublishResult, UpstreamError
 from . import records
 from ._http import TIMEOUT, BearerAuth, call, make_session
@@ -194,8 +195,10 @@ class ZenodoPublisher(ExactlyOnce):
         if not config.get("ZENODO_TOKEN"):
             raise NotConfigured("Publishing to Zenodo is not configured: set SKYWEAVE_ZENODO_TOKEN (and "
                                 "ZENODO_BASE_URL).", title="Publishing not configured")
-        return cls(config["ZENODO_BASE_URL"], config["ZENODO_TOKEN"], store, config["BASE_IRI"],
-                   data_dir=config["DATA_DIR"], actions_token=config.get("ZENODO_ACTIONS_TOKEN") or None, **kwargs)
+        publisher = cls(config["ZENODO_BASE_URL"], config["ZENODO_TOKEN"], store, config["BASE_IRI"],
+                         data_dir=config["DATA_DIR"], actions_token=config.get("ZENODO_ACTIONS_TOKEN") or None, **kwargs)
+        publisher.terms = TermsCheck.from_settings(config, store)
+        return publisher
 
     def preview(self, prepared):
         """The deposit's metadata and its files (name, size, md5), as the page and ``--dry-run`` show them."""

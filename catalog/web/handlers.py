@@ -13,6 +13,7 @@ from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
 
 from skyweave.publishers.outcomes import MissingMetadata, UpstreamError
+from skyweave.publishers.terms import TermsForbid
 
 from ..exceptions import (
     BadRequest, CatalogError, Conflict, Forbidden, InvalidContent, NotAcceptable, NotConfigured, NotFound,
@@ -27,7 +28,7 @@ STATUS = {
     BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, NotAcceptable: 406, Conflict: 409,
     PayloadTooLarge: 413, ValidationFailed: 422, InvalidContent: 422, TooManyRequests: 429,
     StoreUnavailable: 502, NotConfigured: 503, QueryTimeout: 503, CatalogError: 500,
-    UpstreamError: 502, MissingMetadata: 422,
+    UpstreamError: 502, MissingMetadata: 422, TermsForbid: 403,
 }
 """HTTP status of each error class (the nearest class in the error's MRO wins)."""
 

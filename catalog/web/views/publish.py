@@ -41,14 +41,17 @@ def preview(collection, slug, service):
         prepared = publisher.prepare(iri)
     except MissingMetadata as exc:
         problems = [{"message": p} for p in exc.problems]
+        shown["draft"] = getattr(exc, "draft", None)
     else:
         try:
             shown = publisher.preview(prepared)
         finally:
             publisher.cleanup(prepared)
     terms = publisher.terms.describe(iri) if publisher.terms is not None else []
+    draft = shown.get("draft") or {}
     return render_page("publish/preview.html", iri=str(iri), path=f"/{collection}/{slug}", service=service,
                        service_name=publisher.title, action=publisher.action, metadata=shown["metadata"],
+                       editable=[(name, draft.get(name, "")) for name in publisher.editable],
                        text=shown.get("text"), files=shown["files"], problems=problems, terms=terms,
                        base_url=publisher.base_url, section=collection, http_status=422 if problems else 200)
 
@@ -58,9 +61,12 @@ def preview(collection, slug, service):
 def publish(collection, slug, service):
     """Publish the record exactly once; answer with its identifier (JSON) or go back to its page."""
     iri = _target(collection, slug, service)
-    result = make_publisher(service, current_app.config, get_store()).publish(iri)
+    publisher = make_publisher(service, current_app.config, get_store())
+    edits = {name: request.form[name] for name in publisher.editable if request.form.get(name)}
+    result = publisher.publish(iri, **edits)
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        body = {"service": result.service, "identifier": result.identifier, "url": result.url, "reused": result.reused}
+        body = {"service": result.service, "identifier": result.identifier, "url": result.url, "reused": result.reused,
+                "summary": result.summary, "publication": result.publication}
         if result.identifier.startswith("10."):
             body["doi_url"] = f"https://doi.org/{result.identifier}"
         return jsonify(body)
