@@ -63,6 +63,18 @@ SETTINGS = (
     Setting("GCN_SMTP_PASSWORD", "", "Secret: password at GCN_SMTP_HOST"),
     Setting("GCN_API_BASE_URL", "https://test.gcn.nasa.gov", "GCN site for the Circulars API and archive (the test instance unless set to https://gcn.nasa.gov)"),
     Setting("GCN_API_TOKEN", "", "Secret: GCN access token with the circular-submitter scope (API path)"),
+    Setting("TNS_BASE_URL", "https://sandbox.wis-tns.org", "TNS host (the sandbox unless set to https://www.wis-tns.org)"),
+    Setting("TNS_BOT_ID", "", "TNS bot id (tns_marker User-Agent)"),
+    Setting("TNS_BOT_NAME", "", "TNS bot name (tns_marker User-Agent)"),
+    Setting("TNS_API_KEY", "", "Secret: the TNS bot's API key"),
+    Setting("TNS_REPORTING_GROUPID", "", "TNS value id of the reporting group"),
+    Setting("TNS_DATA_SOURCE_GROUPID", "", "TNS value id of the data source group"),
+    Setting("TNS_INSTRUMENTID", "", "TNS value id of the discovery instrument"),
+    Setting("TNS_FILTERID", "", "TNS value id of the discovery filter"),
+    Setting("TNS_FLUX_UNITID", "1", "TNS value id of the flux unit (1 = AB mag)"),
+    Setting("TNS_AT_TYPE", "1", "TNS AT type id (1 = PSN)"),
+    Setting("TNS_ARCHIVEID", "", "TNS archive id for archival non-detection info, used when a run gives no last non-detection"),
+    Setting("TNS_REPORTER", "", "The reporter text of AT reports (default: the record's authors on behalf of skyweave)"),
     Setting("DATA_TERMS_ALLOW", [], "Data releases (IRIs or slugs) whose terms of use are cleared for publishing derived records; others are refused"),
     Setting("API_TOKENS", {}, "Secret: API token -> role (reader, editor, publisher, admin), from SKYWEAVE_API_TOKENS as JSON"),
     Setting("SECRET_KEY", "", "Secret: signs session cookies and CSRF tokens (random per process when empty)"),
@@ -70,7 +82,7 @@ SETTINGS = (
 """Every setting of the service."""
 
 SECRETS = frozenset({"API_TOKENS", "SECRET_KEY", "ZENODO_TOKEN", "ZENODO_ACTIONS_TOKEN", "WORKFLOWHUB_TOKEN",
-                     "GCN_SMTP_PASSWORD", "GCN_API_TOKEN"})
+                     "GCN_SMTP_PASSWORD", "GCN_API_TOKEN", "TNS_API_KEY"})
 """Settings never shown in ``/-/settings.json``, logs or error messages."""
 
 

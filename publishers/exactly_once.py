@@ -107,6 +107,10 @@ class ExactlyOnce:
         Record collections it publishes (``("workflows", "results")``).
     action : str
         Label of the confirm button.
+    button : str
+        Label of the record page's button that opens the preview.
+    mints_doi : bool
+        Whether publishing gives the record its DOI (the page hides the button once it has one).
     finished_states : tuple of str
         States of a publication that must never be sent again.
     editable : tuple of str
@@ -119,6 +123,8 @@ class ExactlyOnce:
     title = "Channel"
     collections = ("results",)
     action = "Publish"
+    button = "Publish"
+    mints_doi = False
     finished_states = ("published",)
     editable = ()
     terms = None

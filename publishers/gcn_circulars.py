@@ -86,6 +86,7 @@ class GcnCircularPublisher(ExactlyOnce):
     title = "GCN Circulars"
     collections = ("results", "events", "runs")
     action = "Send the GCN Circular"
+    button = "Draft GCN Circular"
     finished_states = ("published", "sent")
     editable = ("subject", "body")
 

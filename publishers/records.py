@@ -31,7 +31,7 @@ from rdflib import Graph, Literal, URIRef
 
 from skyweave.catalog.vocab import PROV, RDF, RDFS, SDO, SW, XSD, iri_for
 
-__all__ = ["STATES", "MARKER_PREFIX", "Publication", "start", "update", "get", "find", "strip_versions"]
+__all__ = ["STATES", "MARKER_PREFIX", "Publication", "start", "update", "get", "find", "of_record", "strip_versions"]
 
 STATES = ("pending", "draft", "uploaded", "sent", "published", "failed")
 """The values of ``sw:state`` (``ontology/shapes/publication.ttl``)."""
@@ -256,3 +256,25 @@ def find(store, target_iri, service):
         "FILTER(STR(?s) = $service) } ORDER BY DESC(?t) DESC(STR(?p)) LIMIT 1",
         target=URIRef(target_iri), service=Literal(service))
     return get(store, rows[0]["p"]) if rows else None
+
+
+def of_record(store, target_iri):
+    """Return the latest publication of record ``target_iri`` on each service, ordered by service.
+
+    Parameters
+    ----------
+    store : catalog.store.Store
+    target_iri : str
+
+    Returns
+    -------
+    list of Publication
+    """
+    rows = store.select(
+        "PREFIX sw: <https://skyweave.org/ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+        "SELECT ?p ?s ?t WHERE { ?p a sw:Publication ; prov:used $target ; sw:service ?s ; prov:startedAtTime ?t } "
+        "ORDER BY STR(?s) DESC(?t)", target=URIRef(target_iri))
+    latest = {}
+    for row in rows:
+        latest.setdefault(str(row["s"]), row["p"])
+    return [get(store, iri) for iri in latest.values()]

@@ -9,16 +9,17 @@ service-specific: each class says what it publishes (``collections``), how it is
 from skyweave.catalog.exceptions import NotFound
 
 from .gcn_circulars import GcnCircularPublisher
+from .tns import TnsPublisher
 from .workflowhub import WorkflowHubPublisher
 from .zenodo import ZenodoPublisher
 
 __all__ = ["PUBLISHERS", "REPORTS", "make_publisher", "channels_for"]
 
 PUBLISHERS = {"zenodo": ZenodoPublisher, "workflowhub": WorkflowHubPublisher,
-              "gcn-circulars": GcnCircularPublisher}
+              "gcn-circulars": GcnCircularPublisher, "tns": TnsPublisher}
 """Service name (the ``sw:service`` of its publication records) -> channel class."""
 
-REPORTS = {"circular": "gcn-circulars"}
+REPORTS = {"circular": "gcn-circulars", "tns": "tns"}
 """``skyweave report <kind>`` -> service name."""
 
 

@@ -122,6 +122,7 @@ class WorkflowHubPublisher(ExactlyOnce):
     title = "WorkflowHub"
     collections = ("workflows",)
     action = "Register on WorkflowHub"
+    button = "Register on WorkflowHub"
 
     @classmethod
     def from_settings(cls, config, store, **kwargs):

@@ -182,6 +182,8 @@ class ZenodoPublisher(ExactlyOnce):
     title = "Zenodo"
     collections = ("workflows", "results")
     action = "Publish and get a DOI"
+    button = "Publish to Zenodo"
+    mints_doi = True
 
     @classmethod
     def from_settings(cls, config, store, **kwargs):

@@ -253,3 +253,80 @@ def test_missing_settings_say_which(plain):
         make_publisher("gcn-circulars", {"BASE_IRI": BASE}, plain[0])
     with pytest.raises(NotConfigured, match="SKYWEAVE_GCN_API_TOKEN"):
         make_publisher("gcn-circulars", {"BASE_IRI": BASE}, plain[0], via="api")
+
+
+# -- pages and CLI ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def web(spec, tmp_path, api):
+    from .conftest import make_app
+
+    app = make_app(hess_records(), DATA_DIR=str(tmp_path / "data"), GCN_CIRCULARS_VIA="api",
+                   GCN_API_BASE_URL=api.url, GCN_API_TOKEN="submitter-token")
+    store = app.extensions["store"]
+    workflow = add_workflow(store, spec, app.config["DATA_DIR"], "ring-v1")
+    _, results = add_run(store, spec, workflow, app.config["DATA_DIR"])
+    return app, str(results["table"])[len(BASE) - 1:]
+
+
+def test_page_button_preview_with_terms_then_confirm_sends_once(web, api, archive):
+    from bs4 import BeautifulSoup
+
+    app, path = web
+    client = app.test_client()
+    page = BeautifulSoup(client.get(path).data, "html.parser")
+    link = page.select_one('a[href$="/publish/gcn-circulars"]')
+    assert link is not None and link.text == "Draft GCN Circular"
+    preview = client.get(link["href"])
+    soup = BeautifulSoup(preview.data, "html.parser")
+    assert preview.status_code == 422  # the drafted subject names no event: GCN would refuse it
+    assert "names no event" in soup.text and "no scientific publications may be derived" in soup.text
+    body = soup.select_one("#edit-body").text
+    assert body.rstrip().endswith(BASE.rstrip("/") + path) and not api.requests_log()
+    refused = client.post(link["href"], data={"api_token": "publisher-token", "subject": SUBJECT, "body": body},
+                          headers={"Accept": "application/json"})
+    assert refused.status_code == 403 and "DATA_TERMS_ALLOW" in refused.json["detail"] and not api.requests_log()
+    app.config["DATA_TERMS_ALLOW"] = ["hess-dl3-dr1"]
+    denied = client.post(link["href"], data={"api_token": "editor-token", "subject": SUBJECT, "body": body})
+    assert denied.status_code == 403 and not api.requests_log()
+    sent = client.post(link["href"], data={"api_token": "publisher-token", "subject": SUBJECT, "body": body})
+    assert sent.status_code == 303 and archive.circulars[40000]["body"] == body.replace("\r\n", "\n")
+    page = BeautifulSoup(client.get(path).data, "html.parser")
+    outcome = page.select_one("#publication-outcomes a")
+    assert outcome.text == "40000" and outcome["href"] == f"{api.url}/circulars/40000"
+    assert page.select_one('a[href$="/publish/gcn-circulars"]') is None
+    again = client.post(link["href"], data={"api_token": "publisher-token", "subject": SUBJECT, "body": body},
+                        headers={"Accept": "application/json"})
+    assert again.json["reused"] and len(api.requests_log(method="POST")) == 1
+
+
+def test_cli_report_circular_dry_run_prints_exactly_what_is_sent(web, api, archive, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from skyweave.catalog import cli as cli_module
+
+    app, path = web
+    app.config["DATA_TERMS_ALLOW"] = ["hess-dl3-dr1"]
+
+    class Opened:
+        def __enter__(self):
+            return app
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(cli_module, "opened_app", lambda: Opened())
+    runner = CliRunner()
+    dry = runner.invoke(cli_module.cli, ["report", "circular", path, "--via", "api", "--subject", SUBJECT,
+                                         "--dry-run"], catch_exceptions=False)
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.startswith(f"Subject: {SUBJECT}\n\nJane van Doe, Josiah Carberry report:")
+    assert not api.requests_log()
+    (tmp_path / "body.txt").write_text(dry.stdout.split("\n\n", 1)[1].split("\n{", 1)[0])
+    live = runner.invoke(cli_module.cli, ["report", "circular", path, "--via", "api", "--subject", SUBJECT,
+                                          "--body-file", str(tmp_path / "body.txt")], catch_exceptions=False)
+    assert live.exit_code == 0, live.output
+    assert live.stdout.split()[0] == "40000"
+    assert archive.circulars[40000]["body"].rstrip() == (tmp_path / "body.txt").read_text().rstrip()
+    bad = runner.invoke(cli_module.cli, ["report", "telegram", path])
+    assert bad.exit_code == 2 and "circular" in bad.output

@@ -7,6 +7,9 @@ body. Writes need an editor token and are validated against the shapes before th
 
 from flask import Blueprint, current_app, render_template, request
 
+from skyweave.publishers import records as publications
+from skyweave.publishers.registry import channels_for
+
 from ..auth import require_role
 from ...exceptions import BadRequest, Conflict, NotFound
 from ..negotiate import FORMATS, SUFFIXES, choose_format, parse_body, rdf_response, split_suffix
@@ -47,12 +50,17 @@ def render_page(template, alternates=(), http_status=200, **context):
         ``(href, media type)`` of other representations.
     http_status : int
     **context
-        Template variables.
+        Template variables. A publishable ``page`` also gets ``channels`` (the publishing channels of its
+        collection) and ``outcomes`` (its latest publication on each service).
 
     Returns
     -------
     flask.Response
     """
+    page = context.get("page")
+    if getattr(page, "publishable", False):
+        context.setdefault("channels", channels_for(page.collection))
+        context.setdefault("outcomes", {p.service: p for p in publications.of_record(get_store(), page.iri)})
     body = render_template(template, alternates=alternates, **context)
     response = current_app.make_response((body, http_status))
     response.headers["Vary"] = "Accept"
