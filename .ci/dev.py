@@ -63,6 +63,26 @@ def ensure_chromium():
     return False
 
 
+def ensure_gcn_schema():
+    """Fetch the npm package @nasa-gcn/schema into .cache/npm (not committed); return its folder or None."""
+    folder = ROOT / ".cache" / "npm"
+    package = folder / "node_modules" / "@nasa-gcn" / "schema"
+    if (package / "package.json").exists():
+        return package
+    if not shutil.which("npm") and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing npm (Debian package) to fetch the GCN schema")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "npm", env=env)
+    if not shutil.which("npm"):
+        say("npm is not installed: the GCN notice tests will be skipped (apt-get install npm)")
+        return None
+    say("fetching @nasa-gcn/schema from npm into .cache/npm")
+    folder.mkdir(parents=True, exist_ok=True)
+    run("npm", "install", "--prefix", folder, "--no-save", "--no-audit", "--no-fund", "@nasa-gcn/schema@^7")
+    return package
+
+
 def main(argv):
     if not argv or argv[0] not in ("demo", "test"):
         sys.exit(__doc__)
@@ -75,6 +95,9 @@ def main(argv):
     if os.environ.get("CI") == "true" and not have_chromium:
         sys.exit("CI needs Chromium for the browser tests, and it could not be installed")
     env = dict(os.environ)
+    schema = ensure_gcn_schema()
+    if schema is not None:
+        env.setdefault("SKYWEAVE_TEST_GCN_SCHEMA_DIR", str(schema))
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     os.chdir(ROOT)
     os.execve(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *rest], env)

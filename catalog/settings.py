@@ -63,6 +63,17 @@ SETTINGS = (
     Setting("GCN_SMTP_PASSWORD", "", "Secret: password at GCN_SMTP_HOST"),
     Setting("GCN_API_BASE_URL", "https://test.gcn.nasa.gov", "GCN site for the Circulars API and archive (the test instance unless set to https://gcn.nasa.gov)"),
     Setting("GCN_API_TOKEN", "", "Secret: GCN access token with the circular-submitter scope (API path)"),
+    Setting("GCN_KAFKA_DOMAIN", "test.gcn.nasa.gov", "GCN Kafka domain for notices (the test cluster unless set to gcn.nasa.gov)"),
+    Setting("GCN_KAFKA_CLIENT_ID", "", "GCN client id with producer rights for GCN_NOTICE_TOPIC"),
+    Setting("GCN_KAFKA_CLIENT_SECRET", "", "Secret: GCN client secret"),
+    Setting("GCN_KAFKA_BOOTSTRAP", "", "host:port of a plaintext Kafka-protocol broker to use instead of GCN (local tests and demos)"),
+    Setting("GCN_NOTICE_TOPIC", "gcn.notices.skyweave.analysis", "Kafka topic of our notices (gcn.notices.<mission>.<notice_type>)"),
+    Setting("GCN_SCHEMA_DIR", "", "Folder of the npm package @nasa-gcn/schema (npm install @nasa-gcn/schema), used to validate notices"),
+    Setting("HOP_BROKER", "kafka://kafka.scimma.org", "Hopskotch broker URL (kafka://dev.hop.scimma.org for tests)"),
+    Setting("HOP_TOPIC", "", "Hopskotch topic messages go to (skyweave report hop --topic overrides it)"),
+    Setting("HOP_USERNAME", "", "Hopskotch SCRAM user name (from my.hop.scimma.org)"),
+    Setting("HOP_PASSWORD", "", "Secret: Hopskotch SCRAM password"),
+    Setting("HOP_TEST_MESSAGES", False, "Mark Hopskotch messages as tests (_test header; readers skip them by default)"),
     Setting("TNS_BASE_URL", "https://sandbox.wis-tns.org", "TNS host (the sandbox unless set to https://www.wis-tns.org)"),
     Setting("TNS_BOT_ID", "", "TNS bot id (tns_marker User-Agent)"),
     Setting("TNS_BOT_NAME", "", "TNS bot name (tns_marker User-Agent)"),
@@ -82,7 +93,7 @@ SETTINGS = (
 """Every setting of the service."""
 
 SECRETS = frozenset({"API_TOKENS", "SECRET_KEY", "ZENODO_TOKEN", "ZENODO_ACTIONS_TOKEN", "WORKFLOWHUB_TOKEN",
-                     "GCN_SMTP_PASSWORD", "GCN_API_TOKEN", "TNS_API_KEY"})
+                     "GCN_SMTP_PASSWORD", "GCN_API_TOKEN", "TNS_API_KEY", "GCN_KAFKA_CLIENT_SECRET", "HOP_PASSWORD"})
 """Settings never shown in ``/-/settings.json``, logs or error messages."""
 
 

@@ -9,6 +9,8 @@ service-specific: each class says what it publishes (``collections``), how it is
 from skyweave.catalog.exceptions import NotFound
 
 from .gcn_circulars import GcnCircularPublisher
+from .gcn_notices import GcnNoticePublisher
+from .hopskotch import HopskotchPublisher
 from .tns import TnsPublisher
 from .workflowhub import WorkflowHubPublisher
 from .zenodo import ZenodoPublisher
@@ -16,10 +18,11 @@ from .zenodo import ZenodoPublisher
 __all__ = ["PUBLISHERS", "REPORTS", "make_publisher", "channels_for"]
 
 PUBLISHERS = {"zenodo": ZenodoPublisher, "workflowhub": WorkflowHubPublisher,
-              "gcn-circulars": GcnCircularPublisher, "tns": TnsPublisher}
+              "gcn-circulars": GcnCircularPublisher, "tns": TnsPublisher, "gcn-notices": GcnNoticePublisher,
+              "hopskotch": HopskotchPublisher}
 """Service name (the ``sw:service`` of its publication records) -> channel class."""
 
-REPORTS = {"circular": "gcn-circulars", "tns": "tns"}
+REPORTS = {"circular": "gcn-circulars", "tns": "tns", "notice": "gcn-notices", "hop": "hopskotch"}
 """``skyweave report <kind>`` -> service name."""
 
 
