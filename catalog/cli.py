@@ -397,23 +397,28 @@ def publish(record, service, dry_run):
 @click.argument("record")
 @click.option("--via", type=click.Choice(["email", "api"]), default=None,
               help="circular: send by e-mail (default, GCN_CIRCULARS_VIA) or by the GCN API")
+@click.option("--topic", default=None, help="hop: the Hopskotch topic (default: the HOP_TOPIC setting)")
 @click.option("--subject", default=None, help="circular: the subject to send instead of the draft's")
 @click.option("--body-file", type=click.File("r", encoding="utf-8"), default=None,
               help="circular: a file with the edited body (start from --dry-run's output)")
 @click.option("--dry-run", is_flag=True, help="Print exactly what would be sent, and where, and stop")
-def report(kind, record, via, subject, body_file, dry_run):
-    """Report RECORD (a result or event IRI or path) as KIND: circular (a GCN Circular).
+def report(kind, record, via, topic, subject, body_file, dry_run):
+    """Report RECORD (a result or event IRI or path) as KIND: circular (a GCN Circular), notice (a GCN Kafka
+    notice), tns (a TNS AT report) or hop (a Hopskotch message).
 
     The text is drafted from the record's RDF; it is sent exactly once (sending again prints the earlier
     outcome). Hosts and credentials are settings (GCN_*; secrets from the environment only).
     """
-    from skyweave.publishers.registry import REPORTS, make_publisher
+    from skyweave.publishers.registry import PUBLISHERS, REPORTS, make_publisher
 
     from .exceptions import CatalogError
 
     if kind not in REPORTS:
         raise click.BadParameter(f"{kind!r}; use one of {', '.join(REPORTS)}", param_hint="KIND")
-    options = {"via": via} if via else {}
+    options = {k: v for k, v in (("via", via), ("topic", topic)) if v}
+    for name in options:
+        if name not in PUBLISHERS[REPORTS[kind]].options:
+            raise click.BadParameter(f"--{name} does not apply to {kind}", param_hint=f"--{name}")
     edits = {k: v for k, v in (("subject", subject), ("body", body_file.read() if body_file else None)) if v}
     with opened_app() as app:
         base = app.config["BASE_IRI"]

@@ -79,10 +79,10 @@ def check_circular(subject, body, format="text/plain"):
     --------
     >>> check_circular("GRB 250101A: skyweave upper limits", "We observed ...")
     []
-    >>> check_circular("Re: Crab Nebula spectrum", "text")  # doctest: +NORMALIZE_WHITESPACE
-    ['subject: it contains "re:", which GCN refuses as an auto-reply or forward',
-     'subject: it names no event (GRB 250101A, S250101ab, AT 2026abc, ...) and none of GCN\\'s keywords
-     (GRB, GW, IceCube, Fermi, Swift, transient, ...)']
+    >>> for problem in check_circular("Re: Crab Nebula spectrum", "text"):
+    ...     print(problem[:60])
+    subject: it contains "re:", which GCN refuses as an auto-rep
+    subject: it names no event (GRB 250101A, S250101ab, AT 2026a
     """
     problems = []
     low = (subject or "").lower()

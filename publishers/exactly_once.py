@@ -115,6 +115,8 @@ class ExactlyOnce:
         States of a publication that must never be sent again.
     editable : tuple of str
         Fields of the draft the user may edit before sending (keyword arguments of `prepare`).
+    options : tuple of str
+        Keyword arguments its ``from_settings`` takes besides the settings (``via``, ``topic``).
     terms : publishers.terms.TermsCheck or None
         The data-terms check run before any publication record is written; None checks nothing.
     """
@@ -127,6 +129,7 @@ class ExactlyOnce:
     mints_doi = False
     finished_states = ("published",)
     editable = ()
+    options = ()
     terms = None
 
     # -- the template -----------------------------------------------------------------------------

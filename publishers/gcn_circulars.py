@@ -87,6 +87,7 @@ class GcnCircularPublisher(ExactlyOnce):
     collections = ("results", "events", "runs")
     action = "Send the GCN Circular"
     button = "Draft GCN Circular"
+    options = ("via",)
     finished_states = ("published", "sent")
     editable = ("subject", "body")
 

@@ -89,6 +89,7 @@ class HopskotchPublisher(ExactlyOnce):
     collections = ("results", "events", "runs")
     action = "Send the message"
     button = "Send to Hopskotch"
+    options = ("topic",)
 
     def __init__(self, store, base, *, broker, topic, username="", password="", test=False, timeout_s=10.0):
         self.store, self.base, self.topic, self.test = store, base, topic, bool(test)
