@@ -504,6 +504,36 @@ def _demo_zenodo(app):
         yield
 
 
+@contextmanager
+def _demo_reports(app):
+    """Point GCN Circulars and TNS at local stand-ins for the demo, unless real ones are configured.
+
+    The stand-ins are test equipment (``skyweave.standins``): circulars go to a GCN Circulars API stand-in
+    (numbers from 40000, an archive at its ``/circulars``), AT reports to a TNS bot-API stand-in. Notices and
+    Hopskotch need a Kafka broker (``GCN_KAFKA_BOOTSTRAP``, ``HOP_BROKER``) and are not started here.
+    """
+    from contextlib import ExitStack
+
+    from skyweave.standins.harness import StandIn
+
+    with ExitStack() as stack:
+        if not (app.config.get("GCN_API_TOKEN") or app.config.get("GCN_SMTP_HOST")):
+            from skyweave.standins.gcn import make_circulars_app
+
+            gcn = stack.enter_context(StandIn(make_circulars_app()))
+            app.config.update(GCN_CIRCULARS_VIA="api", GCN_API_BASE_URL=gcn.url, GCN_API_TOKEN="submitter-token")
+            click.echo(f"GCN Circulars go to a local stand-in at {gcn.url} (not GCN)", err=True)
+        if not app.config.get("TNS_API_KEY"):
+            from skyweave.standins.tns import API_KEY, BOT_ID, BOT_NAME, make_tns_app
+
+            tns = stack.enter_context(StandIn(make_tns_app()))
+            app.config.update(TNS_BASE_URL=tns.url, TNS_API_KEY=API_KEY, TNS_BOT_ID=str(BOT_ID), TNS_BOT_NAME=BOT_NAME,
+                              TNS_REPORTING_GROUPID="82", TNS_DATA_SOURCE_GROUPID="48", TNS_INSTRUMENTID="196",
+                              TNS_FILTERID="111")
+            click.echo(f"TNS reports go to a local stand-in at {tns.url} (not TNS)", err=True)
+        yield
+
+
 def _demo_workflows(app):
     """Register the bundled workflows (once) and queue the Crab spectrum, whose result the gallery shows."""
     from skyweave.runners.registry import latest_version, register
@@ -543,7 +573,7 @@ def demo(host, port, no_serve):
             click.echo(f"The catalog already holds {have} targets.", err=True)
         _demo_workflows(app)
         if not no_serve:
-            with _demo_zenodo(app):
+            with _demo_zenodo(app), _demo_reports(app):
                 serve_app(app, host, port)
         else:
             jobs = app.extensions["jobs"]

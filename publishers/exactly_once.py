@@ -162,6 +162,7 @@ class ExactlyOnce:
         with _lock_for((self.service, iri)):
             pub = records.find(self.store, iri, self.service)
             if pub is not None and pub.state in self.finished_states:
+                pub = self.refresh(pub)
                 self.write_back(iri, pub)
                 return self.result(pub, reused=True)
             prepared = self.prepare(iri, **options)
@@ -205,6 +206,10 @@ class ExactlyOnce:
     def finish(self, attempt, outcome):
         """Record the outcome (``attempt.step("published", identifier=...)``); return the publication."""
         raise NotImplementedError
+
+    def refresh(self, pub):
+        """Complete a finished publication from the service, read-only (default: as it is); return it."""
+        return pub
 
     def write_back(self, iri, pub):
         """Put the identifier on the published record (default: nothing)."""

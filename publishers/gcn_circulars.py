@@ -36,6 +36,7 @@ from skyweave.catalog.exceptions import NotConfigured
 from ._http import TIMEOUT, BearerAuth, call, make_session
 from .circular_rules import check_circular
 from .drafts import CIRCULAR_SERVICE, draft_circular, report_facts
+from . import records
 from .exactly_once import ExactlyOnce
 from .outcomes import MissingMetadata, OutcomeUnknown, UpstreamError
 from .terms import TermsCheck
@@ -277,6 +278,21 @@ class GcnCircularPublisher(ExactlyOnce):
                 if item.get("subject") == prepared.subject and prepared.iri in (item.get("body") or ""):
                     return item
         return None
+
+    def refresh(self, pub):
+        """A circular sent by e-mail gets its number once it appears in GCN's archive (a read, never a resend)."""
+        if pub.state != "sent" or not pub.progress.get("subject"):
+            return pub
+        try:
+            found = self._search(PreparedCircular(pub.target, pub.progress["subject"], ""), waits=())
+        except UpstreamError:
+            return pub
+        if found is None:
+            return pub
+        number = str(found["circularId"])
+        url = f"{self.api}/circulars/{number}"
+        return records.update(self.store, pub.iri, "published", identifier=number, url=url, generated=url,
+                              step=f"appeared in the archive as circularId={number}")
 
     def finish(self, attempt, outcome):
         """``published`` with the circular number (API), or ``sent`` (e-mail, number filled in later)."""

@@ -142,6 +142,18 @@ def test_email_is_sent_once_with_starttls_and_login(plain, smtp, archive):
     assert "smtp-password" not in store.get(URIRef(pub.iri)).serialize(format="nt")
 
 
+def test_emailed_circular_gets_its_number_when_it_appears_in_the_archive(plain, smtp, api, archive):
+    store, result = plain
+    publisher = GcnCircularPublisher(store, BASE, via="email", from_address="ada@example.org", smtp_host=smtp.host,
+                                     smtp_port=smtp.port, smtp_user="ada@example.org", smtp_password="smtp-password",
+                                     tls_context=smtp.client_context, api_base_url=api.url)
+    assert publisher.publish(result, subject=SUBJECT).identifier == ""  # sent; GCN files it asynchronously
+    later = publisher.publish(result, subject=SUBJECT)  # reads the archive, sends nothing
+    assert later.reused and later.identifier == "40000" and len(archive.messages) == 1
+    assert publications.find(store, result, "gcn-circulars").state == "published"
+    assert api.requests_log(method="POST") == []
+
+
 def test_f19_refused_login_names_the_setting_and_a_later_attempt_sends_once(plain, smtp, archive):
     store, result = plain
     with pytest.raises(UpstreamError, match="SKYWEAVE_GCN_SMTP_PASSWORD") as caught:
