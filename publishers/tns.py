@@ -1,20 +1,6 @@
 """Report a record to the IAU Transient Name Server as an AT (discovery) report, exactly once, through its bot API.
 
-`TnsPublisher` maps the record's RDF (`publishers.drafts.report_facts`) to one TNS 2.0 AT report: the
-position of the record or its target, and the values its run computed, by name:
-
-=============================  ===================================================================
-run value (``schema:result``)  AT report field
-=============================  ===================================================================
-``discovery_time``             ``discovery_datetime`` (UTC, ``YYYY-MM-DD HH:MM:SS.fff``)
-``discovery_mag``, ``_err``    ``photometry.photometry_group."0"`` ``flux``, ``flux_error``
-``last_nondetection_time``     ``non_detection.obsdate`` (with ``limiting_mag`` as ``limiting_flux``)
-``position_error_arcsec``      ``ra.error``, ``dec.error`` (``units: arcsec``)
-=============================  ===================================================================
-
-The value ids (groups, instrument, filter, flux unit, AT type, archive) are settings, never guessed. A
-field that is missing is named before any request. The internal name (``SKW26abcd``) is derived from
-the record's IRI, so it is the same on every attempt: it is how a resumed report is found again.
+`TnsPublisher` sends the AT report `publishers.tns_report.at_report` maps from the record's RDF.
 
 Exactly once (`publishers.exactly_once`): ``set/bulk-report`` only queues the report, so its
 ``report_id`` is recorded at once; ``get/bulk-report-reply`` is polled (404 = not processed yet) within
@@ -31,66 +17,24 @@ References
    fields as sent by HERMES and SkyPortal, summarised in ``specs/external-apis.md`` §3, §7 (F11-F13, F19).
 """
 
-import hashlib
 import json
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from skyweave.catalog.exceptions import NotConfigured
 
 from ._http import TIMEOUT, call, make_session
 from .drafts import report_facts
 from .exactly_once import ExactlyOnce
-from .outcomes import MissingMetadata, OutcomeUnknown, PublishResult, UpstreamError
+from .outcomes import OutcomeUnknown, PublishResult, UpstreamError
 from .terms import TermsCheck
+from .tns_report import at_report
 
-__all__ = ["PreparedReport", "TnsPublisher", "internal_name", "tns_time"]
+__all__ = ["TnsPublisher"]
 
 MESSAGES = {"1": "the last non-detection must precede the discovery", "2": "discovery photometry is required",
             "3": "a required field is missing", "5": "an identical AT report already exists",
             "6": "a last non-detection or archival information is required"}
 """TNS feedback message ids and what they mean (``specs/external-apis.md`` §3.4)."""
-
-
-def internal_name(iri, prefix="SKW", year=None):
-    """Return the internal name of record ``iri``: ``<prefix><yy><4 letters from its IRI's SHA-1>``.
-
-    Examples
-    --------
-    >>> internal_name("http://localhost/results/r1-table", year=2026)
-    'SKW26uwhh'
-    """
-    year = year or datetime.now(timezone.utc).year
-    digest = int(hashlib.sha1(str(iri).encode()).hexdigest(), 16)
-    letters = ""
-    for _ in range(4):
-        digest, r = divmod(digest, 26)
-        letters += chr(97 + r)
-    return f"{prefix}{year % 100:02d}{letters}"
-
-
-def tns_time(text):
-    """An ISO 8601 UTC time as TNS writes it: ``YYYY-MM-DD HH:MM:SS.fff``.
-
-    Examples
-    --------
-    >>> tns_time("2026-03-01T04:12:33.12Z")
-    '2026-03-01 04:12:33.120'
-    """
-    value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
-
-
-@dataclass(frozen=True)
-class PreparedReport:
-    """One AT report ready to send: ``iri``, ``internal_name``, ``report`` (the JSON of one ``at_report`` item)."""
-
-    iri: str
-    internal_name: str
-    report: dict
 
 
 class TnsPublisher(ExactlyOnce):
@@ -167,68 +111,18 @@ class TnsPublisher(ExactlyOnce):
     # -- prepare ------------------------------------------------------------------------------------
 
     def prepare(self, iri):
-        """Map record ``iri`` to one AT report, naming every missing field before any request.
+        """Map record ``iri`` to one AT report (`publishers.tns_report.at_report`), before any request.
 
         Returns
         -------
-        PreparedReport
+        publishers.tns_report.PreparedReport
 
         Raises
         ------
         publishers.outcomes.MissingMetadata
             Naming each missing field and where it would come from.
         """
-        facts = report_facts(self.store, iri)
-        values = dict(facts.values)
-        problems = []
-
-        def need(key, where):
-            value = values.get(key) if where == "value" else self.ids.get(key)
-            if value in (None, ""):
-                problems.append(f"{key}: missing (" + (f"a value '{key}' computed by the run of <{iri}>" if
-                                                       where == "value" else f"the setting TNS_{key.upper()}") + ")")
-            return "" if value is None else str(value)
-
-        if facts.ra_deg is None:
-            problems.append(f"ra, dec: <{iri}> has no position (sw:ra, sw:dec of the record or its target)")
-        discovery = need("discovery_time", "value")
-        mag, mag_err = need("discovery_mag", "value"), values.get("discovery_mag_err", "")
-        for key in ("reporting_groupid", "data_source_groupid", "instrumentid", "filterid"):
-            need(key, "setting")
-        non_detection = {"obsdate": "", "limiting_flux": "", "flux_unitid": self.ids["flux_unitid"],
-                         "filterid": self.ids.get("filterid", ""), "instrumentid": self.ids.get("instrumentid", ""),
-                         "exptime": "", "observer": "", "comments": "", "archiveid": "", "archival_remarks": ""}
-        if values.get("last_nondetection_time") and values.get("limiting_mag"):
-            non_detection.update(obsdate=tns_time(values["last_nondetection_time"]),
-                                 limiting_flux=str(values["limiting_mag"]))
-        elif self.ids.get("archiveid"):
-            non_detection.update(archiveid=self.ids["archiveid"], archival_remarks="No earlier detection in the archive")
-        else:
-            problems.append("non_detection: missing (values 'last_nondetection_time' and 'limiting_mag' of the run, "
-                            "or the setting TNS_ARCHIVEID)")
-        if problems:
-            raise MissingMetadata(problems, str(iri))
-        name = internal_name(iri, self.name_prefix, int(tns_time(discovery)[:4]))
-        error = values.get("position_error_arcsec", "")
-        reporter = self.reporter or (", ".join(facts.authors) or "skyweave") + " on behalf of skyweave"
-        report = {
-            "ra": {"value": f"{facts.ra_deg:.6f}", "error": str(error), "units": "arcsec"},
-            "dec": {"value": f"{facts.dec_deg:+.6f}", "error": str(error), "units": "arcsec"},
-            "reporting_groupid": self.ids["reporting_groupid"], "data_source_groupid": self.ids["data_source_groupid"],
-            "reporter": reporter, "discovery_datetime": tns_time(discovery), "at_type": self.ids["at_type"],
-            "internal_name": name,
-            "internal_name_format": {"prefix": self.name_prefix, "year_format": "YY", "postfix": ""},
-            "host_name": "", "host_redshift": "", "transient_redshift": "",
-            "remarks": f"Reported by skyweave; analysis, provenance and files: {iri}",
-            "proprietary_period_groups": [self.ids["reporting_groupid"]],
-            "proprietary_period": {"proprietary_period_value": "0", "proprietary_period_units": "days"},
-            "non_detection": non_detection,
-            "photometry": {"photometry_group": {"0": {
-                "obsdate": tns_time(discovery), "flux": str(mag), "flux_error": str(mag_err), "limiting_flux": "",
-                "flux_unitid": self.ids["flux_unitid"], "filterid": self.ids["filterid"],
-                "instrumentid": self.ids["instrumentid"], "exptime": "", "observer": "Robot", "comments": ""}}},
-            "related_files": {}, "internal_ids": {}}
-        return PreparedReport(str(iri), name, report)
+        return at_report(report_facts(self.store, iri), self.ids, reporter=self.reporter, prefix=self.name_prefix)
 
     def preview(self, prepared):
         """The exact ``data`` form field, and where it goes."""

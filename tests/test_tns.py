@@ -9,7 +9,8 @@ from rdflib import URIRef
 from skyweave.publishers import records as publications
 from skyweave.publishers.outcomes import MissingMetadata, OutcomeUnknown, UpstreamError
 from skyweave.publishers.registry import make_publisher
-from skyweave.publishers.tns import TnsPublisher, internal_name
+from skyweave.publishers.tns import TnsPublisher
+from skyweave.publishers.tns_report import internal_name
 from skyweave.runners import OutputFile, RunResult
 from skyweave.runners.provenance import result_records, run_graph
 from skyweave.standins.harness import StandIn
