@@ -79,7 +79,7 @@ def ensure_gcn_schema():
         return None
     say("fetching @nasa-gcn/schema from npm into .cache/npm")
     folder.mkdir(parents=True, exist_ok=True)
-    run("npm", "install", "--prefix", folder, "--no-save", "--no-audit", "--no-fund", "@nasa-gcn/schema@^7")
+    run("npm", "install", "--prefix", folder, "--no-save", "--no-audit", "--no-fund", "@nasa-gcn/schema@7.2.3")
     return package
 
 
