@@ -24,17 +24,42 @@ import nbformat
 from nbformat import ValidationError
 from nbformat.warnings import MissingIDFieldWarning
 
+from rdflib.namespace import RDF
+
 from skyweave.catalog.vocab import ODA
 from skyweave.runners.oda import (
-    KNOWN_PREDICATES, KNOWN_TYPES, NOTEBOOK_PREDICATES, UNITS, curie, literal_value,
-    looks_like_annotation, parse_statement,
+    KNOWN_PREDICATES, KNOWN_TYPES, NOTEBOOK_PREDICATES, RESOURCE_PREDICATES, RESOURCE_TYPES, UNITS, curie,
+    literal_value, looks_like_annotation, parse_statement,
 )
 from skyweave.runners.spec import AnnotationError, OutputSpec, ParameterSpec, output_spec, parameter_spec
 
 __all__ = [
-    "AnnotationError", "ParameterSpec", "OutputSpec", "WorkflowSpec", "KNOWN_TYPES",
+    "AnnotationError", "ParameterSpec", "OutputSpec", "WorkflowSpec", "Resource", "KNOWN_TYPES",
     "KNOWN_PREDICATES", "UNITS", "read_notebook", "slug_for",
 ]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource a notebook declares it uses (``oda:usesRequiredResource`` / ``oda:usesOptionalResource``).
+
+    Attributes
+    ----------
+    iri : str
+        The resource's IRI as the notebook names it (``http://odahub.io/ontology#MyS3``).
+    type_iri : str or None
+        Its class (``oda:S3``), when the notebook declares it.
+    env_var : str or None
+        ``oda:resourceBindingEnvVarName``: the environment variable that gives the notebook access
+        (credentials or address); the runner checks it is set before a run.
+    required : bool
+        True for ``oda:usesRequiredResource``.
+    """
+
+    iri: str
+    type_iri: str | None
+    env_var: str | None
+    required: bool
 
 
 @dataclass(frozen=True)
@@ -61,6 +86,17 @@ class WorkflowSpec:
         The git commit the notebook was read at.
     authors : tuple of str
         Names from the notebook metadata ``authors`` (Jupyter's ``[{"name": ...}]``).
+    resources : tuple of Resource
+        Resources the notebook uses, by IRI.
+    token_access : str or None
+        ``oda:oda_token_access`` (e.g. ``http://odahub.io/ontology#InOdaContext``): how the notebook
+        expects a user token.
+    files : tuple of (str, str)
+        ``(file name, text)`` of the repository's ``requirements.txt``, ``environment.yml``,
+        ``mmoda_help_page.md`` and ``acknowledgements.md`` (see `runners.repository`).
+    extra_data : tuple of str
+        ``mmoda.yaml`` ``extra_data``: paths of data files or folders the workflow needs, relative to
+        the repository.
     """
 
     slug: str
@@ -73,6 +109,10 @@ class WorkflowSpec:
     notebook: Path | None
     commit: str | None
     authors: tuple = ()
+    resources: tuple = ()
+    token_access: str | None = None
+    files: tuple = ()
+    extra_data: tuple = ()
 
 
 def slug_for(path):
@@ -130,6 +170,13 @@ class _Cell:
                 targets, hint = node.targets, None
             elif isinstance(node, ast.AnnAssign) and node.value is not None:
                 targets, hint = [node.target], node.annotation
+            elif not literals and isinstance(node, ast.Expr) and isinstance(node.value, ast.Name):
+                name = node.value.id  # a bare name in the outputs cell names an output, as in nb2workflow
+                if name in seen:
+                    raise self.error(node.lineno, f"{name} is named twice")
+                seen.add(name)
+                yield node.end_lineno, name, None, None, self._annotation(node.end_lineno)
+                continue
             else:
                 continue
             line = node.end_lineno
@@ -163,27 +210,54 @@ class _Cell:
         if following is None:
             return
         continues = following.startswith((";", ",")) or text.rstrip().endswith((";", ","))
-        notebook_level = following.startswith(("oda:version", "oda:reference"))
-        if continues or (looks_like_annotation(following) and not notebook_level):
+        if continues or (looks_like_annotation(following) and not _notebook_level(following)):
             raise self.error(line + 1, "the annotation is wrapped onto the next line: keep it on the "
                              "line of the assignment (separate notebook-level annotations from it by "
                              "a blank line)")
 
     def statements(self):
-        """Yield ``(line, predicate, object)`` of the notebook-level comment lines."""
+        """Yield ``(line, subject, predicate, object)`` of the notebook-level comment lines.
+
+        ``subject`` is None for a statement about the notebook, else a declared resource's IRI.
+        """
         for line, text in sorted(self.comment_lines.items()):
             if not looks_like_annotation(text):
                 continue
             try:
-                pairs = parse_statement(text)
+                triples = parse_statement(text)
             except ValueError as exc:
                 raise self.error(line, f"the annotation {text!r} {exc}") from None
-            for predicate, obj in pairs:
-                if predicate not in NOTEBOOK_PREDICATES:
-                    raise self.error(line, f"{curie(predicate)} is not a notebook-level annotation "
-                                     f"(use {', '.join(sorted(map(curie, NOTEBOOK_PREDICATES)))}); "
-                                     "parameter annotations go on the assignment's line")
-                yield line, predicate, obj
+            for subject, predicate, obj in triples:
+                problem = _statement_problem(subject, predicate, obj)
+                if problem:
+                    raise self.error(line, problem)
+                yield line, subject, predicate, obj
+
+
+def _statement_problem(subject, predicate, obj):
+    """Say what is wrong with one notebook-level triple, or return None."""
+    if subject is None and predicate not in NOTEBOOK_PREDICATES:
+        return (f"{curie(predicate)} is not a notebook-level annotation (use "
+                f"{', '.join(sorted(map(curie, NOTEBOOK_PREDICATES)))}); parameter annotations go on the "
+                "assignment's line")
+    if subject is not None and predicate not in RESOURCE_PREDICATES:
+        return (f"{curie(predicate)} is not part of a resource declaration (write "
+                f"{curie(subject)} a oda:S3 ; oda:resourceBindingEnvVarName \"NAME\")")
+    if predicate == RDF.type and obj not in RESOURCE_TYPES:
+        return (f"{curie(obj)} is not a resource class skyweave knows (use "
+                f"{', '.join(sorted(map(curie, RESOURCE_TYPES)))})")
+    return None
+
+
+def _notebook_level(text):
+    """Tell whether a comment line is a whole notebook-level statement (not a wrapped annotation)."""
+    try:
+        triples = parse_statement(text)
+    except ValueError:
+        return False
+    # oda:label and oda:description also annotate parameters: right below one, they continue it
+    return all(_statement_problem(*t) is None and (t[0] is not None or t[1] not in KNOWN_PREDICATES)
+               for t in triples)
 
 
 def _tagged(nb, notebook, tag, required):
@@ -277,21 +351,28 @@ def read_notebook(path, commit=None):
     parameters = []
     for line, name, value, hint, text in cell.assignments():
         parameters.append(parameter_spec(cell, line, name, value, hint, text))
-    meta = {}
-    references = []
-    for line, predicate, obj in cell.statements():
-        if predicate == ODA.reference:
+    meta, references, uses, declared = {}, [], {}, {}
+    for line, subject, predicate, obj in cell.statements():
+        if subject is not None:
+            declared.setdefault(str(subject), {})[predicate] = obj
+        elif predicate == ODA.reference:
             references.append(_reference(cell, line, obj))
+        elif predicate in (ODA.usesRequiredResource, ODA.usesOptionalResource):
+            uses[str(obj)] = uses.get(str(obj), False) or predicate == ODA.usesRequiredResource
         elif predicate in meta:
             raise cell.error(line, f"{curie(predicate)} is given twice")
         else:
             meta[predicate] = str(literal_value(obj))
+    resources = tuple(Resource(
+        iri, str(declared.get(iri, {}).get(RDF.type) or "") or None,
+        str(declared.get(iri, {}).get(ODA.resourceBindingEnvVarName) or "") or None, required)
+        for iri, required in sorted(uses.items()))
     outputs = []
     out_cell = _tagged(nb, path, "outputs", required=False)
     if out_cell is not None:
         for line, name, value, hint, text in out_cell.assignments(literals=False):
             outputs.append(output_spec(out_cell, line, name, value, text))
-        for line, predicate, _ in out_cell.statements():
+        for line, _, predicate, _ in out_cell.statements():
             raise out_cell.error(line, f"{curie(predicate)} belongs in the parameters cell")
     title, description = _markdown_title(nb)
     return WorkflowSpec(
@@ -305,5 +386,7 @@ def read_notebook(path, commit=None):
         notebook=path,
         commit=commit,
         authors=_authors(nb),
+        resources=resources,
+        token_access=meta.get(ODA.oda_token_access),
     )
 

@@ -26,8 +26,8 @@ RUNNER_NAME = "skyweave notebook runner"
 """Name of the software agent recorded on every run."""
 
 PRODUCT_TYPES = {
-    ODA.ODAImage: SW.Image, ODA.ODAPictureProduct: SW.Image, ODA.ODASpectrum: SW.Spectrum,
-    ODA.ODALightCurve: SW.LightCurve, ODA.ODAAstropyTable: SW.Table,
+    ODA.Image: SW.Image, ODA.ODAPictureProduct: SW.Image, ODA.Spectrum: SW.Spectrum,
+    ODA.LightCurve: SW.LightCurve, ODA.ODAAstropyTable: SW.Table,
 }
 """oda-hub output type -> our product type; other file outputs are tables."""
 

@@ -19,7 +19,7 @@ import astropy.units as u
 from skyweave.catalog.vocab import ODA, ODA_UNIT
 from skyweave.runners.oda import (
     KNOWN_PREDICATES, KNOWN_TYPES, OUTPUT_PREDICATES, OUTPUT_TYPES, PARAMETER_TYPES, TIME_FORMATS,
-    UNITS, curie, literal_value, parse_annotation, python_type_for,
+    UNITS, curie, literal_value, parse_annotation, python_type_for, time_format,
 )
 
 __all__ = ["AnnotationError", "ParameterSpec", "OutputSpec", "parameter_spec", "output_spec"]
@@ -117,8 +117,10 @@ class OutputSpec:
     Attributes
     ----------
     name : str
-    type_iri : rdflib.URIRef
-        An oda-hub product or scalar class, e.g. ``oda:ODAPictureProduct``, ``oda:Float``.
+    type_iri : rdflib.URIRef or None
+        An oda-hub product or scalar class, e.g. ``oda:ODAPictureProduct``, ``oda:Float``; None for an
+        output named without a type (``data = dd`` or a bare ``result``), whose type is taken from
+        its value at run time (a file the notebook wrote, or a value), as nb2workflow does.
     label, description : str or None
     """
 
@@ -170,12 +172,13 @@ def _type_problem(type_iri, role):
 
 
 def _annotation(cell, line, name, text, types, role):
-    """Parse an assignment's annotation into its type and pairs, checking the type suits ``role``."""
+    """Parse an assignment's annotation into its type (None: not named) and pairs, checking the type
+    suits ``role``."""
     try:
         type_iri, pairs = parse_annotation(text)
     except ValueError as exc:
         raise cell.error(line, f"the annotation of {name} {exc}") from None
-    if type_iri not in types:
+    if type_iri is not None and type_iri not in types:
         raise cell.error(line, _type_problem(type_iri, role))
     return type_iri, pairs
 
@@ -194,6 +197,8 @@ def _coerce(cell, line, name, value, python_type, what):
     """Return ``value`` as ``python_type`` (int -> float allowed), or raise AnnotationError."""
     if python_type is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if python_type is dict and isinstance(value, (dict, list)):
+        return value
     if type(value) is python_type:
         return value
     raise cell.error(line, f"{what} {value!r} of {name} is not a {python_type.__name__}")
@@ -232,6 +237,29 @@ def _limit(cell, line, name, obj, kind, what):
     return float(value)
 
 
+def _limits(cell, line, name, objects, kind, lower, upper):
+    """Read ``oda:limits a, b`` (as nb2workflow does: the smaller is the lower limit)."""
+    if len(objects) != 2 or lower is not None or upper is not None:
+        raise cell.error(line, f"oda:limits of {name} takes two numbers (oda:limits 0, 10), and no "
+                         "oda:lower_limit or oda:upper_limit beside it")
+    values = sorted(_limit(cell, line, name, o, kind, "oda:limits") for o in objects)
+    return values[0], values[1]
+
+
+def _check_default(cell, line, name, default, lower, upper, allowed):
+    """Refuse a default that breaks the parameter's own limits or allowed values."""
+    if default is None:
+        return
+    if allowed and default not in allowed:
+        raise cell.error(line, f"the default {default!r} of {name} is not one of its oda:allowed_value "
+                         f"({', '.join(map(repr, allowed))})")
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        if lower is not None and default < lower:
+            raise cell.error(line, f"the default {default!r} of {name} is below its oda:lower_limit {lower}")
+        if upper is not None and default > upper:
+            raise cell.error(line, f"the default {default!r} of {name} is above its oda:upper_limit {upper}")
+
+
 def parameter_spec(cell, line, name, default, hint, text):
     """Build the `ParameterSpec` of one assignment of the ``parameters`` cell.
 
@@ -260,14 +288,14 @@ def parameter_spec(cell, line, name, default, hint, text):
         twice, limits that are not numbers or reversed, or a default or allowed value of the wrong type.
     """
     hint_type, optional = _hint(hint)
-    if text is None:
+    type_iri, pairs = (None, []) if text is None else _annotation(
+        cell, line, name, text, PARAMETER_TYPES, "parameter")
+    if type_iri is None:
         type_iri = _INFERRED.get(type(default) if default is not None else hint_type)
         if type_iri is None:
-            raise cell.error(line, f"{name} = {default!r} has no annotation and no type to infer "
-                             "one from; annotate it, e.g. '# oda:String'")
-        pairs = []
-    else:
-        type_iri, pairs = _annotation(cell, line, name, text, PARAMETER_TYPES, "parameter")
+            said = "no annotation" if text is None else "an annotation without a type"
+            raise cell.error(line, f"{name} = {default!r} has {said} and no type to infer one from; "
+                             "annotate it, e.g. '# oda:String'")
     info = KNOWN_TYPES[type_iri]
     fields = _collect(cell, line, name, pairs, KNOWN_PREDICATES)
 
@@ -277,28 +305,32 @@ def parameter_spec(cell, line, name, default, hint, text):
             raise cell.error(line, f"{curie(predicate)} is given {len(values)} times for {name}")
         return values[0] if values else None
 
-    time_format = one(ODA["format"])
-    if time_format is not None:
-        time_format = str(literal_value(time_format))
-        if info.kind != "time" or time_format not in TIME_FORMATS:
-            raise cell.error(line, f"oda:format {time_format!r} of {name}: times take "
-                             f"{' or '.join(map(repr, TIME_FORMATS))}")
+    fmt = time_format(one(ODA["format"]))
+    if fmt is not None and (info.kind != "time" or fmt not in TIME_FORMATS):
+        raise cell.error(line, f"oda:format {fmt!r} of {name}: times take oda:ISOT or oda:MJD")
+    if fmt is not None and info.format is not None and fmt != info.format:
+        raise cell.error(line, f"oda:format {fmt!r} of {name} contradicts its type {curie(type_iri)} "
+                         f"({info.format})")
+    fmt = fmt or info.format
     flag = one(ODA.optional)
     if flag is not None:
         if not isinstance(literal_value(flag), bool):
             raise cell.error(line, f"oda:optional of {name} must be true or false, not {flag!r}")
         optional = optional or literal_value(flag)
-    python_type = python_type_for(type_iri, default, time_format)
+    python_type = python_type_for(type_iri, default, fmt)
     if default is None:
         optional = True
     else:
         default = _coerce(cell, line, name, default, python_type, "the default")
     lower = _limit(cell, line, name, one(ODA.lower_limit), info.kind, "oda:lower_limit")
     upper = _limit(cell, line, name, one(ODA.upper_limit), info.kind, "oda:upper_limit")
+    if ODA.limits in fields:
+        lower, upper = _limits(cell, line, name, fields[ODA.limits], info.kind, lower, upper)
     if lower is not None and upper is not None and lower > upper:
         raise cell.error(line, f"oda:lower_limit {lower} of {name} is above oda:upper_limit {upper}")
     allowed = tuple(sorted({_coerce(cell, line, name, literal_value(o), python_type, "oda:allowed_value")
                             for o in fields.get(ODA.allowed_value, [])}))
+    _check_default(cell, line, name, default, lower, upper, allowed)
     texts = {}
     for predicate in (ODA.label, ODA.description, ODA.group):
         obj = one(predicate)
@@ -306,7 +338,7 @@ def parameter_spec(cell, line, name, default, hint, text):
     return ParameterSpec(
         name=name, default=default, type_iri=type_iri, python_type=python_type,
         unit=_unit(cell, line, name, type_iri, one(ODA.unit)), lower=lower, upper=upper,
-        allowed=allowed, format=time_format, optional=bool(optional), label=texts[ODA.label],
+        allowed=allowed, format=fmt, optional=bool(optional), label=texts[ODA.label],
         description=texts[ODA.description], group=texts[ODA.group],
     )
 
@@ -315,7 +347,8 @@ def output_spec(cell, line, name, default, text):
     """Build the `OutputSpec` of one assignment of the ``outputs`` cell.
 
     Parameters are those of `parameter_spec` (an output has no type hint, and its value may be
-    ``runners.annotations.NOT_LITERAL``, a computed value).
+    ``runners.annotations.NOT_LITERAL``, a computed value, or None for a bare name). An output
+    without a type keeps ``type_iri=None``: its type is taken from the value at run time.
 
     Returns
     -------
@@ -327,15 +360,10 @@ def output_spec(cell, line, name, default, text):
         For an unknown or parameter-only type, a predicate other than ``oda:label`` and
         ``oda:description``, or an annotation that is not Turtle.
     """
-    if text is None:
-        type_iri = _INFERRED.get(type(default))
-        if type_iri is None:
-            raise cell.error(line, f"output {name} has no annotation and no literal value to infer "
-                             "a type from; give its type, e.g. "
-                             "'# oda:ODAPictureProduct'")
-        pairs = []
-    else:
-        type_iri, pairs = _annotation(cell, line, name, text, OUTPUT_TYPES, "output")
+    type_iri, pairs = (None, []) if text is None else _annotation(
+        cell, line, name, text, OUTPUT_TYPES, "output")
+    if type_iri is None and default is not None:
+        type_iri = _INFERRED.get(type(default))  # a literal: its type; else from the value at run time
     fields = _collect(cell, line, name, pairs, OUTPUT_PREDICATES)
     for predicate, values in fields.items():
         if len(values) > 1:
