@@ -75,6 +75,12 @@ class SW(DefinedNamespace):
     testStatus: URIRef
     testLog: URIRef
     notebook: URIRef
+    requirements: URIRef
+    condaEnvironment: URIRef
+    helpPage: URIRef
+    acknowledgements: URIRef
+    extraData: URIRef
+    refusal: URIRef
     error: URIRef
     outputName: URIRef
 

@@ -19,13 +19,14 @@ References
 .. [4] oda-hub ontology (parameter types and annotations), https://github.com/oda-hub/ontology
 """
 
+import json
 import re
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 
 from skyweave.catalog.vocab import ODA, PREFIXES, PROV, RDF, SDO, SDO_INPUT, SDO_OUTPUT, SW, iri_for
-from skyweave.runners.annotations import OutputSpec, ParameterSpec, WorkflowSpec
+from skyweave.runners.annotations import OutputSpec, ParameterSpec, Resource, WorkflowSpec
 from skyweave.runners.oda import OUTPUT_TYPES, PARAMETER_TYPES, curie, literal_value, python_type_for
 
 __all__ = ["DEFAULT_CREATOR", "workflow_graph", "spec_from_graph", "version_of"]
@@ -73,7 +74,9 @@ def _add_parameter(graph, node, param, position):
     graph.add((node, SDO.additionalType, URIRef(param.type_iri)))
     graph.add((node, SDO.position, Literal(position)))
     graph.add((node, SDO.valueRequired, Literal(not param.optional)))
-    if param.default is not None:
+    if isinstance(param.default, (dict, list)):  # a StructuredParameter's JSON value
+        graph.add((node, SDO.defaultValue, Literal(json.dumps(param.default), datatype=RDF.JSON)))
+    elif param.default is not None:
         graph.add((node, SDO.defaultValue, Literal(param.default)))
     if param.unit is not None:
         graph.add((node, ODA.unit, URIRef(param.unit)))
@@ -164,11 +167,48 @@ def workflow_graph(spec, iri=None, base=None, *, creators=None, code_repository=
         node = URIRef(f"{iri}#output-{output.name}")
         graph.add((iri, SDO_OUTPUT, node))
         for triple in ((RDF.type, FORMAL_PARAMETER), (SDO.name, Literal(output.name)),
-                       (SDO.additionalType, URIRef(output.type_iri)), (SDO.valueRequired, Literal(True)),
-                       (SDO.position, Literal(position))):
+                       (SDO.valueRequired, Literal(True)), (SDO.position, Literal(position))):
             graph.add((node, *triple))
+        if output.type_iri is not None:  # else: typed from its value at run time
+            graph.add((node, SDO.additionalType, URIRef(output.type_iri)))
         _add_texts(graph, node, output)
+    _add_environment(graph, iri, spec)
     return graph
+
+
+_FILES = {"requirements.txt": SW.requirements, "environment.yml": SW.condaEnvironment,
+          "mmoda_help_page.md": SW.helpPage, "acknowledgements.md": SW.acknowledgements}
+"""Repository files recorded on a workflow, by name."""
+
+
+def _add_environment(graph, iri, spec):
+    """Record the resources, token access, repository files and extra data a workflow needs."""
+    for resource in spec.resources:
+        node = URIRef(resource.iri)
+        graph.add((iri, ODA.usesRequiredResource if resource.required else ODA.usesOptionalResource, node))
+        if resource.type_iri:
+            graph.add((node, RDF.type, URIRef(resource.type_iri)))
+        if resource.env_var:
+            graph.add((node, ODA.resourceBindingEnvVarName, Literal(resource.env_var)))
+    if spec.token_access:
+        graph.add((iri, ODA.oda_token_access, URIRef(spec.token_access)))
+    for name, text in spec.files:
+        graph.add((iri, _FILES[name], Literal(text)))
+    for path in spec.extra_data:
+        graph.add((iri, SW.extraData, Literal(path)))
+
+
+def _environment(graph, iri):
+    """Read back what `_add_environment` wrote: keyword arguments of `WorkflowSpec`."""
+    resources = []
+    for predicate, required in ((ODA.usesRequiredResource, True), (ODA.usesOptionalResource, False)):
+        for node in graph.objects(iri, predicate):
+            resources.append(Resource(str(node), _text(graph, node, RDF.type),
+                                      _text(graph, node, ODA.resourceBindingEnvVarName), required))
+    files = tuple((name, str(graph.value(iri, p))) for name, p in _FILES.items() if graph.value(iri, p) is not None)
+    return {"resources": tuple(sorted(resources, key=lambda r: r.iri)),
+            "token_access": _text(graph, iri, ODA.oda_token_access), "files": files,
+            "extra_data": tuple(sorted(str(o) for o in graph.objects(iri, SW.extraData)))}
 
 
 def _ordered(graph, nodes):
@@ -193,7 +233,10 @@ def _parameter_spec(graph, node):
     if type_iri not in PARAMETER_TYPES:
         raise ValueError(f"parameter {name} of <{node}> has the type {curie(type_iri)}, which is not "
                          "a parameter type skyweave knows")
-    default = literal_value(graph.value(node, SDO.defaultValue))
+    default_term = graph.value(node, SDO.defaultValue)
+    default = literal_value(default_term)
+    if isinstance(default_term, Literal) and default_term.datatype == RDF.JSON:
+        default = json.loads(str(default_term))
     time_format = _text(graph, node, ODA["format"])
     python_type = python_type_for(type_iri, default, time_format)
 
@@ -250,7 +293,7 @@ def spec_from_graph(graph, iri):
     outputs = []
     for node in _ordered(graph, graph.objects(iri, SDO_OUTPUT)):
         type_iri = graph.value(node, SDO.additionalType)
-        if type_iri not in OUTPUT_TYPES:
+        if type_iri is not None and type_iri not in OUTPUT_TYPES:
             raise ValueError(f"output <{node}> has the type {curie(type_iri)}, which is not an output type")
         outputs.append(OutputSpec(_text(graph, node, SDO.name), type_iri, _text(graph, node, ODA.label),
                                   _text(graph, node, ODA.description)))
@@ -265,6 +308,7 @@ def spec_from_graph(graph, iri):
         notebook=None,
         commit=commit,
         authors=authors,
+        **_environment(graph, iri),
     )
 
 
