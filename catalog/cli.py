@@ -233,7 +233,9 @@ def add(source):
     """Register every workflow notebook of SOURCE: a folder, or a git repository GIT_URL[@REV].
 
     Test notebooks (test_*.ipynb) run first; a version whose tests fail is catalogued as failing
-    and not offered for runs. Re-adding after a new commit adds a new version.
+    and not offered for runs. Re-adding after a new commit adds a new version. A notebook whose
+    annotations are wrong is refused (with notebook, cell and line) without refusing the others.
+    Exit status 1 if any notebook was refused or any test failed.
     """
     from skyweave.runners.annotations import AnnotationError
     from skyweave.runners.registry import register
@@ -253,7 +255,11 @@ def add(source):
     for r in added:
         state = "added" if r.added else "already catalogued"
         click.echo(f"{r.iri}  version {r.version}  {state}  tests: {r.test_status}")
-    if any(r.test_status == "failed" for r in added):
+    for error in added.refused:
+        click.echo(f"refused  {error}")
+    if added.refused:
+        click.echo(f"{len(added.refused)} notebook(s) refused; see {added.repository}", err=True)
+    if added.refused or any(r.test_status == "failed" for r in added):
         sys.exit(1)
 
 

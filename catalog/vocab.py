@@ -113,7 +113,7 @@ PREFIXES = {
 
 COLLECTIONS = (
     "instruments", "observatories", "targets", "catalogs", "observations",
-    "workflows", "runs", "results", "publications",
+    "workflows", "runs", "results", "publications", "repositories",
 )
 """The URL path segments under which records live: ``{base}{collection}/{slug}``."""
 

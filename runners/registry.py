@@ -5,6 +5,11 @@ content) under ``{DATA_DIR}/repos/``, runs its ``test_*.ipynb`` notebooks, and c
 workflow notebook as a new version ``workflows/{slug}-v{n}`` (``prov:wasRevisionOf`` the previous
 one) unless that version is already catalogued. A version whose tests fail is catalogued with
 ``sw:testStatus "failed"`` and its log, and is not offered for runs.
+
+A notebook whose annotations are wrong is refused on its own; the others are still catalogued. The
+registration is recorded as ``repositories/{name}`` (a ``schema:SoftwareSourceCode`` with the
+catalogued versions as ``schema:hasPart`` and each refusal as ``sw:refusal``, naming notebook, cell
+and line), so the refusals are shown on the repository's page.
 """
 
 import hashlib
@@ -14,16 +19,19 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Literal, URIRef
+import re
 
-from skyweave.catalog.vocab import PROV, SW
+from rdflib import Graph, Literal, URIRef
+
+from skyweave.catalog.vocab import PROV, RDF, SDO, SW
 
 from . import RunRequest
 from .repository import read_repository, test_notebooks
 from .describe import workflow_graph
 from .notebook import execute
 
-__all__ = ["Registered", "Source", "resolve_source", "register", "latest_version"]
+__all__ = ["Registered", "Registration", "Source", "resolve_source", "register", "latest_version",
+           "repository_graph"]
 
 _TEST_LOG_LIMIT = 20_000
 
@@ -51,6 +59,22 @@ class Registered:
     version: int
     added: bool
     test_status: str
+
+
+class Registration(list):
+    """The outcome of registering a repository: a list of `Registered`, one per catalogued notebook.
+
+    Attributes
+    ----------
+    refused : list of runners.annotations.AnnotationError
+        The notebooks refused, each naming its notebook, cell and line.
+    repository : str or None
+        The IRI of the repository's record.
+    """
+
+    def __init__(self, registered=(), refused=(), repository=None):
+        super().__init__(registered)
+        self.refused, self.repository = list(refused), repository
 
 
 @dataclass(frozen=True)
@@ -191,6 +215,43 @@ def _versions(store, base, slug):
     return sorted(out)
 
 
+def _repository_name(source, spec):
+    location = source.repository or spec
+    name = re.sub(r"\.git$", "", str(location).split("@")[0].rstrip("/").rsplit("/", 1)[-1])
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "repository"
+
+
+def repository_graph(iri, name, source, registered, refused):
+    """Return the record of one registration of a repository.
+
+    Parameters
+    ----------
+    iri : rdflib.URIRef
+    name : str
+    source : Source
+    registered : sequence of Registered
+    refused : sequence of runners.annotations.AnnotationError
+
+    Returns
+    -------
+    rdflib.Graph
+        ``<iri> a schema:SoftwareSourceCode`` with ``schema:name``, ``sw:commit``,
+        ``schema:codeRepository`` (a git repository), ``schema:hasPart`` per catalogued version and
+        ``sw:refusal`` per refused notebook.
+    """
+    graph = Graph()
+    graph.add((iri, RDF.type, SDO.SoftwareSourceCode))
+    graph.add((iri, SDO.name, Literal(name)))
+    graph.add((iri, SW.commit, Literal(source.commit)))
+    if source.repository and "://" in source.repository:
+        graph.add((iri, SDO.codeRepository, URIRef(source.repository)))
+    for r in registered:
+        graph.add((iri, SDO.hasPart, URIRef(r.iri)))
+    for error in refused:
+        graph.add((iri, SW.refusal, Literal(str(error))))
+    return graph
+
+
 def register(spec, store, base, data_dir, kernels, env=None, progress=None):
     """Register every workflow of a folder or git repository as a catalogued version.
 
@@ -209,14 +270,16 @@ def register(spec, store, base, data_dir, kernels, env=None, progress=None):
 
     Returns
     -------
-    list of Registered
+    Registration
+        The catalogued notebooks, with ``refused``: the notebooks whose annotations are wrong
+        (each naming notebook, cell and line), which are not catalogued.
 
     Raises
     ------
     ValueError
         If the source cannot be read.
     runners.annotations.AnnotationError
-        If a notebook's annotations are wrong (naming notebook, cell and line); nothing is stored.
+        If ``mmoda.yaml`` is wrong; nothing is stored.
     skyweave.catalog.exceptions.ValidationFailed
         If a workflow's description breaks the shapes.
     """
@@ -224,7 +287,9 @@ def register(spec, store, base, data_dir, kernels, env=None, progress=None):
     source = resolve_source(spec, data_dir)
     say(f"snapshot {source.commit[:12]} in {source.folder.name}")
     specs = read_repository(source.folder, commit=source.commit)
-    say(f"{len(specs)} workflow notebook(s); running the test notebooks")
+    for error in specs.refused:
+        say(f"refused {error}")
+    say(f"{len(specs)} workflow notebook(s), {len(specs.refused)} refused; running the test notebooks")
     status, test_log = run_tests(source.folder, kernels, env)
     say(f"tests: {status}")
     out = []
@@ -248,7 +313,10 @@ def register(spec, store, base, data_dir, kernels, env=None, progress=None):
         store.put(iri, graph)
         say(f"added {iri}")
         out.append(Registered(wf.slug, str(iri), number, True, status))
-    return out
+    name = _repository_name(source, spec)
+    repo_iri = URIRef(f"{base}repositories/{name}")
+    store.put(repo_iri, repository_graph(repo_iri, name, source, out, specs.refused))
+    return Registration(out, specs.refused, str(repo_iri))
 
 
 def latest_version(store, base, slug):

@@ -255,7 +255,7 @@ def test_read_repository_root(tmp_path):
 
 
 def test_read_repository_with_mmoda_yaml(tmp_path):
-    (tmp_path / "mmoda.yaml").write_text("notebook_path: nb\nfilename_pattern: '*_wf.ipynb'\n", encoding="utf-8")
+    (tmp_path / "mmoda.yaml").write_text("notebook_path: nb\nfilename_pattern: '.*_wf'\n", encoding="utf-8")
     (tmp_path / "nb").mkdir()
     write_notebook(tmp_path / "nb" / "flux_wf.ipynb", "x = 1")
     write_notebook(tmp_path / "nb" / "helper.ipynb", "x = 1")
@@ -269,6 +269,8 @@ def test_read_repository_with_mmoda_yaml(tmp_path):
     ("notebook_path: ../elsewhere\n", "leaves the repository"),
     ("- a list\n", "must be a mapping"),
     ("key: [unclosed\n", "not YAML"),
+    ("filename_pattern: '*_wf.ipynb'\n", "is not a regular expression"),
+    ("extra_data: [missing.fits]\n", "extra_data 'missing.fits' does not exist"),
 ])
 def test_bad_mmoda_yaml(tmp_path, config, fragment):
     (tmp_path / "mmoda.yaml").write_text(config, encoding="utf-8")
@@ -279,15 +281,20 @@ def test_bad_mmoda_yaml(tmp_path, config, fragment):
 def test_repository_slug_clash(tmp_path):
     write_notebook(tmp_path / "crab_map.ipynb", "x = 1")
     write_notebook(tmp_path / "crab-map.ipynb", "x = 1")
-    with pytest.raises(AnnotationError, match="gives the slug 'crab-map'"):
-        read_repository(tmp_path)
+    repo = read_repository(tmp_path)
+    assert [s.notebook.name for s in repo] == ["crab-map.ipynb"]
+    assert [str(e) for e in repo.refused] == [
+        "crab_map.ipynb: gives the slug 'crab-map', as crab-map.ipynb does; rename one"]
 
 
-def test_repository_reports_the_bad_notebook(tmp_path):
+def test_one_bad_notebook_does_not_refuse_its_repository(tmp_path):
     write_notebook(tmp_path / "good.ipynb", "x = 1")
     write_notebook(tmp_path / "worse.ipynb", "x = 1  # oda:Flaot")
-    with pytest.raises(AnnotationError, match=r"^worse.ipynb, cell 1, line 1: unknown type"):
-        read_repository(tmp_path)
+    repo = read_repository(tmp_path)
+    assert [s.slug for s in repo] == ["good"]
+    [error] = repo.refused
+    assert (error.notebook.name, error.cell, error.line) == ("worse.ipynb", 1, 1)
+    assert str(error).startswith("worse.ipynb, cell 1, line 1: unknown type oda:Flaot")
 
 
 # -- records ----------------------------------------------------------------------------------------

@@ -160,7 +160,9 @@ def register():
         raise BadRequest(str(exc)) from None
     body = [{"workflow": href_for(current_app.config["BASE_IRI"], r.iri), "version": r.version,
              "added": r.added, "tests": r.test_status} for r in added]
+    repository = href_for(current_app.config["BASE_IRI"], added.repository)
     if not request.is_json and request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html":
-        target = body[0]["workflow"] if len(body) == 1 else "/workflows/"
+        target = body[0]["workflow"] if len(body) == 1 and not added.refused else repository
         return redirect(target, code=303)
-    return jsonify(body), 201
+    # The refusals (notebook, cell, line) are on the repository's record, linked here.
+    return jsonify(body), 201, {"Link": f'<{repository}>; rel="related"'}
