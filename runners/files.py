@@ -10,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["MEDIA_TYPES", "store_bytes", "path_of", "media_type", "download_url"]
+__all__ = ["MEDIA_TYPES", "store_bytes", "path_of", "media_type", "download_url", "stored_path"]
 
 MEDIA_TYPES = {
     ".fits": "application/fits", ".fit": "application/fits", ".fits.gz": "application/fits",
@@ -70,3 +70,28 @@ def store_bytes(data_dir, data):
 def download_url(base, digest, name):
     """Return the catalog IRI under which a stored file is served."""
     return f"{base}files/results/{digest}/{name}"
+
+
+def stored_path(base, data_dir, url):
+    """Return the local path of a file this catalog serves at ``url``, or None for any other value.
+
+    A file uploaded for a ``oda:POSIXPath`` parameter is stored like a result and given to the
+    notebook by path; a URL elsewhere is left for the notebook itself (skyweave never fetches on a
+    client's behalf).
+
+    Examples
+    --------
+    >>> digest = "ab" * 32
+    >>> stored_path("http://x/", "/data", f"http://x/files/results/{digest}/a.fits").name == digest
+    True
+    >>> stored_path("http://x/", "/data", "https://elsewhere/a.fits") is None
+    True
+    """
+    prefix = f"{base}files/results/"
+    if not isinstance(url, str) or not url.startswith(prefix):
+        return None
+    digest = url[len(prefix):].split("/", 1)[0]
+    try:
+        return path_of(data_dir, digest)
+    except ValueError:
+        return None

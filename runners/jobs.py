@@ -30,6 +30,8 @@ from . import RunRequest
 from .describe import spec_from_graph
 from .params import check_values, normalised_key
 from .provenance import now, result_records, run_graph, xsd_time
+from .files import stored_path
+from .resources import resource_environment
 
 __all__ = ["Submission", "JobManager", "FINAL_PHASES", "cache_key", "run_status"]
 
@@ -166,11 +168,18 @@ class JobManager:
         ------
         runners.params.ParameterErrors
             If any value is bad (every bad parameter is listed); nothing is queued.
+        skyweave.catalog.exceptions.NotConfigured
+            If a resource the workflow requires is not available on this server; nothing is queued.
         NotFound, BadRequest
             See `workflow`.
         """
         graph, spec = self.workflow(workflow_iri)
         checked = check_values(spec, values, resolve_target=self.resolve_target)
+        bindings = resource_environment(spec, self.env)  # a missing required resource stops here
+        for param in spec.parameters:  # an uploaded file reaches a POSIXPath parameter as a path
+            local = stored_path(self.base, self.data_dir, checked.get(param.name)) if param.kind == "file" else None
+            if local is not None:
+                checked[param.name] = str(local)
         commit = graph.value(URIRef(workflow_iri), SW.commit)
         key = cache_key(workflow_iri, str(commit) if commit else None, checked, self.data_version)
         with self._lock:
@@ -183,16 +192,16 @@ class JobManager:
             if rows:
                 return Submission(str(rows[0]["run"]), "COMPLETED", cached=True)
             run_iri = f"{self.base}runs/{uuid.uuid4().hex[:12]}"
-            job = self._job(run_iri, workflow_iri, graph, spec, checked, key, user)
+            job = self._job(run_iri, workflow_iri, graph, spec, checked, key, user, bindings)
         self._write(job, "QUEUED")
         self._start(job)
         return Submission(run_iri, "QUEUED")
 
-    def _job(self, run_iri, workflow_iri, graph, spec, checked, key, user):
+    def _job(self, run_iri, workflow_iri, graph, spec, checked, key, user, bindings=None):
         """Register a job (call with the lock held)."""
         notebook = self.data_dir / str(graph.value(URIRef(workflow_iri), SW.notebook))
         request = RunRequest(run_iri, str(workflow_iri), str(notebook), checked,
-                             tuple(o.name for o in spec.outputs), self.timeout_s, self.env)
+                             tuple(o.name for o in spec.outputs), self.timeout_s, {**self.env, **(bindings or {})})
         job = _Job(request, key, spec, user, spec.title)
         self._jobs[run_iri] = job
         self._by_key[key] = run_iri

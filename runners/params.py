@@ -30,7 +30,7 @@ from erfa import ErfaWarning
 from rdflib import URIRef
 
 from skyweave.catalog.vocab import ODA
-from skyweave.runners.oda import UNITS
+from skyweave.runners.oda import UNITS, is_a
 
 __all__ = ["ParameterErrors", "astropy_unit", "check_values", "normalised_key"]
 
@@ -182,13 +182,22 @@ def _time(param, raw):
     return time, value
 
 
+def _json(raw):
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise _Bad(f"got {raw[:80]!r}; expected JSON ({exc})") from None
+    return raw
+
+
 def _text(param, raw):
     if not isinstance(raw, str):
         raise _Bad(f"got {raw!r} ({type(raw).__name__}); expected a string")
-    if param.kind == "url":
+    if param.kind in ("url", "file"):
         parsed = urlparse(raw.strip())
         if parsed.scheme not in ("http", "https", "ftp", "file") or not (parsed.netloc or parsed.path):
-            raise _Bad(f"got {raw!r}; expected a URL (https://..., ftp://... or file:...)")
+            raise _Bad(f"got {raw!r}; expected a URL (https://..., ftp://... or file:...) or an uploaded file")
         return raw.strip()
     return raw.strip() if param.kind == "target" else raw
 
@@ -217,6 +226,8 @@ def _normalise(param, raw, resolve_target):
         _check_range(param, raw, value)
     elif kind == "time":
         time, value = _time(param, raw)
+    elif kind == "json":
+        value = _json(raw)
     else:
         value = _text(param, raw)
         if kind == "target" and resolve_target is not None and resolve_target(value) is None:
@@ -298,10 +309,8 @@ def check_values(spec, values, resolve_target=None):
 
 
 def _check_interval(spec, times, errors):
-    first = {}
-    for param in spec.parameters:
-        first.setdefault(param.type_iri, param.name)
-    start, end = first.get(ODA.StartTime), first.get(ODA.EndTime)
+    start = next((p.name for p in spec.parameters if is_a(p.type_iri, ODA.StartTime)), None)
+    end = next((p.name for p in spec.parameters if is_a(p.type_iri, ODA.EndTime)), None)
     if times.get(start) is not None and times.get(end) is not None and times[start] >= times[end]:
         errors.append((end, f"got {times[end].utc.isot} (UTC); it must be after the start time "
                             f"{start} = {times[start].utc.isot}"))

@@ -183,6 +183,9 @@ def test_register_a_repository_from_the_web_form(runner_app, tmp_path):
     assert denied.status_code == 403
     response = client.post("/workflows/", data={"source": str(repo), "api_token": "editor-token"},
                            headers={"Accept": "text/html"})
-    assert response.status_code == 303 and response.headers["Location"] == "/workflows/"
+    # Several notebooks: the answer is the repository's page, listing what was catalogued (and refused).
+    assert response.status_code == 303 and response.headers["Location"] == "/repositories/web-repo"
+    page = client.get("/repositories/web-repo", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "/workflows/ring-v2" in page.get_data(as_text=True)
     listing = client.get("/workflows/", headers={"Accept": "application/json"}).json
     assert {"/workflows/ring-v2", "/workflows/broken-analysis-v2"} <= {r["href"] for r in listing["rows"]}

@@ -82,7 +82,7 @@ def make_repo(folder, git=True, test_passes=True, extra_analysis="", authors=())
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "mmoda.yaml").write_text("notebook_path: .\nfilename_pattern: '*.ipynb'\n")
+    (folder / "mmoda.yaml").write_text("notebook_path: .\nfilename_pattern: '.*'\n")
     nbformat.write(ring_notebook(extra_analysis, authors), folder / "ring.ipynb")
     nbformat.write(failing_notebook(), folder / "broken_analysis.ipynb")
     check = "assert 1 + 1 == 2" if test_passes else "assert 1 + 1 == 3, 'the test notebook fails'"

@@ -5,10 +5,13 @@
 bad parameter, and nothing is queued. ``GET /runs/<id>`` shows phase, progress, log and results
 (HTML, JSON for ``Accept: application/json``, or RDF by suffix); ``DELETE /runs/<id>`` (or the
 page's Abort button) aborts it. Result files are served from ``/files/results/<sha256>/<name>``.
+A file parameter takes an uploaded file (a form file field, or ``{"filename": ..., "content_base64": ...}``
+in JSON), stored and served the same way, or a URL.
 
 Reference: IVOA UWS 1.1, https://www.ivoa.net/documents/UWS/
 """
 
+import base64
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, redirect, request, send_file
@@ -50,6 +53,27 @@ def _wants_json():
         or request.is_json
 
 
+def _store_upload(filename, data):
+    """Store an uploaded file like a result; return the URL it is served at (the parameter's value)."""
+    from werkzeug.utils import secure_filename
+
+    from skyweave.runners.files import download_url, store_bytes
+
+    digest = store_bytes(current_app.config["DATA_DIR"], data)
+    return download_url(current_app.config["BASE_IRI"], digest, secure_filename(filename) or "upload")
+
+
+def _uploaded_json(name, value):
+    """A file given in JSON as ``{"filename": ..., "content_base64": ...}`` is stored; other values pass."""
+    if not (isinstance(value, dict) and set(value) == {"filename", "content_base64"}):
+        return value
+    try:
+        data = base64.b64decode(value["content_base64"], validate=True)
+    except (ValueError, TypeError):
+        raise BadRequest(f"{name}: content_base64 is not base64.") from None
+    return _store_upload(str(value["filename"]), data)
+
+
 @bp.post("/workflows/<slug>/runs")
 def create(slug):
     """Request a run of a workflow version (a bare workflow name runs its newest version)."""
@@ -66,8 +90,14 @@ def create(slug):
         if not isinstance(body, dict):
             raise BadRequest("Send a JSON object {\"parameters\": {name: value, ...}}.")
         values = body.get("parameters", body)
+        if not isinstance(values, dict):
+            raise BadRequest("\"parameters\" must be a JSON object {name: value, ...}.")
+        values = {k: _uploaded_json(k, v) for k, v in values.items()}
     else:
         values = {k: v for k, v in request.form.items() if v != "" and not k.startswith("_")}
+        for name, upload in request.files.items():
+            if upload.filename:
+                values[name] = _store_upload(upload.filename, upload.read())
     try:
         submission = get_jobs().submit(iri, values, user=_user())
     except ParameterErrors as exc:

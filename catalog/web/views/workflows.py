@@ -3,6 +3,7 @@ with its plot, parameters, provenance picture, files, share link and Python snip
 registering a repository of notebooks (editor role)."""
 
 import json
+import re
 
 from flask import Blueprint, current_app, jsonify, redirect, request
 from rdflib import URIRef
@@ -22,6 +23,24 @@ from .records import alternate_links, record_iri, render_page
 bp = Blueprint("workflows", __name__)
 
 
+def readable_name(name):
+    """Return a parameter's name as a label: words split at ``_`` and camelCase, first one capitalised.
+
+    Examples
+    --------
+    >>> readable_name("t_start_isot"), readable_name("energyMin_keV")
+    ('T start isot', 'Energy min keV')
+    """
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z][a-z])", " ", name).replace("_", " ").split()
+    words = [w if w.isupper() or any(c.isupper() for c in w[1:]) else w.lower() for w in words]
+    text = " ".join(words) or name
+    return text[:1].upper() + text[1:]
+
+
+_INPUTS = {"file": "file", "url": "file", "json": "json", "boolean": "boolean"}
+"""Parameter kind -> the form control it gets (else a text field; allowed values give a select)."""
+
+
 def form_fields(spec, values=None, errors=()):
     """Describe the run form of a workflow: one field per parameter.
 
@@ -36,28 +55,42 @@ def form_fields(spec, values=None, errors=()):
     Returns
     -------
     list of dict
-        ``{name, label, value, unit, help, choices, error, required}``.
+        ``{name, label, value, unit, help, choices, error, required, input}``: ``label`` is the
+        ``oda:label`` or a readable name; ``input`` is ``file`` (an upload field and a URL field:
+        ``oda:POSIXPath``, ``oda:FileURL``), ``json`` (``oda:StructuredParameter``), ``boolean`` or
+        ``text``; ``choices`` (``oda:allowed_value``) make a select.
     """
-    from skyweave.runners.oda import curie
+    from skyweave.runners.oda import KNOWN_TYPES, curie
 
     problems = dict(errors)
     fields = []
     for p in spec.parameters:
         value = (values or {}).get(p.name, p.default)
-        hints = [curie(p.type_iri)]
+        hints = [f"{curie(p.type_iri)} ({KNOWN_TYPES[p.type_iri].label})"]
         if p.lower is not None or p.upper is not None:
             hints.append(f"{'' if p.lower is None else p.lower} to {'' if p.upper is None else p.upper}")
         if p.format:
             hints.append(p.format.upper())
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value)
         fields.append({
-            "name": p.name, "label": p.label or p.name.replace("_", " "),
+            "name": p.name, "label": p.label or readable_name(p.name),
             "value": "" if value is None else str(value),
             "unit": str(p.unit).rsplit("#", 1)[-1] if p.unit else "",
             "help": (p.description + " · " if p.description else "") + " · ".join(hints),
             "choices": [str(a) for a in p.allowed], "error": problems.get(p.name),
             "required": not p.optional and p.default is None,
+            "input": _INPUTS.get(p.kind, "text"),
         })
     return fields
+
+
+def markdown_html(text):
+    """Render a repository's Markdown (help page, acknowledgements) as HTML, raw HTML escaped."""
+    from markdown_it import MarkdownIt
+    from markupsafe import Markup
+
+    return Markup(MarkdownIt("commonmark", {"html": False}).render(text))
 
 
 def workflow_page_response(slug, errors=(), values=None, status=200):
@@ -84,6 +117,10 @@ def workflow_page_response(slug, errors=(), values=None, status=200):
         "api": request.host_url.rstrip("/") + f"/workflows/{slug}/runs",
         "defaults": {p.name: p.default for p in spec.parameters},
         "section": "workflows",
+        "help_page": next((markdown_html(t) for n, t in spec.files if n == "mmoda_help_page.md"), None),
+        "acknowledgements": next((markdown_html(t) for n, t in spec.files if n == "acknowledgements.md"), None),
+        "environment": [(n, t) for n, t in spec.files if n in ("requirements.txt", "environment.yml")],
+        "resources": spec.resources, "uploads": any(p.kind in ("file", "url") for p in spec.parameters),
     }
     return render_page("records/workflows.html", alternate_links(f"/workflows/{slug}"), http_status=status, **context)
 
