@@ -20,6 +20,7 @@ KIND_TITLES = {
     "instruments": "Instrument", "observatories": "Observatory", "targets": "Target",
     "catalogs": "Source catalog", "observations": "Observation", "workflows": "Workflow",
     "runs": "Run", "results": "Result", "publications": "Publication",
+    "repositories": "Notebook repository",
 }
 """Collection -> the singular title shown on pages."""
 
