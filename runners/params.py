@@ -194,7 +194,7 @@ def _json(raw):
 def _text(param, raw):
     if not isinstance(raw, str):
         raise _Bad(f"got {raw!r} ({type(raw).__name__}); expected a string")
-    if param.kind in ("url", "file"):
+    if param.kind in ("url", "file") and raw != param.default:  # the author's default (a shipped file) stands
         parsed = urlparse(raw.strip())
         if parsed.scheme not in ("http", "https", "ftp", "file") or not (parsed.netloc or parsed.path):
             raise _Bad(f"got {raw!r}; expected a URL (https://..., ftp://... or file:...) or an uploaded file")

@@ -15,6 +15,7 @@ References
 
 import base64
 import importlib.util
+import io
 import json
 import shutil
 from pathlib import Path
@@ -272,6 +273,9 @@ def test_add_reports_refusals_on_the_repository_page_and_in_its_exit_status(mmod
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "bad_one.ipynb, cell 1, line 2" in text and "/workflows/good-one-v1" in text
+    assert "Refused notebooks" in text and ">Notebook repositories</a>" in text
+    listing = mmoda_app.test_client().get("/repositories/", headers={"Accept": "application/json"}).json
+    assert "/repositories/mixed" in {r["href"] for r in listing["rows"]}
 
 
 def test_run_with_an_uploaded_file_json_and_a_select(mmoda_app, tmp_path):
@@ -294,6 +298,11 @@ def test_run_with_an_uploaded_file_json_and_a_select(mmoda_app, tmp_path):
     assert status["values"]["n_scaled"] == 15 and status["values"]["band_used"] == "g"
     [summary] = [r for r in status["results"] if r["output"] == "summary_path"]
     assert client.get(summary["file"]).get_data() == b"g: 15\n"
+    form = client.post("/workflows/count-lines-v1/runs", content_type="multipart/form-data", data={
+        "events": (io.BytesIO(b"x\ny\n"), "two.txt"), "config": '{"scale": 1}', "band": "r"})
+    assert form.status_code == 303
+    status = wait_for(client, form.headers["Location"])
+    assert (status["phase"], status["values"]["n_scaled"]) == ("COMPLETED", 2), status
     bad = client.post("/workflows/count-lines-v1/runs", headers={"Accept": "application/json"},
                       json={"parameters": {"band": "z", "config": "{not json"}})
     assert bad.status_code == 422

@@ -92,6 +92,7 @@ LISTS = {
     "results": ListSpec("sw:DataProduct", (),
                         (Facet("type", "Product type", "?s sw:productType ?value . ?value skos:prefLabel ?valueLabel"),)),
     "publications": ListSpec("sw:Publication", (("state", "State", "?s sw:state ?state"),)),
+    "repositories": ListSpec("schema:SoftwareSourceCode", (("commit", "Commit", "?s sw:commit ?commit"),)),
 }
 """Collection -> how it is listed."""
 
@@ -201,7 +202,8 @@ def _cell(term):
 
 
 def _plural(collection):
-    return {"observatories": "Observatories", "catalogs": "Source catalogs"}.get(collection, KIND_TITLES[collection] + "s")
+    return {"observatories": "Observatories", "catalogs": "Source catalogs",
+            "repositories": "Notebook repositories"}.get(collection, KIND_TITLES[collection] + "s")
 
 
 @bp.get("/<collection>/", strict_slashes=False)
