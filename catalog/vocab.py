@@ -31,6 +31,11 @@ class SW(DefinedNamespace):
     Publication: URIRef
     ParameterValue: URIRef
     RecordVersion: URIRef
+    Alert: URIRef
+    Event: URIRef
+    Localization: URIRef
+    CrossMatch: URIRef
+    QuarantinedMessage: URIRef
     # concept schemes and concepts
     Messengers: URIRef
     Photons: URIRef
@@ -83,6 +88,32 @@ class SW(DefinedNamespace):
     refusal: URIRef
     error: URIRef
     outputName: URIRef
+    # alerts and events
+    about: URIRef
+    localization: URIRef
+    crossMatch: URIRef
+    alertType: URIRef
+    alertTense: URIRef
+    topic: URIRef
+    partition: URIRef
+    offset: URIRef
+    receivedAt: URIRef
+    payloadFormat: URIRef
+    contentKey: URIRef
+    triggerTime: URIRef
+    triggerTimeText: URIRef
+    issuedTimeText: URIRef
+    retracted: URIRef
+    errorRadius: URIRef
+    errorSemiMajor: URIRef
+    errorSemiMinor: URIRef
+    errorAngle: URIRef
+    containmentProbability: URIRef
+    area50: URIRef
+    area90: URIRef
+    separation: URIRef
+    probabilityDensity: URIRef
+    reason: URIRef
 
 
 SDO_INPUT = URIRef("https://schema.org/input")
@@ -113,7 +144,7 @@ PREFIXES = {
 
 COLLECTIONS = (
     "instruments", "observatories", "targets", "catalogs", "observations",
-    "workflows", "runs", "results", "publications", "repositories",
+    "workflows", "runs", "results", "publications", "repositories", "alerts", "events", "quarantine",
 )
 """The URL path segments under which records live: ``{base}{collection}/{slug}``."""
 
