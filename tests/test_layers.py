@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGES = ("skyweave.catalog", "skyweave.runners", "skyweave.publishers")
+PACKAGES = ("skyweave.catalog", "skyweave.runners", "skyweave.publishers", "skyweave.alerts")
 """The code packages (the data packages hold no Python beyond a docstring)."""
 
 WEB = ("skyweave.catalog.web", "skyweave.catalog.cli")
