@@ -89,7 +89,11 @@ def main(argv):
     command, rest = argv[0], argv[1:]
     if command == "demo":
         ensure_venv("")
-        os.execv(str(BIN / "skyweave"), [str(BIN / "skyweave"), "demo", *rest])
+        env = dict(os.environ)
+        schema = ensure_gcn_schema()  # the demo checks the GCN notices it replays against their schema
+        if schema is not None:
+            env.setdefault("SKYWEAVE_GCN_SCHEMA_DIR", str(schema))
+        os.execve(str(BIN / "skyweave"), [str(BIN / "skyweave"), "demo", *rest], env)
     ensure_venv("test")
     have_chromium = ensure_chromium()
     if os.environ.get("CI") == "true" and not have_chromium:

@@ -2,7 +2,8 @@
 
 The schemas (and their example notices) come from the npm package ``@nasa-gcn/schema``. It has no
 licence file, so the project never commits it: the project's setup (``.ci/dev.py``) fetches the
-pinned version `GCN_SCHEMA_VERSION` with ``npm pack`` into ``{sys.prefix}/share/nasa-gcn-schema/``.
+pinned version `GCN_SCHEMA_VERSION` with npm into ``.cache/npm`` and names it in the setting
+``GCN_SCHEMA_DIR`` (shared with `skyweave.publishers.gcn_schema`).
 Notices are validated with ``jsonschema`` (JSON Schema draft 2020-12), the relative ``$ref``
 between schema files resolved through a ``referencing`` registry of every file of the package.
 
@@ -14,7 +15,6 @@ References
 
 import json
 import re
-import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -35,15 +35,19 @@ def schema_dir(configured=""):
     Parameters
     ----------
     configured : str
-        Setting ``GCN_SCHEMA_DIR``; empty means ``{sys.prefix}/share/nasa-gcn-schema/{GCN_SCHEMA_VERSION}/package``,
-        where the project's setup puts it.
+        Setting ``GCN_SCHEMA_DIR``: the package folder, or a folder where ``npm install`` put it
+        (``node_modules/@nasa-gcn/schema`` below it). Empty means not configured.
 
     Returns
     -------
     pathlib.Path or None
     """
-    folder = Path(configured) if configured else Path(sys.prefix) / "share" / "nasa-gcn-schema" / GCN_SCHEMA_VERSION / "package"
-    return folder if (folder / "gcn").is_dir() else None
+    if not configured:
+        return None
+    for folder in (Path(configured), Path(configured) / "node_modules" / "@nasa-gcn" / "schema"):
+        if (folder / "gcn" / "notices").is_dir():
+            return folder
+    return None
 
 
 class SchemaSet:

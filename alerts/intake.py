@@ -1,0 +1,231 @@
+"""The intake pipeline: messages in, alert, event and quarantine records out, in one write per batch.
+
+`Intake.process` reads a batch of messages, leaves out those whose alert is already stored (Kafka
+delivers at least once; the same notice may come from two streams), cross-matches the new alerts
+with the catalogued targets, folds them into their events, and stores alerts, events and
+quarantined messages in one validated write (`Store.put_many`): the batch is stored whole or not
+at all. Only after that may a Kafka listener commit its offsets.
+"""
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import URIRef
+
+from . import Message
+from .crossmatch import TargetIndex
+from .model import Unusable
+from .parse import MAX_BYTES, parse_message
+from .records import (EventState, alert_graph, alert_iri, event_graph, event_iri, event_state_from_graph,
+                      instrument_slugs, quarantine_graph)
+from .skymap import read_skymap
+
+__all__ = ["NewAlert", "IntakeReport", "Intake", "replay_messages"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    """An alert stored by this batch (what follow-up rules look at).
+
+    Attributes
+    ----------
+    iri, event : str
+        The alert and its event.
+    parsed : skyweave.alerts.model.ParsedAlert
+    message : skyweave.alerts.Message
+    matches : tuple of skyweave.alerts.crossmatch.Match
+    """
+
+    iri: str
+    event: str
+    parsed: object
+    message: Message
+    matches: tuple = ()
+
+
+@dataclass
+class IntakeReport:
+    """What one batch did.
+
+    Attributes
+    ----------
+    stored : list of NewAlert
+    duplicates : int
+        Messages whose alert was already stored (or came twice in the batch).
+    quarantined : list of (str, str)
+        IRI and reason of each quarantined message.
+    events : list of str
+        Events written.
+    """
+
+    stored: list = field(default_factory=list)
+    duplicates: int = 0
+    quarantined: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+
+
+class Intake:
+    """Turns messages into stored records.
+
+    Parameters
+    ----------
+    store : skyweave.catalog.store.Store
+    base : str
+        BASE_IRI.
+    data_dir : str or pathlib.Path
+        Where raw payloads and sky maps are stored.
+    schemas : skyweave.alerts.schemas.SchemaSet or None
+        GCN schemas for unified notices (not checked when None).
+    max_bytes : int
+        Largest message accepted.
+    crossmatch : bool
+        Match localisations with the catalogued targets.
+    """
+
+    def __init__(self, store, base, data_dir, schemas=None, max_bytes=MAX_BYTES, crossmatch=True):
+        self.store, self.base, self.data_dir = store, base, Path(data_dir)
+        self.schemas, self.max_bytes = schemas, int(max_bytes)
+        self.targets = TargetIndex(store) if crossmatch else None
+        rows = store.select("PREFIX sw: <https://skyweave.org/ns#> SELECT ?i WHERE { ?i a sw:Instrument }")
+        self.instruments = {str(r["i"]) for r in rows}
+        self._events = {}
+
+    def _instruments(self, parsed):
+        iris = [f"{self.base}instruments/{slug}" for slug in instrument_slugs(parsed.mission, parsed.instrument)]
+        return [URIRef(i) for i in iris if i in self.instruments]
+
+    def _event(self, iri, name):
+        state = self._events.get(iri)
+        if state is None:
+            if self.store.exists(iri):
+                state = event_state_from_graph(iri, self.store.get(iri))
+            else:
+                state = EventState(name=name)
+            self._events[iri] = state
+        return state
+
+    def _existing(self, iris):
+        if not iris:
+            return set()
+        values = " ".join(f"<{i}>" for i in iris)
+        rows = self.store.select(
+            f"PREFIX sw: <https://skyweave.org/ns#> SELECT ?a WHERE {{ VALUES ?a {{ {values} }} ?a a sw:Alert }}")
+        return {str(r["a"]) for r in rows}
+
+    def process(self, messages):
+        """Store a batch of messages.
+
+        Parameters
+        ----------
+        messages : iterable of skyweave.alerts.Message
+
+        Returns
+        -------
+        IntakeReport
+
+        Raises
+        ------
+        Exception
+            Whatever the store raises when it cannot write; then nothing of the batch is stored
+            and the caller must not commit its offsets.
+        """
+        report = IntakeReport()
+        parsed_batch, records = {}, []
+        for message in messages:
+            try:
+                parsed = parse_message(message.payload, self.schemas, self.max_bytes)
+                skymap = None
+                if parsed.localization is not None and parsed.localization.skymap is not None:
+                    skymap = read_skymap(parsed.localization.skymap)
+            except Unusable as exc:
+                iri, graph = quarantine_graph(self.base, self.data_dir, message, str(exc))
+                records.append((iri, graph))
+                report.quarantined.append((str(iri), str(exc)))
+                continue
+            iri = str(alert_iri(self.base, parsed.content_key))
+            if iri in parsed_batch:
+                report.duplicates += 1
+                continue
+            parsed_batch[iri] = (parsed, message, skymap)
+        existing = self._existing(list(parsed_batch))
+        report.duplicates += len(existing)
+        touched = {}
+        for iri, (parsed, message, skymap) in parsed_batch.items():
+            if iri in existing:
+                continue
+            instruments = self._instruments(parsed)
+            matches = ()
+            if self.targets is not None and parsed.localization is not None:
+                matches = tuple(self.targets.match(parsed.localization, skymap))
+            records.append(alert_graph(self.base, self.data_dir, parsed, message, instruments, skymap, matches))
+            ev = str(event_iri(self.base, parsed.event_name))
+            self._event(ev, parsed.event_name).add(self.base, parsed, instruments)
+            touched[ev] = True
+            report.stored.append(NewAlert(iri, ev, parsed, message, matches))
+        for ev in touched:
+            records.append(event_graph(self.base, self._events[ev]))
+        report.events = list(touched)
+        if records:
+            _, rejected = self.store.put_many(records, batch_size=len(records) + 1)
+            if rejected:
+                self._quarantine_rejected(rejected, parsed_batch, report)
+        return report
+
+    def _quarantine_rejected(self, rejected, parsed_batch, report):
+        """Records that broke our shapes: keep their messages as quarantined records instead."""
+        bad = {iri for iri, _ in rejected}
+        retry = []
+        for iri, result in rejected:
+            log.warning("record %s broke a shape: %s", iri, result.text())
+            if iri in parsed_batch:
+                message = parsed_batch[iri][1]
+                q = quarantine_graph(self.base, self.data_dir, message, "The alert breaks the catalog's shapes: "
+                                     + result.text()[:1500])
+                retry.append(q)
+                report.quarantined.append((str(q[0]), "shapes"))
+        report.stored = [a for a in report.stored if a.iri not in bad]
+        if retry:
+            self.store.put_many(retry, batch_size=len(retry) + 1)
+
+
+def replay_messages(paths):
+    """Yield the messages held in files or folders, in a stable order.
+
+    A ``.json`` file holding a list yields one message per element (e.g. a file of circulars); any
+    other ``.json``, ``.xml`` or ``.avro`` file is one message. Folders are searched recursively.
+
+    Parameters
+    ----------
+    paths : iterable of str or pathlib.Path
+
+    Yields
+    ------
+    skyweave.alerts.Message
+        With topic ``replay:<file name>``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a path does not exist.
+    """
+    for path in map(Path, paths):
+        if not path.exists():
+            raise FileNotFoundError(f"No such file or folder: {path}")
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".xml", ".avro")) if path.is_dir() else [path]
+        for file in files:
+            data = file.read_bytes()
+            topic = f"replay:{file.name}"
+            if file.suffix == ".json" and data.lstrip()[:1] == b"[":
+                try:
+                    items = json.loads(data)
+                except json.JSONDecodeError:
+                    items = None
+                if isinstance(items, list):
+                    for item in items:
+                        yield Message(json.dumps(item, ensure_ascii=False).encode("utf-8"), topic)
+                    continue
+            yield Message(data, topic)
