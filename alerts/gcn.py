@@ -104,10 +104,12 @@ def parse_notice(data, schemas=None):
     path_parts = match.group("path").split("/") if match else []
     mission = data.get("mission") or (path_parts[0] if path_parts else None)
     instrument = data.get("instrument") or (path_parts[1] if len(path_parts) > 1 else None)
-    ident = _first(data.get("id"))
+    ident = _first(data.get("id")) or next(
+        (str(data[k]) for k in ("obs_id", "trigger_number") if data.get(k) not in (None, "")), None)
     name = _first(data.get("event_name")) or data.get("ref_ID")
     if not name and ident:
-        name = " ".join(p for p in (str(mission or "").strip(), str(instrument or "").strip(), ident) if p)
+        facility = str(instrument or data.get("facility_name") or "").strip()
+        name = " ".join(p for p in (str(mission or "").strip(), facility, ident) if p)
     others = [str(i) for i in (data.get("id") if isinstance(data.get("id"), list) else [data.get("id")]) if i]
     kind = data.get("pipeline") or data.get("type") or (match.group("name") if match else "notice")
     alert_type = data.get("alert_type") or "initial"

@@ -77,7 +77,7 @@ def utc_time(value, kind="iso"):
                 timezone=timezone.utc)
         else:
             raise ValueError(f"unknown time kind {kind!r}")
-    except (TypeError, ValueError, OverflowError) as exc:
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise BadTime(f"The time {value!r} ({kind}) does not parse: {exc}") from None
     if not _EARLIEST <= moment < _LATEST:
         raise BadTime(f"The time {value!r} ({kind}) is {moment.isoformat()}, outside 1990-2200.")
