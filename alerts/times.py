@@ -70,7 +70,10 @@ def utc_time(value, kind="iso"):
         elif kind == "epoch_ms":
             moment = datetime.fromtimestamp(float(value) / 1000.0, tz=timezone.utc)
         elif kind in ("jd", "mjd"):
-            moment = Time(float(value), format=kind, scale="utc").to_datetime(timezone=timezone.utc)
+            mjd = float(value) - (2400000.5 if kind == "jd" else 0.0)
+            if not 47892.0 <= mjd < 124594.0:  # 1990 to 2200
+                raise ValueError(f"MJD {mjd:g} is outside 1990-2200")
+            moment = Time(mjd, format="mjd", scale="utc").to_datetime(timezone=timezone.utc)
         elif kind == "tjd":
             tjd, sod = value
             moment = Time(float(tjd) + 40000.0 + float(sod) / 86400.0, format="mjd", scale="utc").to_datetime(
