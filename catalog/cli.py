@@ -588,5 +588,85 @@ def demo(host, port, no_serve):
                 click.echo(f"{run_iri}: {jobs.wait(run_iri)}")
 
 
+@cli.command()
+@click.option("--topic", "topics", multiple=True, help="A topic to consume (repeatable; default: setting ALERT_TOPICS)")
+@click.option("--bootstrap", default=None, help="A plain Kafka broker host:port instead of GCN (setting GCN_KAFKA_BOOTSTRAP)")
+@click.option("--exit-when-idle", type=float, default=None, help="Stop after this many seconds without messages")
+def listen(topics, bootstrap, exit_when_idle):
+    """Consume alert streams (GCN Kafka or a plain broker) into the catalog; offsets are committed once stored."""
+    from skyweave.alerts.listen import Listener, make_consumer
+    from skyweave.alerts.service import make_intake
+
+    with opened_app() as app:
+        config = dict(app.config)
+        if bootstrap:
+            config["GCN_KAFKA_BOOTSTRAP"] = bootstrap
+        try:
+            consumer = make_consumer(config)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        topics = list(topics) or list(config["ALERT_TOPICS"])
+        intake = make_intake(config, app.extensions["store"])
+
+        def said(report):
+            click.echo(f"stored {len(report.stored)} alerts, {report.duplicates} duplicates, "
+                       f"{len(report.quarantined)} quarantined; offsets committed", err=False)
+
+        click.echo(f"listening to {', '.join(topics)} (group {config['ALERT_GROUP_ID']}); Ctrl+C to stop", err=True)
+        listener = Listener(intake, consumer, topics, batch_size=config["ALERT_BATCH"], on_batch=said)
+        try:
+            totals = listener.run(idle_exit_s=exit_when_idle)
+        except KeyboardInterrupt:
+            listener.stop.set()
+            return
+        click.echo(f"done: {totals['stored']} alerts stored, {totals['duplicates']} duplicates, "
+                   f"{totals['quarantined']} quarantined")
+
+
+@cli.group()
+def alerts():
+    """Alerts: replay files through the intake, list what arrived."""
+
+
+@alerts.command("replay")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--batch", default=200, show_default=True, help="Messages stored per write")
+def alerts_replay(paths, batch):
+    """Replay alert files or folders (JSON, VOEvent XML, Avro; a JSON list is one message per item)."""
+    from skyweave.alerts.intake import replay_messages
+    from skyweave.alerts.service import make_intake
+
+    with opened_app() as app:
+        intake = make_intake(app.config, app.extensions["store"])
+        messages = list(replay_messages(paths))
+        stored = duplicates = 0
+        quarantined = []
+        with click.progressbar(length=len(messages), label="Replaying alerts", file=sys.stderr) as bar:
+            for start in range(0, len(messages), batch):
+                report = intake.process(messages[start:start + batch])
+                stored, duplicates = stored + len(report.stored), duplicates + report.duplicates
+                quarantined += report.quarantined
+                bar.update(len(messages[start:start + batch]))
+        click.echo(f"{stored} alerts stored, {duplicates} duplicates, {len(quarantined)} quarantined")
+        for iri, reason in quarantined:
+            click.echo(f"quarantined <{iri}>: {reason}", err=True)
+
+
+@alerts.command("list")
+@click.option("--limit", default=20, show_default=True, help="How many, newest first")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def alerts_list(limit, fmt):
+    """List the newest alerts: received time, type, tense, event and title."""
+    from skyweave.alerts.queries import newest_alerts
+
+    with opened_app() as app:
+        rows = newest_alerts(app.extensions["store"], limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['received']}  {r['type']:10} {r['tense']:9} {r['event']:28} {r['title']}")
+
+
 if __name__ == "__main__":  # python -m skyweave.catalog.cli
     cli()

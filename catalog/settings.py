@@ -87,6 +87,13 @@ SETTINGS = (
     Setting("TNS_ARCHIVEID", "", "TNS archive id for archival non-detection info, used when a run gives no last non-detection"),
     Setting("TNS_REPORTER", "", "The reporter text of AT reports (default: the record's authors on behalf of skyweave)"),
     Setting("DATA_TERMS_ALLOW", [], "Data releases (IRIs or slugs) whose terms of use are cleared for publishing derived records; others are refused"),
+    Setting("ALERT_TOPICS", ["gcn.notices.swift.bat.guano", "gcn.notices.icecube.lvk_nu_track_search",
+                             "gcn.notices.einstein_probe.wxt.alert", "gcn.classic.voevent.SWIFT_BAT_GRB_POS_ACK",
+                             "gcn.circulars", "igwn.gwalert"],
+            "Kafka topics that skyweave listen consumes (from GCN_KAFKA_DOMAIN with GCN_KAFKA_CLIENT_ID, or GCN_KAFKA_BOOTSTRAP)"),
+    Setting("ALERT_GROUP_ID", "skyweave-alerts", "Kafka consumer group id of the listener (stable, so a restart resumes where it stopped)"),
+    Setting("ALERT_BATCH", 500, "Most messages stored in one write by the listener"),
+    Setting("ALERT_MAX_BYTES", 4 * 1024 * 1024, "Largest alert message accepted, in bytes (larger ones are quarantined)"),
     Setting("API_TOKENS", {}, "Secret: API token -> role (reader, editor, publisher, admin), from SKYWEAVE_API_TOKENS as JSON"),
     Setting("SECRET_KEY", "", "Secret: signs session cookies and CSRF tokens (random per process when empty)"),
 )

@@ -1,0 +1,130 @@
+"""The Kafka listener: consume alert topics, store each batch, then commit its offsets.
+
+Offsets are committed only after `Intake.process` has stored the batch, with a stable consumer
+group id, so a listener killed at any point (even ``kill -9``) resumes where it stopped: messages
+stored but not yet committed arrive again and are recognised as duplicates, so each is stored once.
+
+References
+----------
+.. [1] gcn-kafka, https://github.com/nasa-gcn/gcn-kafka-python
+.. [2] confluent-kafka Consumer, https://docs.confluent.io/platform/current/clients/confluent-kafka-python/
+"""
+
+import logging
+import threading
+import time
+
+from . import Message
+
+__all__ = ["consumer_config", "make_consumer", "Listener"]
+
+log = logging.getLogger(__name__)
+
+
+def consumer_config(config):
+    """Return the consumer settings for the configured source.
+
+    Parameters
+    ----------
+    config : Mapping
+        Settings (``GCN_KAFKA_BOOTSTRAP``, ``ALERT_GROUP_ID``).
+
+    Returns
+    -------
+    dict
+        confluent-kafka settings: manual commits, from the earliest offset for a new group.
+
+    Examples
+    --------
+    >>> consumer_config({"GCN_KAFKA_BOOTSTRAP": "127.0.0.1:9092", "ALERT_GROUP_ID": "g"})["enable.auto.commit"]
+    False
+    """
+    settings = {"group.id": config["ALERT_GROUP_ID"], "enable.auto.commit": False,
+                "auto.offset.reset": "earliest", "session.timeout.ms": 6000,
+                "fetch.message.max.bytes": int(config.get("ALERT_MAX_BYTES", 4 << 20)) + 1024}
+    if config.get("GCN_KAFKA_BOOTSTRAP"):
+        settings.update({"bootstrap.servers": config["GCN_KAFKA_BOOTSTRAP"], "security.protocol": "PLAINTEXT"})
+    return settings
+
+
+def make_consumer(config):
+    """Create the consumer: ``gcn_kafka.Consumer`` for GCN (credentials from the settings), or for a plain broker.
+
+    Raises
+    ------
+    ValueError
+        If neither a plain broker nor GCN credentials are configured.
+    """
+    import gcn_kafka
+
+    settings = consumer_config(config)
+    if config.get("GCN_KAFKA_BOOTSTRAP"):
+        return gcn_kafka.Consumer(config=settings)
+    if not (config.get("GCN_KAFKA_CLIENT_ID") and config.get("GCN_KAFKA_CLIENT_SECRET")):
+        raise ValueError("Set SKYWEAVE_GCN_KAFKA_CLIENT_ID and SKYWEAVE_GCN_KAFKA_CLIENT_SECRET (from gcn.nasa.gov), or "
+                         "SKYWEAVE_GCN_KAFKA_BOOTSTRAP for a plain Kafka broker.")
+    return gcn_kafka.Consumer(config=settings, client_id=config["GCN_KAFKA_CLIENT_ID"],
+                              client_secret=config["GCN_KAFKA_CLIENT_SECRET"], domain=config["GCN_KAFKA_DOMAIN"])
+
+
+class Listener:
+    """Consumes topics into an intake, committing after each stored batch.
+
+    Parameters
+    ----------
+    intake : skyweave.alerts.intake.Intake
+    consumer : confluent_kafka.Consumer
+    topics : list of str
+    batch_size : int
+    on_batch : callable or None
+        Called with each `IntakeReport` after its offsets are committed.
+    """
+
+    def __init__(self, intake, consumer, topics, batch_size=500, on_batch=None):
+        self.intake, self.consumer, self.topics = intake, consumer, list(topics)
+        self.batch_size, self.on_batch = int(batch_size), on_batch
+        self.stop = threading.Event()
+
+    def run(self, idle_exit_s=None):
+        """Consume until `stop` is set (or nothing arrived for ``idle_exit_s`` seconds); return the totals.
+
+        Returns
+        -------
+        dict
+            ``stored``, ``duplicates``, ``quarantined``: counts over the whole run.
+
+        Raises
+        ------
+        Exception
+            Whatever the store raises; the batch's offsets are then not committed.
+        """
+        totals = {"stored": 0, "duplicates": 0, "quarantined": 0}
+        assigned = []
+        self.consumer.subscribe(self.topics, on_assign=lambda consumer, partitions: assigned.append(time.monotonic()))
+        last = None  # the idle time counts from the group join
+        try:
+            while not self.stop.is_set():
+                batch = self.consumer.consume(num_messages=self.batch_size, timeout=0.5)
+                messages = []
+                for m in batch:
+                    if m.error():
+                        log.warning("Kafka: %s", m.error())
+                        continue
+                    messages.append(Message(m.value() or b"", m.topic(), m.partition(), m.offset(),
+                                            headers=dict(m.headers() or [])))
+                if not messages:
+                    last = last or (assigned[0] if assigned else None)
+                    if idle_exit_s is not None and last is not None and time.monotonic() - last > idle_exit_s:
+                        break
+                    continue
+                report = self.intake.process(messages)
+                self.consumer.commit(asynchronous=False)  # only now: the batch is stored
+                last = time.monotonic()
+                totals["stored"] += len(report.stored)
+                totals["duplicates"] += report.duplicates
+                totals["quarantined"] += len(report.quarantined)
+                if self.on_batch:
+                    self.on_batch(report)
+        finally:
+            self.consumer.close()
+        return totals
