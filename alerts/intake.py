@@ -54,18 +54,24 @@ class IntakeReport:
     Attributes
     ----------
     stored : list of NewAlert
+    redelivered : list of NewAlert
+        Alerts already stored before this batch that arrived again (their rules may not have fired).
     duplicates : int
         Messages whose alert was already stored (or came twice in the batch).
     quarantined : list of (str, str)
         IRI and reason of each quarantined message.
     events : list of str
         Events written.
+    fired : list of (str, str, skyweave.runners.jobs.Submission)
+        Runs the follow-up rules requested (rule, alert, submission), when rules are in the pipeline.
     """
 
     stored: list = field(default_factory=list)
+    redelivered: list = field(default_factory=list)
     duplicates: int = 0
     quarantined: list = field(default_factory=list)
     events: list = field(default_factory=list)
+    fired: list = field(default_factory=list)
 
 
 class Intake:
@@ -93,6 +99,10 @@ class Intake:
         rows = store.select("PREFIX sw: <https://skyweave.org/ns#> SELECT ?i WHERE { ?i a sw:Instrument }")
         self.instruments = {str(r["i"]) for r in rows}
         self._events = {}
+
+    def instruments_of(self, alert):
+        """Return the IRIs of our instrument records that a `NewAlert` names."""
+        return [str(i) for i in self._instruments(alert.parsed)]
 
     def _instruments(self, parsed):
         iris = [f"{self.base}instruments/{slug}" for slug in instrument_slugs(parsed.mission, parsed.instrument)]
@@ -156,6 +166,7 @@ class Intake:
         touched = {}
         for iri, (parsed, message, skymap) in parsed_batch.items():
             if iri in existing:
+                report.redelivered.append(NewAlert(iri, str(event_iri(self.base, parsed.event_name)), parsed, message))
                 continue
             instruments = self._instruments(parsed)
             matches = ()

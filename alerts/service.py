@@ -1,13 +1,34 @@
-"""Build the alert intake from the settings (shared by the CLI, the web app and the demo)."""
+"""Build the alert pipeline from the settings (shared by the CLI, the web app and the demo)."""
 
 import logging
 
 from .intake import Intake
+from .rules import RuleEngine
 from .schemas import load, schema_dir
 
-__all__ = ["make_intake"]
+__all__ = ["Pipeline", "make_intake", "make_pipeline"]
 
 log = logging.getLogger(__name__)
+
+
+class Pipeline:
+    """The intake followed by the follow-up rules: what a listener or a replay feeds.
+
+    Parameters
+    ----------
+    intake : skyweave.alerts.intake.Intake
+    rules : skyweave.alerts.rules.RuleEngine or None
+    """
+
+    def __init__(self, intake, rules=None):
+        self.intake, self.rules = intake, rules
+
+    def process(self, messages):
+        """Store a batch (see `Intake.process`), then fire the rules for it; return the `IntakeReport`."""
+        report = self.intake.process(messages)
+        if self.rules is not None:
+            report.fired = self.rules.fire(report, self.intake.instruments_of)
+        return report
 
 
 def make_intake(config, store):
@@ -31,3 +52,8 @@ def make_intake(config, store):
                     "(python3 .ci/dev.py fetches it; or set GCN_SCHEMA_DIR)")
     return Intake(store, config["BASE_IRI"], config["DATA_DIR"], schemas=load(str(folder)) if folder else None,
                   max_bytes=config.get("ALERT_MAX_BYTES", 4 << 20))
+
+
+def make_pipeline(config, store, jobs=None):
+    """Return the `Pipeline` of the settings: the intake, and the rules when ``jobs`` (a JobManager) is given."""
+    return Pipeline(make_intake(config, store), RuleEngine(store, jobs) if jobs is not None else None)

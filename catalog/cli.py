@@ -595,7 +595,7 @@ def demo(host, port, no_serve):
 def listen(topics, bootstrap, exit_when_idle):
     """Consume alert streams (GCN Kafka or a plain broker) into the catalog; offsets are committed once stored."""
     from skyweave.alerts.listen import Listener, make_consumer
-    from skyweave.alerts.service import make_intake
+    from skyweave.alerts.service import make_pipeline
 
     with opened_app() as app:
         config = dict(app.config)
@@ -606,11 +606,12 @@ def listen(topics, bootstrap, exit_when_idle):
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         topics = list(topics) or list(config["ALERT_TOPICS"])
-        intake = make_intake(config, app.extensions["store"])
+        intake = make_pipeline(config, app.extensions["store"], app.extensions["jobs"])
 
         def said(report):
             click.echo(f"stored {len(report.stored)} alerts, {report.duplicates} duplicates, "
-                       f"{len(report.quarantined)} quarantined; offsets committed", err=False)
+                       f"{len(report.quarantined)} quarantined, {len(report.fired)} runs requested; "
+                       "offsets committed", err=False)
 
         click.echo(f"listening to {', '.join(topics)} (group {config['ALERT_GROUP_ID']}); Ctrl+C to stop", err=True)
         listener = Listener(intake, consumer, topics, batch_size=config["ALERT_BATCH"], on_batch=said)
@@ -634,20 +635,25 @@ def alerts():
 def alerts_replay(paths, batch):
     """Replay alert files or folders (JSON, VOEvent XML, Avro; a JSON list is one message per item)."""
     from skyweave.alerts.intake import replay_messages
-    from skyweave.alerts.service import make_intake
+    from skyweave.alerts.service import make_pipeline
 
     with opened_app() as app:
-        intake = make_intake(app.config, app.extensions["store"])
+        intake = make_pipeline(app.config, app.extensions["store"], app.extensions["jobs"])
         messages = list(replay_messages(paths))
-        stored = duplicates = 0
+        stored = duplicates = fired = 0
         quarantined = []
         with click.progressbar(length=len(messages), label="Replaying alerts", file=sys.stderr) as bar:
             for start in range(0, len(messages), batch):
                 report = intake.process(messages[start:start + batch])
                 stored, duplicates = stored + len(report.stored), duplicates + report.duplicates
-                quarantined += report.quarantined
+                quarantined, fired = quarantined + report.quarantined, fired + len(report.fired)
                 bar.update(len(messages[start:start + batch]))
-        click.echo(f"{stored} alerts stored, {duplicates} duplicates, {len(quarantined)} quarantined")
+        click.echo(f"{stored} alerts stored, {duplicates} duplicates, {len(quarantined)} quarantined, "
+                   f"{fired} follow-up runs requested")
+        jobs = app.extensions["jobs"]
+        for run_iri in jobs.running():
+            click.echo(f"waiting for {run_iri} ...", err=True)
+            click.echo(f"{run_iri}: {jobs.wait(run_iri)}")
         for iri, reason in quarantined:
             click.echo(f"quarantined <{iri}>: {reason}", err=True)
 

@@ -36,6 +36,7 @@ class SW(DefinedNamespace):
     Localization: URIRef
     CrossMatch: URIRef
     QuarantinedMessage: URIRef
+    FollowUpRule: URIRef
     # concept schemes and concepts
     Messengers: URIRef
     Photons: URIRef
@@ -114,6 +115,13 @@ class SW(DefinedNamespace):
     separation: URIRef
     probabilityDensity: URIRef
     reason: URIRef
+    workflow: URIRef
+    enabled: URIRef
+    matchQuery: URIRef
+    parameterMapping: URIRef
+    parameterName: URIRef
+    alertField: URIRef
+    offsetSeconds: URIRef
 
 
 SDO_INPUT = URIRef("https://schema.org/input")
@@ -144,7 +152,7 @@ PREFIXES = {
 
 COLLECTIONS = (
     "instruments", "observatories", "targets", "catalogs", "observations",
-    "workflows", "runs", "results", "publications", "repositories", "alerts", "events", "quarantine",
+    "workflows", "runs", "results", "publications", "repositories", "alerts", "events", "quarantine", "rules",
 )
 """The URL path segments under which records live: ``{base}{collection}/{slug}``."""
 

@@ -86,8 +86,9 @@ def cache_key(workflow_iri, commit, values, data_version):
 
 
 class _Job:
-    def __init__(self, request, key, spec, user, title):
+    def __init__(self, request, key, spec, user, title, informed_by=None, plan=None):
         self.request, self.key, self.spec, self.user, self.title = request, key, spec, user, title
+        self.informed_by, self.plan = informed_by, plan
         self.abort = threading.Event()
         self.done = threading.Event()
         self.progress = (0, 0)
@@ -149,7 +150,7 @@ class JobManager:
                            "see its page for the test log.", title="Workflow not offered")
         return graph, spec
 
-    def submit(self, workflow_iri, values, user="anonymous"):
+    def submit(self, workflow_iri, values, user="anonymous", informed_by=None, plan=None):
         """Request a run of a workflow version.
 
         Parameters
@@ -159,6 +160,8 @@ class JobManager:
             Raw values (strings from a form or the CLI, or JSON values), by parameter name.
         user : str
             Who asks.
+        informed_by, plan : str or None
+            The alert and the follow-up rule that requested the run (recorded in its provenance).
 
         Returns
         -------
@@ -193,6 +196,7 @@ class JobManager:
                 return Submission(str(rows[0]["run"]), "COMPLETED", cached=True)
             run_iri = f"{self.base}runs/{uuid.uuid4().hex[:12]}"
             job = self._job(run_iri, workflow_iri, graph, spec, checked, key, user, bindings)
+            job.informed_by, job.plan = informed_by, plan
         self._write(job, "QUEUED")
         self._start(job)
         return Submission(run_iri, "QUEUED")
@@ -249,7 +253,7 @@ class JobManager:
         """Store the run record in ``phase``; the job shows a final phase only once its results are filed."""
         graph = run_graph(job.request.run_iri, job.request.workflow_iri, phase, job.request.parameters, job.user,
                           self.executor.name, cache_key=job.key, label=f"{job.title}: run {job.request.run_iri[-12:]}",
-                          version=__version__, **kwargs)
+                          version=__version__, informed_by=job.informed_by, plan=job.plan, **kwargs)
         self.store.put(job.request.run_iri, graph)
         if phase not in FINAL_PHASES:
             job.phase = phase
@@ -345,6 +349,7 @@ class JobManager:
         checked = check_values(spec, values, resolve_target=self.resolve_target)
         with self._lock:
             job = self._job(run_iri, workflow_iri, wgraph, spec, checked, str(graph.value(run, SW.cacheKey)), user)
+            job.informed_by, job.plan = graph.value(run, PROV.wasInformedBy), graph.value(run, PROV.wasInfluencedBy)
         self._start(job)
 
     def close(self):

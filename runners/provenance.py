@@ -49,7 +49,8 @@ def xsd_time(value):
 
 
 def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cache_key=None, label=None,
-              started=None, ended=None, log=None, error=None, values=None, notebook_url=None, version="0"):
+              started=None, ended=None, log=None, error=None, values=None, notebook_url=None, version="0",
+              informed_by=None, plan=None):
     """Build the record of a run in a given phase.
 
     Parameters
@@ -74,6 +75,10 @@ def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cac
         Download IRI of the executed notebook.
     version : str
         skyweave's version, recorded with the runner agent.
+    informed_by : str or None
+        The alert that started the run (``prov:wasInformedBy``), for runs a follow-up rule requested.
+    plan : str or None
+        The follow-up rule that requested it (``prov:wasInfluencedBy``).
 
     Returns
     -------
@@ -100,6 +105,10 @@ def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cac
     g.add((run, PROV.wasAssociatedWith, agent))
     g.add((agent, RDF.type, PROV.SoftwareAgent))
     g.add((agent, SDO.name, Literal(f"{RUNNER_NAME} {version} ({executor_name})")))
+    if informed_by:
+        g.add((run, PROV.wasInformedBy, URIRef(informed_by)))
+    if plan:
+        g.add((run, PROV.wasInfluencedBy, URIRef(plan)))
     if cache_key:
         g.add((run, SW.cacheKey, Literal(cache_key)))
     if started:

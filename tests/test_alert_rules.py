@@ -1,0 +1,100 @@
+"""Follow-up rules: a matching alert starts the bundled cone search once, with provenance back to the
+alert and the rule; test alerts and duplicates start nothing (https://github.com/skyweave issue 10)."""
+
+import json
+import time
+
+import pytest
+
+from skyweave.alerts import Message
+from skyweave.alerts.demo import demo_rule
+from skyweave.alerts.intake import Intake
+from skyweave.alerts.rules import RuleEngine, load_rules
+from skyweave.alerts.service import Pipeline
+from skyweave.runners.registry import latest_version, register
+
+from .alert_samples import example, gcn_schemas
+from .conftest import BASE, make_app
+from .test_bundled_workflows import WORKFLOWS
+
+P = "PREFIX sw: <https://skyweave.org/ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+
+
+@pytest.fixture(scope="module")
+def rules_app(records, tmp_path_factory):
+    from skyweave.catalog.web.app import close_app
+
+    keep = ("/instruments/", "/observatories/", "/catalogs/", "/targets/crab-nebula", "/targets/3fhl-j0534-5-2201")
+    app = make_app([(i, g) for i, g in records if any(k in str(i) for k in keep)],
+                   DATA_DIR=str(tmp_path_factory.mktemp("rules") / "data"), RUN_TIMEOUT_S=120)
+    store, jobs = app.extensions["store"], app.extensions["jobs"]
+    register(str(WORKFLOWS), store, BASE, app.config["DATA_DIR"], jobs.executor.kernels, jobs.env)
+    store.put(*demo_rule(BASE, latest_version(store, BASE, "catalog-cone-search")))
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
+def pipeline(rules_app):
+    store = rules_app.extensions["store"]
+    intake = Intake(store, BASE, rules_app.config["DATA_DIR"], gcn_schemas())
+    return Pipeline(intake, RuleEngine(store, rules_app.extensions["jobs"]))
+
+
+def track(name, ra=83.7, dec=22.0, radius=0.5, tense="current"):
+    data = json.loads(example("icecube/single_neutrino_alerts.gold_bronze_track_alerts.example.json"))
+    data.update(event_name=[name], ra=ra, dec=dec, ra_dec_error=radius, alert_tense=tense)
+    return Message(json.dumps(data).encode(), "gcn.notices.icecube.lvk_nu_track_search")
+
+
+def runs_informed_by(store, alert):
+    return [str(r["run"]) for r in store.select(P + "SELECT ?run WHERE { ?run prov:wasInformedBy $a }",
+                                                a=__import__("rdflib").URIRef(alert))]
+
+
+def test_the_demo_rule_is_a_valid_record(rules_app):
+    [rule] = load_rules(rules_app.extensions["store"])
+    assert rule.enabled and rule.tenses == {"current"} and len(rule.mappings) == 4
+
+
+def test_a_matching_alert_runs_the_workflow_once_with_provenance(rules_app, pipeline):
+    store, jobs = rules_app.extensions["store"], rules_app.extensions["jobs"]
+    report = pipeline.process([track("IceCube-250102A")])
+    [(rule, alert, submission)] = report.fired
+    assert submission.phase == "QUEUED"
+    assert jobs.wait(submission.run_iri, timeout_s=120) == "COMPLETED"
+    again = pipeline.process([track("IceCube-250102A")])  # the same message, delivered again
+    assert again.fired == [] and again.duplicates == 1
+    assert runs_informed_by(store, alert) == [submission.run_iri]
+    rows = store.select(P + """SELECT ?rule ?run ?result ?n WHERE {
+        ?alert sw:about ?event . ?run prov:wasInformedBy ?alert ; prov:wasInfluencedBy ?rule ;
+        <https://schema.org/result> [ <https://schema.org/name> "n_sources" ; <https://schema.org/value> ?n ] .
+        ?result prov:wasGeneratedBy ?run }""")
+    assert {str(r["rule"]) for r in rows} == {rule} and {str(r["run"]) for r in rows} == {submission.run_iri}
+    assert {int(r["n"]) for r in rows} == {1}  # the Crab Nebula (3FHL J0534.5+2201) within 0.5 deg
+
+
+def test_test_alerts_never_start_runs(pipeline):
+    report = pipeline.process([track("IceCube-250103A", tense="test")])
+    assert len(report.stored) == 1 and report.fired == []
+
+
+def test_a_rule_whose_firing_was_lost_fires_when_the_message_comes_again(rules_app, pipeline):
+    store = rules_app.extensions["store"]
+    message = track("IceCube-250104A", ra=120.0, dec=-40.0)
+    pipeline.intake.process([message])  # stored, then the process "crashed" before firing
+    report = pipeline.process([message])
+    assert len(report.fired) == 1 and report.duplicates == 1
+    assert len(runs_informed_by(store, report.fired[0][1])) == 1
+    rules_app.extensions["jobs"].wait(report.fired[0][2].run_iri, timeout_s=120)
+
+
+def test_a_retraction_starts_nothing_and_marks_the_event(rules_app, pipeline):
+    from rdflib import URIRef
+
+    from skyweave.catalog.vocab import SW
+
+    report = pipeline.process([Message(example("swift/bat/Guano.Retraction.example.json"), "gcn.notices.swift.bat.guano")])
+    assert report.fired == []
+    event = URIRef(f"{BASE}events/swift-bat-guano-694215995")
+    assert rules_app.extensions["store"].get(event).value(event, SW.retracted).toPython() is True
