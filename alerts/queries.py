@@ -90,3 +90,50 @@ def event_alerts(store, event_iri):
              "type": str(r["type"]), "tense": str(r["tense"]), "title": str(r["title"]), "topic": str(r["topic"]),
              "offset": r["offset"].toPython() if r.get("offset") is not None else None, "payload": str(r["payload"])}
             for r in rows]
+
+
+def event_summary(store, event_iri):
+    """Return what an event page shows: its alerts, the matched targets of its latest localisation,
+    and the runs its alerts started with their results.
+
+    Parameters
+    ----------
+    store : skyweave.catalog.store.Store
+    event_iri : str
+
+    Returns
+    -------
+    dict
+        ``alerts`` (see `event_alerts`), ``localization`` (IRI or None), ``matches`` (list of dict:
+        ``target``, ``label``, ``separation``, ``density``), ``runs`` (list of dict: ``run``, ``label``,
+        ``phase``, ``alert``, ``results``: list of dict ``result``, ``label``, ``url``, ``media_type``).
+    """
+    from rdflib import URIRef
+
+    event = URIRef(event_iri)
+    loc = store.select(_PREFIXES + "SELECT ?l WHERE { $event sw:localization ?l }", event=event)
+    localization = str(loc[0]["l"]) if loc else None
+    matches = []
+    if localization:
+        alert = URIRef(localization.split("#", 1)[0])
+        rows = store.select(_PREFIXES + """SELECT ?t ?label ?sep ?density WHERE { $alert sw:crossMatch ?m .
+            ?m sw:target ?t . ?t rdfs:label ?label OPTIONAL { ?m sw:separation ?sep } OPTIONAL { ?m sw:probabilityDensity ?density } }
+            ORDER BY ?sep DESC(?density)""", alert=alert)
+        matches = [{"target": str(r["t"]), "label": str(r["label"]),
+                    "separation": r["sep"].toPython() if r.get("sep") is not None else None,
+                    "density": r["density"].toPython() if r.get("density") is not None else None} for r in rows]
+    rows = store.select(_PREFIXES + """SELECT ?run ?label ?phase ?a ?res ?rlabel ?url ?type WHERE {
+        ?a sw:about $event . ?run prov:wasInformedBy ?a ; sw:phase ?phase ; rdfs:label ?label .
+        OPTIONAL { ?res prov:wasGeneratedBy ?run ; rdfs:label ?rlabel ;
+                   <http://www.w3.org/ns/dcat#distribution> [ <http://www.w3.org/ns/dcat#downloadURL> ?url ;
+                                                          <http://www.w3.org/ns/dcat#mediaType> ?type ] } }
+        ORDER BY ?run ?res""", event=event)
+    runs = {}
+    for r in rows:
+        run = runs.setdefault(str(r["run"]), {"run": str(r["run"]), "label": str(r["label"]), "phase": str(r["phase"]),
+                                              "alert": str(r["a"]), "results": []})
+        if r.get("res") is not None:
+            run["results"].append({"result": str(r["res"]), "label": str(r["rlabel"]), "url": str(r["url"]),
+                                   "media_type": str(r["type"])})
+    return {"alerts": event_alerts(store, event_iri), "localization": localization, "matches": matches,
+            "runs": list(runs.values())}

@@ -57,6 +57,11 @@ class SkyMap:
         self._cumulative = cumulative
 
     @property
+    def credible_levels(self):
+        """ndarray of float, shape (N,): per pixel, the probability of the denser pixels (inside the ``p`` region when < p)."""
+        return self._before
+
+    @property
     def total(self):
         """Summed probability (1 for a valid map)."""
         return float(self._cumulative[-1]) if len(self._cumulative) else 0.0

@@ -21,6 +21,7 @@ KIND_TITLES = {
     "catalogs": "Source catalog", "observations": "Observation", "workflows": "Workflow",
     "runs": "Run", "results": "Result", "publications": "Publication",
     "repositories": "Notebook repository",
+    "alerts": "Alert", "events": "Event", "quarantine": "Quarantined message", "rules": "Follow-up rule",
 }
 """Collection -> the singular title shown on pages."""
 

@@ -11,7 +11,7 @@ from .. import __version__, settings
 from ..resources import bundled, user_data_dir
 from ..storage import open_store
 from . import handlers
-from .views import graphs, home, lists, ontology, publish, records, runs, search, sky, sparql, workflows
+from .views import alerts, graphs, home, lists, ontology, publish, records, runs, search, sky, sparql, workflows
 
 __all__ = ["create_app", "close_app", "init_runners"]
 
@@ -60,7 +60,7 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     init_store(app)
     init_runners(app)
-    for module in (home, lists, search, sparql, ontology, sky, graphs, runs, workflows, publish, records):
+    for module in (home, lists, search, sparql, ontology, sky, graphs, runs, workflows, publish, alerts, records):
         app.register_blueprint(module.bp)
     handlers.init_app(app)
     app.jinja_env.globals.update(version=__version__)

@@ -93,6 +93,15 @@ LISTS = {
                         (Facet("type", "Product type", "?s sw:productType ?value . ?value skos:prefLabel ?valueLabel"),)),
     "publications": ListSpec("sw:Publication", (("state", "State", "?s sw:state ?state"),)),
     "repositories": ListSpec("schema:SoftwareSourceCode", (("commit", "Commit", "?s sw:commit ?commit"),)),
+    "events": ListSpec("sw:Event", (("trigger", "Trigger (UTC)", "OPTIONAL { ?s sw:triggerTime ?trigger }"),
+                                    ("retracted", "Retracted", "?s sw:retracted ?retracted")),
+                       (Facet("messenger", "Messenger", "?s sw:messenger ?value . ?value skos:prefLabel ?valueLabel"),
+                        Facet("tense", "Tense", "?s sw:alertTense ?value"))),
+    "quarantine": ListSpec("sw:QuarantinedMessage", (("received", "Received (UTC)", "?s sw:receivedAt ?received"),
+                                                     ("reason", "Reason", "?s sw:reason ?reason")),
+                           (Facet("topic", "Topic", "?s sw:topic ?value"),)),
+    "rules": ListSpec("sw:FollowUpRule", (("enabled", "Enabled", "?s sw:enabled ?enabled"),
+                                          ("workflow", "Workflow", "OPTIONAL { ?s sw:workflow/schema:name ?workflow }"))),
 }
 """Collection -> how it is listed."""
 

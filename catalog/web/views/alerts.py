@@ -1,0 +1,145 @@
+"""Alert pages: ``/alerts/`` (newest first, filters, live updates), event pages with their timeline,
+sky picture, matched targets and triggered runs, and the stored alert files.
+
+``GET /alerts/`` answers HTML, or JSON for ``Accept: application/json`` (and ``/alerts/feed.json``,
+which the page polls with ``since=`` to add new alerts without a reload). ``GET /events/<slug>``
+is the event page (RDF forms come from the generic record route); ``/events/<slug>/sky.svg`` its
+picture; ``/files/alerts/<sha256>/<name>`` a raw message or sky map.
+"""
+
+from flask import Blueprint, current_app, jsonify, request, send_file
+
+from skyweave.alerts.queries import event_summary, newest_alerts
+
+from .. import get_store
+from ...exceptions import NotFound
+from ...pages import href_for, record_page
+from ..negotiate import choose_format, split_suffix
+from .records import alternate_links, detail, record_iri, render_page
+
+bp = Blueprint("alerts", __name__)
+
+FILTERS = ("messenger", "type", "tense", "instrument")
+"""Query-string filters of the alert list."""
+
+TENSES = ("current", "test", "injection", "archival", "planned", "commanded")
+TYPES = ("initial", "subsequent", "update", "retraction")
+
+
+def _alerts(args):
+    base = current_app.config["BASE_IRI"]
+    limit = min(max(int(args.get("limit", 100) or 100), 1), 500)
+    rows = newest_alerts(get_store(), limit=limit, messenger=args.get("messenger") or None,
+                         alert_type=args.get("type") or None, tense=args.get("tense") or None,
+                         mission=args.get("instrument") or None, since=args.get("since") or None)
+    for row in rows:
+        row["href"], row["event_href"] = href_for(base, row["alert"]), href_for(base, row["event_iri"])
+    return rows
+
+
+def _options():
+    """Messengers and instruments that alerts name, for the filter menus."""
+    rows = get_store().select(
+        "PREFIX sw: <https://skyweave.org/ns#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT DISTINCT ?kind ?v ?label WHERE { "
+        "{ ?a a sw:Alert ; sw:messenger ?v . ?v skos:prefLabel ?label BIND(\"messenger\" AS ?kind) } UNION "
+        "{ ?a a sw:Alert ; sw:instrument ?v . ?v rdfs:label ?label BIND(\"instrument\" AS ?kind) } } ORDER BY ?label")
+    out = {"messenger": [], "instrument": []}
+    for r in rows:
+        out[str(r["kind"])].append((str(r["v"]), str(r["label"])))
+    return out
+
+
+@bp.get("/alerts/")
+def index():
+    """The newest alerts, filtered (HTML, or JSON for ``Accept: application/json``)."""
+    rows = _alerts(request.args)
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        return jsonify({"alerts": rows})
+    active = {k: request.args.get(k, "") for k in FILTERS}
+    return render_page("alerts/index.html", alerts=rows, active=active, options=_options(), tenses=TENSES,
+                       types=TYPES, section="alerts")
+
+
+@bp.get("/alerts/feed.json")
+def feed():
+    """Alerts received after ``since`` (an xsd:dateTime), newest first, as JSON: what the list page polls."""
+    return jsonify({"alerts": _alerts(request.args)})
+
+
+@bp.get("/events/<name>")
+def event(name):
+    """The event page; RDF clients get the event record."""
+    slug, suffix = split_suffix(name)
+    if choose_format(suffix) != "html":
+        return detail("events", name)
+    iri = record_iri("events", slug)
+    store = get_store()
+    graph = store.get(iri)
+    base = current_app.config["BASE_IRI"]
+    page = record_page(store, base, iri, graph, request.host_url.rstrip("/") + f"/events/{slug}")
+    summary = event_summary(store, str(iri))
+    for item in summary["alerts"] + summary["runs"] + summary["matches"]:
+        for key in ("alert", "run", "target", "payload"):
+            if item.get(key):
+                item[key + "_href"] = href_for(base, item[key])
+        for result in item.get("results", ()):
+            result["href"], result["file"] = href_for(base, result["result"]), href_for(base, result["url"])
+    return render_page("alerts/event.html", alternate_links(f"/events/{slug}"), page=page, summary=summary,
+                       retracted=any(a["type"] == "retraction" for a in summary["alerts"]), section="alerts")
+
+
+@bp.get("/events/<slug>/sky.svg")
+def event_sky(slug):
+    """The event's latest localisation on the sky, with its matched targets (SVG)."""
+    from skyweave.alerts.picture import localization_svg
+    from skyweave.alerts.skymap import read_skymap
+    from skyweave.catalog.vocab import DCAT, SW
+
+    from rdflib import URIRef
+
+    store = get_store()
+    iri = record_iri("events", slug)
+    summary = event_summary(store, str(iri))
+    if not summary["localization"]:
+        raise NotFound("This event has no localisation yet.")
+    loc = URIRef(summary["localization"])
+    graph = store.get(URIRef(summary["localization"].split("#", 1)[0]))
+    value = lambda p: graph.value(loc, p).toPython() if graph.value(loc, p) is not None else None  # noqa: E731
+    skymap = None
+    dist = graph.value(loc, DCAT.distribution)
+    if dist is not None:
+        digest = str(graph.value(dist, DCAT.downloadURL)).split("/files/alerts/", 1)[1].split("/")[0]
+        skymap = read_skymap(_file_path(digest).read_bytes())
+    ellipse = None
+    if value(SW.errorSemiMajor) is not None:
+        ellipse = (value(SW.errorSemiMajor), value(SW.errorSemiMinor), value(SW.errorAngle) or 0.0)
+    targets = []
+    for m in summary["matches"][:50]:
+        t = store.get(m["target"])
+        targets.append((m["label"], t.value(URIRef(m["target"]), SW.ra).toPython(), t.value(URIRef(m["target"]), SW.dec).toPython()))
+    svg = localization_svg(str(store.get(iri).value(iri, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))),
+                           value(SW.ra), value(SW.dec), value(SW.errorRadius), ellipse, skymap, targets)
+    return current_app.response_class(svg, mimetype="image/svg+xml")
+
+
+def _file_path(digest):
+    from skyweave.runners.files import path_of
+
+    try:
+        path = path_of(current_app.config["DATA_DIR"], digest)
+    except ValueError:
+        raise NotFound("No such file.") from None
+    if not path.is_file():
+        raise NotFound(f"No stored file {digest}.")
+    return path
+
+
+@bp.get("/files/alerts/<digest>/<name>")
+def alert_file(digest, name):
+    """Serve a stored raw message or sky map by its SHA-256."""
+    from skyweave.runners.files import media_type
+
+    kind = media_type(name) if not name.endswith((".bin", ".avro")) else "application/octet-stream"
+    return send_file(_file_path(digest), mimetype=kind, download_name=name, max_age=31536000,
+                     as_attachment=kind not in ("application/json", "application/xml", "text/plain"))
