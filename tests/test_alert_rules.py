@@ -98,3 +98,31 @@ def test_a_retraction_starts_nothing_and_marks_the_event(rules_app, pipeline):
     assert report.fired == []
     event = URIRef(f"{BASE}events/swift-bat-guano-694215995")
     assert rules_app.extensions["store"].get(event).value(event, SW.retracted).toPython() is True
+
+
+@pytest.mark.browser
+def test_in_chromium_a_replayed_alert_appears_live_and_leads_to_its_result(browser, rules_app, pipeline):
+    from .conftest import LiveServer
+
+    with LiveServer(rules_app) as server:
+        context = browser.new_context(base_url=server.url)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto("/alerts/")
+        assert page.locator("h1").inner_text() == "Alerts"
+        url = page.url
+        report = pipeline.process([track("IceCube-250109A", ra=83.5, dec=22.1)])  # arrives while the page is open
+        row = page.locator("#alerts-table tbody tr", has_text="IceCube-250109A")
+        row.wait_for(timeout=15_000)
+        assert page.url == url  # no reload
+        rules_app.extensions["jobs"].wait(report.fired[0][2].run_iri, timeout_s=120)
+        row.locator("a", has_text="IceCube-250109A").first.click()
+        page.wait_for_url("**/events/icecube-250109a")
+        assert "Crab Nebula" in page.locator("#matches").inner_text()
+        assert page.evaluate("img => img.complete && img.naturalWidth > 100", page.locator("figure.sky img").element_handle())
+        page.locator("a.result-link").first.click()
+        page.wait_for_url("**/results/*")
+        assert page.locator("h1").inner_text()
+        context.close()
+        assert not errors, errors
