@@ -177,6 +177,14 @@ class RuleEngine:
     def __init__(self, store, jobs):
         self.store, self.jobs = store, jobs
 
+    def _retracted(self, events):
+        """Return the events (of ``events``) that a retraction withdrew: their alerts start nothing."""
+        if not events:
+            return set()
+        values = " ".join(f"<{e}>" for e in events)
+        rows = self.store.select(_P + f"SELECT ?e WHERE {{ VALUES ?e {{ {values} }} ?e sw:retracted true }}")
+        return {str(r["e"]) for r in rows}
+
     def _fired(self, pairs):
         """Return the (alert, rule) pairs that already have a run."""
         if not pairs:
@@ -205,8 +213,9 @@ class RuleEngine:
             if alert.parsed.alert_type == "retraction":
                 self.abort_event_runs(alert.event)
         rules = [r for r in load_rules(self.store) if r.enabled] if alerts else []
-        candidates = [(r, a) for a in alerts for r in rules
-                      if a.parsed.alert_type != "retraction" and rule_matches(r, a, self.store, instruments_of(a))]
+        retracted = self._retracted({a.event for a in alerts})
+        candidates = [(r, a) for a in alerts for r in rules if a.parsed.alert_type != "retraction"
+                      and a.event not in retracted and rule_matches(r, a, self.store, instruments_of(a))]
         done = self._fired([(a.iri, r.iri) for r, a in candidates])
         submitted = []
         for rule, alert in candidates:

@@ -558,6 +558,37 @@ def _demo_workflows(app):
     click.echo(f"Crab Nebula spectrum: {submission.run_iri} ({state})", err=True)
 
 
+def _demo_alerts(app):
+    """Enable the demo's follow-up rule and replay real example notices and circulars through the intake (no broker)."""
+    import json as json_
+
+    from skyweave.alerts import Message
+    from skyweave.alerts.demo import demo_messages, demo_rule
+    from skyweave.alerts.service import make_pipeline
+    from skyweave.runners.registry import latest_version
+
+    from .resources import bundled
+
+    store, base = app.extensions["store"], app.config["BASE_IRI"]
+    workflow = latest_version(store, base, "catalog-cone-search")
+    if workflow is None:
+        return
+    rule_iri, rule = demo_rule(base, workflow)
+    if not store.exists(rule_iri):
+        store.put(rule_iri, rule)
+    pipeline = make_pipeline(app.config, store, app.extensions["jobs"])
+    if pipeline.intake.schemas is None:
+        click.echo("Alerts: @nasa-gcn/schema was not fetched (npm missing), so the demo replays only circulars.", err=True)
+        messages = []
+    else:
+        messages = demo_messages(pipeline.intake.schemas)
+    circulars = json_.loads((bundled("data") / "alerts" / "gcn-circulars" / "circulars.json").read_text(encoding="utf-8"))
+    messages += [Message(json_.dumps(c).encode("utf-8"), "replay:circulars.json") for c in circulars[:40]]
+    report = pipeline.process(messages)
+    click.echo(f"Alerts: {len(report.stored)} replayed ({report.duplicates} already stored), "
+               f"{len(report.fired)} follow-up runs requested by the rule <{rule_iri}>", err=True)
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -578,6 +609,7 @@ def demo(host, port, no_serve):
         else:
             click.echo(f"The catalog already holds {have} targets.", err=True)
         _demo_workflows(app)
+        _demo_alerts(app)
         if not no_serve:
             with _demo_zenodo(app), _demo_reports(app):
                 serve_app(app, host, port)

@@ -89,6 +89,19 @@ def test_a_rule_whose_firing_was_lost_fires_when_the_message_comes_again(rules_a
     rules_app.extensions["jobs"].wait(report.fired[0][2].run_iri, timeout_s=120)
 
 
+def test_an_update_retracted_in_the_same_batch_starts_nothing(pipeline):
+    topic = "gcn.notices.swift.bat.guano"
+    located = json.loads(example("swift/bat/guano.loc_arc_min.example.json"))
+    retraction = json.loads(example("swift/bat/Guano.Retraction.example.json"))
+    for data in (located, retraction):
+        data["id"] = ["694299999"]
+    report = pipeline.process([Message(json.dumps(d).encode(), topic) for d in (located, retraction)])
+    assert len(report.stored) == 2 and report.fired == []
+    alone = pipeline.process([Message(json.dumps(dict(located, id=["694288888"])).encode(), topic)])
+    assert len(alone.fired) == 1  # the same update without its retraction does start a run
+    pipeline.rules.jobs.wait(alone.fired[0][2].run_iri, timeout_s=120)
+
+
 def test_a_retraction_starts_nothing_and_marks_the_event(rules_app, pipeline):
     from rdflib import URIRef
 
