@@ -86,6 +86,12 @@ def in_error_region(ra, dec, centre_ra, centre_dec, radius=None, ellipse=None):
     return inside, separation
 
 
+def _unit_vectors(ra, dec):
+    """Return unit vectors (shape (N, 3)) of ICRS positions in degrees."""
+    ra, dec = np.deg2rad(ra), np.deg2rad(dec)
+    return np.column_stack((np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)))
+
+
 class TargetIndex:
     """The positions of the catalogued targets, read once from the store.
 
@@ -100,7 +106,7 @@ class TargetIndex:
         self.store, self.max_age_s = store, float(max_age_s)
         self._loaded_at, self._lock = -1e18, threading.Lock()
         self.iris, self.labels = [], []
-        self.ra, self.dec = np.empty(0), np.empty(0)
+        self.ra, self.dec, self._xyz = np.empty(0), np.empty(0), np.empty((0, 3))
 
     def _refresh(self):
         with self._lock:
@@ -113,6 +119,7 @@ class TargetIndex:
             self.labels = [str(r["label"]) for r in rows]
             self.ra = np.array([float(r["ra"]) for r in rows])
             self.dec = np.array([float(r["dec"]) for r in rows])
+            self._xyz = _unit_vectors(self.ra, self.dec)
             self._loaded_at = time.monotonic()
 
     def match(self, localization, skymap=None, credible=0.9):
@@ -141,8 +148,16 @@ class TargetIndex:
             return [Match(self.iris[i], self.labels[i], density=float(density[i])) for i in found]
         if localization.ra is None:
             return []
-        inside, separation = in_error_region(self.ra, self.dec, localization.ra, localization.dec,
+        reach = localization.ellipse[0] if localization.ellipse is not None else localization.radius
+        if reach is None:
+            return []
+        centre = _unit_vectors(np.array([localization.ra]), np.array([localization.dec]))[0]
+        cosines = np.clip(self._xyz @ centre, -1.0, 1.0)
+        near = np.flatnonzero(cosines >= np.cos(np.deg2rad(reach)) - 1e-12)  # within the circle or major axis
+        if not len(near):
+            return []
+        inside, separation = in_error_region(self.ra[near], self.dec[near], localization.ra, localization.dec,
                                              localization.radius, localization.ellipse)
-        found = np.flatnonzero(inside)
-        found = found[np.argsort(separation[found])]
-        return [Match(self.iris[i], self.labels[i], separation=float(separation[i])) for i in found]
+        order = np.argsort(separation[inside])
+        found, seps = near[inside][order], separation[inside][order]
+        return [Match(self.iris[i], self.labels[i], separation=float(s)) for i, s in zip(found, seps)]

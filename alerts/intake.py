@@ -90,10 +90,18 @@ class Intake:
         Largest message accepted.
     crossmatch : bool
         Match localisations with the catalogued targets.
+    validate_shapes : bool
+        Validate every record against the SHACL shapes before it is stored (setting
+        ``ALERT_VALIDATE_SHAPES``). pySHACL costs about 0.1 s an alert, which caps the intake near
+        ten alerts a second; without it the records, built by `skyweave.alerts.records` from input
+        checked by the parsers and the GCN schemas, are stored as built (the tests check that
+        they conform for every sample).
     """
 
-    def __init__(self, store, base, data_dir, schemas=None, max_bytes=MAX_BYTES, crossmatch=True):
+    def __init__(self, store, base, data_dir, schemas=None, max_bytes=MAX_BYTES, crossmatch=True,
+                 validate_shapes=True):
         self.store, self.base, self.data_dir = store, base, Path(data_dir)
+        self.validate_shapes = bool(validate_shapes)
         self.schemas, self.max_bytes = schemas, int(max_bytes)
         self.targets = TargetIndex(store) if crossmatch else None
         rows = store.select("PREFIX sw: <https://skyweave.org/ns#> SELECT ?i WHERE { ?i a sw:Instrument }")
@@ -181,7 +189,7 @@ class Intake:
             records.append(event_graph(self.base, self._events[ev]))
         report.events = list(touched)
         if records:
-            _, rejected = self.store.put_many(records, batch_size=len(records) + 1)
+            _, rejected = self.store.put_many(records, validate=self.validate_shapes, batch_size=len(records) + 1)
             if rejected:
                 self._quarantine_rejected(rejected, parsed_batch, report)
         return report

@@ -104,7 +104,7 @@ class Listener:
         last = None  # the idle time counts from the group join
         try:
             while not self.stop.is_set():
-                batch = self.consumer.consume(num_messages=self.batch_size, timeout=0.5)
+                batch = self.consumer.consume(num_messages=self.batch_size, timeout=0.1)
                 messages = []
                 for m in batch:
                     if m.error():

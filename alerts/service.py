@@ -37,7 +37,7 @@ def make_intake(config, store):
     Parameters
     ----------
     config : Mapping
-        Settings (``BASE_IRI``, ``DATA_DIR``, ``GCN_SCHEMA_DIR``, ``ALERT_MAX_BYTES``).
+        Settings (``BASE_IRI``, ``DATA_DIR``, ``GCN_SCHEMA_DIR``, ``ALERT_MAX_BYTES``, ``ALERT_VALIDATE_SHAPES``).
     store : skyweave.catalog.store.Store
 
     Returns
@@ -51,7 +51,8 @@ def make_intake(config, store):
         log.warning("@nasa-gcn/schema not found: GCN notices are not checked against their schema "
                     "(python3 .ci/dev.py fetches it; or set GCN_SCHEMA_DIR)")
     return Intake(store, config["BASE_IRI"], config["DATA_DIR"], schemas=load(str(folder)) if folder else None,
-                  max_bytes=config.get("ALERT_MAX_BYTES", 4 << 20))
+                  max_bytes=config.get("ALERT_MAX_BYTES", 4 << 20),
+                  validate_shapes=config.get("ALERT_VALIDATE_SHAPES", True))
 
 
 def make_pipeline(config, store, jobs=None):

@@ -132,3 +132,26 @@ def test_replay_reads_lists_folders_and_single_files(intake):
     assert len(report.stored) == 60 and not report.quarantined
     with pytest.raises(FileNotFoundError):
         list(replay_messages(["no/such/file.json"]))
+
+
+def test_records_stored_without_shape_validation_conform_for_every_sample(fresh_app, tmp_path):
+    """The fast path (ALERT_VALIDATE_SHAPES off) stores records as built: they must still pass the shapes."""
+    import voeventparse.fixtures.datapaths as fixtures
+    from rdflib import Graph
+
+    from skyweave.catalog import validate as shacl
+
+    from .alert_samples import igwn_alert
+
+    store = fresh_app.extensions["store"]
+    intake = Intake(store, BASE, tmp_path, gcn_schemas(), validate_shapes=False)
+    messages = [msg(p.read_bytes()) for p in gcn_schemas().examples()]
+    messages += list(replay_messages([CIRCULARS / "circulars.json"]))[:50]
+    messages += [msg(open(fixtures.swift_bat_grb_pos_v2, "rb").read()), msg(igwn_alert("S250102cd"))]
+    report = intake.process(messages)
+    assert len(report.stored) >= 90 and len(report.quarantined) >= 5  # core blocks, BOOM, placeholder sky maps
+    merged = Graph()
+    for iri in [a.iri for a in report.stored] + report.events + [q for q, _ in report.quarantined]:
+        merged += store.get(iri)
+    result = shacl.validate(merged, context=store.types_of(shacl.referenced_iris(merged)))
+    assert result.conforms, result.text()[:3000]
