@@ -243,14 +243,16 @@ def main(argv=None):
     n_shapes = args.n_shapes or (200 if args.quick else 1000)
 
     from skyweave.alerts.schemas import load, schema_dir
-    from tests.broker import kafka_broker
+    from tests.broker import _running_broker
 
-    folder = schema_dir()
+    import os
+
+    folder = schema_dir(os.environ.get("SKYWEAVE_GCN_SCHEMA_DIR") or str(PROJECT_DIR / ".cache" / "npm"))
     if folder is None:
         sys.exit("@nasa-gcn/schema is not fetched: run python3 .ci/dev.py test once (needs npm)")
     schemas = load(str(folder))
-    broker_gen = kafka_broker.__wrapped__()
-    broker = next(broker_gen)
+    broker_context = _running_broker()
+    broker = broker_context.__enter__()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             print("building the catalog ...", file=sys.stderr)
@@ -267,7 +269,7 @@ def main(argv=None):
             print("cross-match ...", file=sys.stderr)
             x = bench_crossmatch(store)
     finally:
-        broker_gen.close()
+        broker_context.__exit__(None, None, None)
     for t in results:
         print(f"throughput  shapes {'on ' if t['shapes'] else 'off'}: {t['stored']} alerts stored ({t['duplicates']} duplicates, "
               f"{t['quarantined']} quarantined, {t['runs_queued']} runs queued) in {t['seconds']:.2f} s: "

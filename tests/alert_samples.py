@@ -4,6 +4,7 @@ circulars, voevent-parse's VOEvent fixtures, and sky maps made with astropy-heal
 import base64
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -14,9 +15,13 @@ from skyweave.catalog.resources import bundled
 CIRCULARS = bundled("data") / "alerts" / "gcn-circulars"
 
 
+SCHEMA_DIR = os.environ.get("SKYWEAVE_TEST_GCN_SCHEMA_DIR") or str(Path(__file__).resolve().parent.parent / ".cache" / "npm")
+"""Where ``.ci/dev.py test`` fetched ``@nasa-gcn/schema`` (``node_modules/@nasa-gcn/schema`` below it)."""
+
+
 def gcn_schemas():
     """The `SchemaSet` of the pinned ``@nasa-gcn/schema`` (skip locally when not fetched; CI must have it)."""
-    folder = schema_dir()
+    folder = schema_dir(SCHEMA_DIR)
     if folder is None:
         if os.environ.get("CI") == "true":
             pytest.fail("@nasa-gcn/schema is missing: .ci/dev.py fetches it with npm")

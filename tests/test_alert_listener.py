@@ -13,7 +13,7 @@ from confluent_kafka import Consumer, TopicPartition
 from skyweave.alerts.intake import Intake
 from skyweave.alerts.listen import Listener, consumer_config, make_consumer
 
-from .alert_samples import example, gcn_schemas
+from .alert_samples import SCHEMA_DIR, example, gcn_schemas
 from .broker import kafka_broker  # noqa: F401  (the fixture)
 from .conftest import BASE
 
@@ -68,7 +68,7 @@ def test_consumer_config_is_plain_for_a_local_broker_and_never_auto_commits():
 def listen_process(tmp_path, broker, topic):
     env = dict(os.environ, SKYWEAVE_DATA_DIR=str(tmp_path / "data"), SKYWEAVE_STORE="embedded",
                SKYWEAVE_BASE_IRI=BASE, SKYWEAVE_ALERT_BATCH="25", SKYWEAVE_STORE_MEMORY_MIRROR="false",
-               SKYWEAVE_ALERT_GROUP_ID=f"kill-{topic}", PYTHONUNBUFFERED="1")
+               SKYWEAVE_ALERT_GROUP_ID=f"kill-{topic}", SKYWEAVE_GCN_SCHEMA_DIR=SCHEMA_DIR, PYTHONUNBUFFERED="1")
     return subprocess.Popen(
         [sys.executable, "-m", "skyweave.catalog.cli", "listen", "--bootstrap", broker.bootstrap, "--topic", topic,
          "--exit-when-idle", "4"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
