@@ -106,3 +106,24 @@ def test_kill_9_mid_stream_then_restart_stores_every_message_exactly_once(kafka_
         assert int(events[0]["n"]) == 200
     finally:
         store.close()
+
+
+def test_hopskotch_messages_written_by_hop_client_are_stored(kafka_broker, fresh_app, tmp_path):
+    """igwn.gwalert as Hopskotch carries it: written with hop-client (its _id, _format and _test headers)."""
+    from hop import Stream
+
+    from .alert_samples import igwn_alert
+
+    topic = kafka_broker.topic("igwn.gwalert")
+    with Stream(auth=False).open(kafka_broker.topic_url(topic), "w") as stream:
+        stream.write(json.loads(igwn_alert("S250103ef", ra=83.63, dec=22.01, nside=32)))
+        stream.write(json.loads(igwn_alert("S250103gh", ra=10.0, dec=10.0, nside=32)), test=True)
+    config = {"GCN_KAFKA_BOOTSTRAP": kafka_broker.bootstrap, "ALERT_GROUP_ID": f"g-{topic}"}
+    store = fresh_app.extensions["store"]
+    reports = []
+    Listener(Intake(store, BASE, tmp_path, gcn_schemas()), make_consumer(config), [topic],
+             on_batch=reports.append).run(idle_exit_s=3)
+    stored = {a.parsed.event_name: a for r in reports for a in r.stored}
+    assert set(stored) == {"S250103ef", "S250103gh"}
+    assert stored["S250103ef"].parsed.tense == "current" and stored["S250103gh"].parsed.tense == "test"
+    assert any(m.label == "Crab Nebula" for m in stored["S250103ef"].matches)
