@@ -479,10 +479,35 @@ def serve_app(app, host, port):
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--help-settings", is_flag=True, expose_value=False, is_eager=True, callback=_help_settings,
               help="List the settings and exit")
-def serve(host, port):
+@click.option("--listen", "with_listener", is_flag=True,
+              help="Also consume the alert streams (ALERT_TOPICS), as skyweave listen does, in a background thread")
+def serve(host, port, with_listener):
     """Serve the catalog website, SPARQL endpoint and API."""
     with opened_app() as app:
-        serve_app(app, host, port)
+        listener = _background_listener(app) if with_listener else None
+        try:
+            serve_app(app, host, port)
+        finally:
+            if listener is not None:
+                listener.stop.set()
+
+
+def _background_listener(app):
+    """Start an alert listener thread over the app's store and runners; return the `Listener`."""
+    import threading
+
+    from skyweave.alerts.listen import Listener, make_consumer
+    from skyweave.alerts.service import make_pipeline
+
+    try:
+        consumer = make_consumer(app.config)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    listener = Listener(make_pipeline(app.config, app.extensions["store"], app.extensions["jobs"]), consumer,
+                        app.config["ALERT_TOPICS"], batch_size=app.config["ALERT_BATCH"])
+    threading.Thread(target=listener.run, name="alert-listener", daemon=True).start()
+    click.echo(f"listening to {', '.join(app.config['ALERT_TOPICS'])} beside the web app", err=True)
+    return listener
 
 
 @contextmanager

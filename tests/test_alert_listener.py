@@ -127,3 +127,29 @@ def test_hopskotch_messages_written_by_hop_client_are_stored(kafka_broker, fresh
     assert set(stored) == {"S250103ef", "S250103gh"}
     assert stored["S250103ef"].parsed.tense == "current" and stored["S250103gh"].parsed.tense == "test"
     assert any(m.label == "Crab Nebula" for m in stored["S250103ef"].matches)
+
+
+def test_serve_listen_consumes_beside_the_web_app(kafka_broker, tmp_path):
+    """``skyweave serve --listen``: the page shows an alert that arrived on the stream while serving."""
+    import requests
+
+    from .conftest import free_port, wait_for_port
+
+    topic = kafka_broker.topic("gcn.notices.swift.bat.guano")
+    kafka_broker.produce(topic, notices(3))
+    port = free_port()
+    env = dict(os.environ, SKYWEAVE_DATA_DIR=str(tmp_path / "data"), SKYWEAVE_STORE="memory",
+               SKYWEAVE_GCN_KAFKA_BOOTSTRAP=kafka_broker.bootstrap, SKYWEAVE_ALERT_TOPICS=json.dumps([topic]),
+               SKYWEAVE_ALERT_GROUP_ID=f"serve-{topic}", SKYWEAVE_GCN_SCHEMA_DIR=SCHEMA_DIR)
+    server = subprocess.Popen([sys.executable, "-m", "skyweave.catalog.cli", "serve", "--port", str(port), "--listen"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, timeout_s=60)
+        deadline, alerts = time.monotonic() + 60, []
+        while time.monotonic() < deadline and len(alerts) < 3:
+            alerts = requests.get(f"http://127.0.0.1:{port}/alerts/feed.json", timeout=10).json()["alerts"]
+            time.sleep(0.5)
+        assert len(alerts) == 3
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
