@@ -31,6 +31,10 @@ class RunRequest:
         Time limit of the whole run, seconds.
     env : dict of str to str
         Environment variables the notebook sees (e.g. ``SKYWEAVE_DATA``).
+    code_root : str or None
+        Root of the workflow version's checked-out files (put on the module path after the
+        notebook's own folder; the files the run imports from it are hashed into its provenance).
+        None: the notebook's folder.
     """
 
     run_iri: str
@@ -40,6 +44,7 @@ class RunRequest:
     outputs: tuple = ()
     timeout_s: float = 600.0
     env: dict = field(default_factory=dict)
+    code_root: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,14 @@ class RunResult:
         Why the run failed (exception and message, or the limit it hit).
     cells_done, cells_total : int
         Progress when it ended.
+    units : dict of str to str
+        Unit (astropy string form) of each value that was an astropy Quantity or whose output
+        declares an ``oda:unit``.
+    environment : dict
+        What ran (see `runners.notebook.execute`): ``notebook_sha256``, ``code_files`` (path
+        relative to the code root -> SHA-256 of each repository file the run imported),
+        ``packages`` (distribution-level module -> version of every non-standard-library package
+        loaded), ``python``, ``kernel`` (``ipykernel x.y``).
     """
 
     status: str
@@ -93,6 +106,8 @@ class RunResult:
     error: str | None = None
     cells_done: int = 0
     cells_total: int = 0
+    units: dict = field(default_factory=dict)
+    environment: dict = field(default_factory=dict)
 
 
 class RunAborted(Exception):

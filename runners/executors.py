@@ -1,10 +1,10 @@
 """Executors: where runs execute. One interface, two engines.
 
-- `LocalExecutor` (the default): a pool of worker threads, each driving a warm Jupyter kernel
-  (a separate process) from a `runners.kernels.KernelPool`.
+- `LocalExecutor` (the default): a pool of worker threads, each driving a fresh Jupyter kernel
+  (a separate process, used for one run only) from a `runners.kernels.KernelPool`.
 - `DaskExecutor`: Dask distributed, either a `LocalCluster` it starts or an existing scheduler
   given by address, which is how a SLURM cluster (dask-jobqueue) or a Kubernetes deployment is
-  reached. Workers run `runners.notebook.run_request` in their own kernels; aborts travel through
+  reached. Workers run `runners.notebook.run_request` in fresh kernels of their own pools; aborts travel through
   a `distributed.Event`.
 
 ``submit(request, progress, abort)`` returns a `concurrent.futures.Future` of a `runners.RunResult`.
@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from . import RunResult
-from .kernels import KernelPool
+from .kernels import DEFAULT_PRELOAD, KernelPool
 from .notebook import execute
 
 __all__ = ["LocalExecutor", "DaskExecutor", "make_executor", "failed_result"]
@@ -38,19 +38,22 @@ def failed_result(error):
 
 
 class LocalExecutor:
-    """Runs on this machine: ``workers`` threads, each with a warm kernel.
+    """Runs on this machine: ``workers`` threads, each run in a fresh kernel.
 
     Parameters
     ----------
     workers : int
-        Most runs executing at once (the concurrency limit).
+        Most runs executing at once (the concurrency limit), and the number of spare kernels
+        kept ready.
     kernel_cwd : str or None
-        Folder idle kernels sit in.
+        Folder spare kernels start in.
+    preload : sequence of str
+        Modules each spare kernel imports before its run (`runners.kernels.DEFAULT_PRELOAD`).
     """
 
-    def __init__(self, workers=2, kernel_cwd=None):
+    def __init__(self, workers=2, kernel_cwd=None, preload=DEFAULT_PRELOAD):
         self.name = f"local pool of {workers}"
-        self.kernels = KernelPool(size=workers, cwd=kernel_cwd)
+        self.kernels = KernelPool(size=workers, cwd=kernel_cwd, preload=preload)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="runner")
 
     def submit(self, request, progress=None, abort=None):
@@ -177,7 +180,8 @@ def make_executor(config):
     Parameters
     ----------
     config : Mapping
-        ``RUNNER_EXECUTOR`` (``local`` or ``dask``), ``RUNNER_WORKERS``, ``DASK_SCHEDULER``.
+        ``RUNNER_EXECUTOR`` (``local`` or ``dask``), ``RUNNER_WORKERS``, ``RUNNER_PRELOAD`` (comma-separated
+        modules), ``DASK_SCHEDULER``.
 
     Returns
     -------
@@ -190,8 +194,11 @@ def make_executor(config):
     """
     kind = config.get("RUNNER_EXECUTOR", "local")
     workers = int(config.get("RUNNER_WORKERS", 2))
+    preload = config.get("RUNNER_PRELOAD", ",".join(DEFAULT_PRELOAD))
+    if isinstance(preload, str):
+        preload = [m.strip() for m in preload.split(",") if m.strip()]
     if kind == "local":
-        return LocalExecutor(workers=workers)
+        return LocalExecutor(workers=workers, preload=preload)
     if kind == "dask":
         return DaskExecutor(address=config.get("DASK_SCHEDULER") or None, workers=workers)
     raise ValueError(f"unknown RUNNER_EXECUTOR {kind!r}: use local or dask")

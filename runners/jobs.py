@@ -28,6 +28,7 @@ from skyweave.catalog.vocab import PROV, RDF, SDO, SW
 
 from . import RunRequest
 from .describe import spec_from_graph
+from .environment import code_digest, code_root, package_versions
 from .params import check_values, normalised_key
 from .provenance import now, result_records, run_graph, xsd_time
 from .files import stored_path
@@ -62,7 +63,7 @@ class Submission:
     shared: bool = False
 
 
-def cache_key(workflow_iri, commit, values, data_version):
+def cache_key(workflow_iri, commit, values, data_version, code="", packages=None):
     """Return the provenance key of a run request (SHA-256 hex).
 
     Parameters
@@ -75,13 +76,26 @@ def cache_key(workflow_iri, commit, values, data_version):
         Normalised parameter values (`runners.params.check_values`).
     data_version : str
         Version of the input data (e.g. the digest of the bundled data's checksum file).
+    code : str
+        Digest of the notebook and its repository's files (`runners.environment.code_digest`).
+    packages : dict of str to str or None
+        Versions of the software that computes the products (`runners.environment.package_versions`).
 
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> a = cache_key("w", "c1", {"x": 1}, "d", code="h", packages={"numpy": "2.0"})
+    >>> a == cache_key("w", "c1", {"x": 1}, "d", code="h", packages={"numpy": "2.1"})
+    False
+    >>> a == cache_key("w", "c1", {"x": 1}, "d", code="h2", packages={"numpy": "2.0"})
+    False
     """
     payload = json.dumps({"workflow": str(workflow_iri), "commit": commit or "",
-                          "parameters": normalised_key(values), "inputs": data_version}, sort_keys=True)
+                          "parameters": normalised_key(values), "inputs": data_version, "code": code,
+                          "packages": dict(packages or {})}, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -123,7 +137,7 @@ class JobManager:
         self.executor, self.timeout_s = executor, float(timeout_s)
         self.env, self.data_version, self.resolve_target = dict(env or {}), data_version, resolve_target
         self._jobs, self._by_key = {}, {}
-        self._workflows = {}
+        self._workflows, self._digests = {}, {}
         self._lock = threading.Lock()
 
     # -- requests ---------------------------------------------------------------------------
@@ -149,6 +163,36 @@ class JobManager:
             raise Conflict(f"<{workflow_iri}> failed its test notebooks, so it is not offered for runs; "
                            "see its page for the test log.", title="Workflow not offered")
         return graph, spec
+
+    def key(self, workflow_iri, checked):
+        """Return the cache key of a run of ``workflow_iri`` with checked values.
+
+        It covers the version's commit, the digest of its notebook and repository files, the
+        parameter values, the input-data version and the versions of the key packages now
+        installed (`runners.environment.package_versions`), so that a change of any of them
+        never serves an old product as new.
+
+        Raises
+        ------
+        NotFound
+            If there is no such workflow.
+        """
+        graph, _ = self.workflow(workflow_iri)
+        commit = graph.value(URIRef(workflow_iri), SW.commit)
+        return cache_key(workflow_iri, str(commit) if commit else None, checked, self.data_version,
+                         code=self._code_digest(workflow_iri, graph), packages=package_versions())
+
+    def _code_digest(self, workflow_iri, graph):
+        """Digest of a version's notebook and repository files, computed once per version (snapshots never change)."""
+        digest = self._digests.get(str(workflow_iri))
+        if digest is None:
+            notebook = str(graph.value(URIRef(workflow_iri), SW.notebook))
+            try:
+                digest = code_digest(code_root(self.data_dir, notebook), self.data_dir / notebook)
+            except OSError:  # the snapshot is gone: the run will fail and say so
+                digest = "missing"
+            self._digests[str(workflow_iri)] = digest
+        return digest
 
     def submit(self, workflow_iri, values, user="anonymous", informed_by=None, plan=None):
         """Request a run of a workflow version.
@@ -183,8 +227,7 @@ class JobManager:
             local = stored_path(self.base, self.data_dir, checked.get(param.name)) if param.kind == "file" else None
             if local is not None:
                 checked[param.name] = str(local)
-        commit = graph.value(URIRef(workflow_iri), SW.commit)
-        key = cache_key(workflow_iri, str(commit) if commit else None, checked, self.data_version)
+        key = self.key(workflow_iri, checked)
         with self._lock:
             if key in self._by_key:
                 run_iri = self._by_key[key]
@@ -203,9 +246,10 @@ class JobManager:
 
     def _job(self, run_iri, workflow_iri, graph, spec, checked, key, user, bindings=None):
         """Register a job (call with the lock held)."""
-        notebook = self.data_dir / str(graph.value(URIRef(workflow_iri), SW.notebook))
-        request = RunRequest(run_iri, str(workflow_iri), str(notebook), checked,
-                             tuple(o.name for o in spec.outputs), self.timeout_s, {**self.env, **(bindings or {})})
+        relative = str(graph.value(URIRef(workflow_iri), SW.notebook))
+        request = RunRequest(run_iri, str(workflow_iri), str(self.data_dir / relative), checked,
+                             tuple(o.name for o in spec.outputs), self.timeout_s, {**self.env, **(bindings or {})},
+                             str(code_root(self.data_dir, relative)))
         job = _Job(request, key, spec, user, spec.title)
         self._jobs[run_iri] = job
         self._by_key[key] = run_iri

@@ -1,64 +1,76 @@
-"""A pool of warm Jupyter kernels, reset between runs, so a run does not pay for a kernel start.
+"""A pool of fresh Jupyter kernels: each run gets a kernel no earlier run has touched.
 
-A kernel is started once (about half a second), then reused: after each run its namespace is
-cleared (``%reset -f``) and its working directory restored. A kernel that timed out, was
-interrupted or died is shut down and replaced; every kernel is recycled after ``max_uses`` runs so
-that state kept in imported modules cannot build up.
+A background thread keeps ``size`` kernels started and ready (about a second each, paid while other
+runs execute), optionally with heavy modules already imported before any user code. `acquire` hands
+one out, waiting only when none is ready; `release` discards it (shut down in the background), and
+the thread starts a replacement. Nothing a run does to its interpreter (matplotlib rcParams, numpy's
+random state, astropy settings, ``os.environ``, ``sys.path``, ``sys.modules``, IPython's history)
+can reach a later run, whoever asked for it.
 
 References
 ----------
 .. [1] Jupyter messaging protocol, https://jupyter-client.readthedocs.io/en/stable/messaging.html
 """
 
+import logging
 import os
 import queue
 import threading
 
 from jupyter_client.manager import KernelManager
 
-__all__ = ["Kernel", "KernelPool"]
+__all__ = ["Kernel", "KernelPool", "DEFAULT_PRELOAD"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PRELOAD = ("numpy", "astropy.units", "astropy.table", "astropy.coordinates")
+"""Modules a spare kernel imports before any run (only imported: no name is bound in the user namespace)."""
+
+
+def _kernel_env():
+    """The environment a fresh kernel starts with: ours, without our module path or the caller's backend."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
 
 
 class Kernel:
-    """One running kernel and its client.
+    """One running kernel and its client, used for a single run.
 
     Parameters
     ----------
     kernel_name : str
         Jupyter kernel spec name (``python3``).
-    cwd : str
-        Folder the kernel starts in and returns to after each run.
+    cwd : str or None
+        Folder the kernel starts in (a run changes to its own working folder first thing).
+    preload : sequence of str
+        Modules to import before the kernel is handed out.
+
+    Raises
+    ------
+    RuntimeError
+        If the kernel does not become ready within a minute, or a preload import fails.
     """
 
-    def __init__(self, kernel_name="python3", cwd=None):
+    def __init__(self, kernel_name="python3", cwd=None, preload=()):
         self.cwd = cwd or os.getcwd()
         self.manager = KernelManager(kernel_name=kernel_name)
-        self.manager.start_kernel(cwd=self.cwd, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        self.manager.start_kernel(cwd=self.cwd, env=_kernel_env())
         self.client = self.manager.client()
         self.client.start_channels()
-        self.client.wait_for_ready(timeout=60)
-        self.uses = 0
         self.broken = False
-
-    def reset(self, timeout_s=30):
-        """Clear the kernel's namespace and return it to its folder; mark it broken on failure.
-
-        Parameters
-        ----------
-        timeout_s : float
-            How long the reset may take before the kernel is given up.
-        """
-        # Like %reset -f, without its full garbage collection (which costs ~0.2 s once large
-        # packages are loaded): drop every user name, keep IPython's own.
-        code = ("(lambda ip: [ip.user_ns.pop(k) for k in list(ip.user_ns) "
-                "if k not in ip.user_ns_hidden and not k.startswith('__')])(get_ipython()); "
-                f"__import__('os').chdir({self.cwd!r})")
         try:
-            reply = self.client.execute_interactive(code, timeout=timeout_s, store_history=False,
-                                                    output_hook=lambda msg: None)
-            self.broken = reply["content"]["status"] != "ok"
-        except Exception:  # a timeout or a dead kernel: never reuse it
-            self.broken = True
+            self.client.wait_for_ready(timeout=60)
+            if preload:
+                # silent: no execution count, no history entry, no `_`; the list binds no name.
+                code = f"[__import__('importlib').import_module(_m) for _m in {list(preload)!r}]"
+                reply = self.client.execute_interactive(code, silent=True, store_history=False, timeout=120,
+                                                        output_hook=lambda msg: None)
+                if reply["content"]["status"] != "ok":
+                    raise RuntimeError(f"preloading {', '.join(preload)} failed: {reply['content'].get('evalue')}")
+        except Exception:
+            self.shutdown()
+            raise
 
     def alive(self):
         """Return True if the kernel process is running."""
@@ -69,6 +81,7 @@ class Kernel:
 
     def shutdown(self):
         """Stop the kernel at once."""
+        self.broken = True
         try:
             self.client.stop_channels()
         finally:
@@ -93,60 +106,138 @@ class Kernel:
 
 
 class KernelPool:
-    """Warm kernels handed out one run at a time.
+    """Fresh kernels started ahead of time and discarded after one run.
+
+    The pool starts its kernels lazily, on the first `acquire` or `warm_up`; from then on a
+    background thread keeps ``size`` spare kernels ready.
 
     Parameters
     ----------
     size : int
-        Most kernels kept warm (the executor's concurrency).
+        Spare kernels kept ready (the executor's concurrency, ``RUNNER_WORKERS``).
     kernel_name : str
-    max_uses : int
-        Runs after which a kernel is replaced by a fresh one.
     cwd : str or None
-        Neutral folder for idle kernels.
+        Neutral folder kernels start in.
+    preload : sequence of str
+        Modules every spare kernel imports before its run (see `DEFAULT_PRELOAD`).
     """
 
-    def __init__(self, size=2, kernel_name="python3", max_uses=50, cwd=None):
-        self.size = size
+    def __init__(self, size=2, kernel_name="python3", cwd=None, preload=DEFAULT_PRELOAD):
+        self.size = max(1, int(size))
         self.kernel_name = kernel_name
-        self.max_uses = max_uses
         self.cwd = cwd
-        self._idle = queue.LifoQueue()
-        self._lock = threading.Lock()
+        self.preload = tuple(preload)
+        self.handed_out = 0
+        self._ready = queue.Queue()
+        self._wanted = threading.Condition()
+        self._starting = 0
         self._closed = False
+        self._error = None
+        self._thread = None
 
-    def acquire(self):
-        """Return a ready kernel (a warm one if any is idle, else a new one)."""
-        try:
-            kernel = self._idle.get_nowait()
-        except queue.Empty:
-            return Kernel(self.kernel_name, self.cwd)
-        if kernel.broken or not kernel.alive():
-            kernel.shutdown()
-            return Kernel(self.kernel_name, self.cwd)
-        return kernel
+    def _start_thread(self):
+        with self._wanted:
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._fill, name="kernel-starter", daemon=True)
+                self._thread.start()
 
-    def release(self, kernel):
-        """Give a kernel back after a run: reset and keep it, or replace it if broken or worn out."""
-        kernel.uses += 1
-        if not kernel.broken and kernel.alive() and kernel.uses < self.max_uses and not self._closed:
-            kernel.reset()
-        if kernel.broken or not kernel.alive() or kernel.uses >= self.max_uses or self._closed \
-                or self._idle.qsize() >= self.size:
-            kernel.shutdown()
-            return
-        self._idle.put(kernel)
+    def _fill(self):
+        """Background loop: keep ``size`` kernels ready."""
+        while True:
+            with self._wanted:
+                while not self._closed and self._ready.qsize() >= self.size:
+                    self._wanted.wait()
+                if self._closed:
+                    return
+                self._starting = 1
+            try:
+                kernel = Kernel(self.kernel_name, self.cwd, self.preload)
+                self._error = None
+            except Exception as exc:  # reported to whoever waits; retried after a pause
+                log.error("a kernel could not be started: %s", exc)
+                self._error = exc
+                self._ready.put(exc)
+                with self._wanted:
+                    self._starting = 0
+                    self._wanted.wait(5)
+                continue
+            with self._wanted:
+                self._starting = 0
+                closed = self._closed
+            if closed:
+                kernel.shutdown()
+                return
+            self._ready.put(kernel)
 
-    def warm_up(self, n=1):
-        """Start ``n`` kernels ahead of the first run."""
-        for _ in range(min(n, self.size) - self._idle.qsize()):
-            self._idle.put(Kernel(self.kernel_name, self.cwd))
+    def acquire(self, timeout_s=300):
+        """Return a fresh kernel, waiting for one only when none is ready.
 
-    def close(self):
-        """Shut down every idle kernel; kernels in use are shut down when released."""
-        self._closed = True
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait, seconds.
+
+        Returns
+        -------
+        Kernel
+
+        Raises
+        ------
+        RuntimeError
+            If the pool is closed, no kernel could be started, or none became ready in time.
+        """
+        if self._closed:
+            raise RuntimeError("the kernel pool is closed")
+        self._start_thread()
         while True:
             try:
-                self._idle.get_nowait().shutdown()
+                item = self._ready.get(timeout=timeout_s)
+            except queue.Empty:
+                raise RuntimeError(f"no Jupyter kernel became ready within {timeout_s:g} s") from None
+            with self._wanted:
+                self._wanted.notify_all()  # start the replacement now
+            if isinstance(item, Exception):
+                raise RuntimeError(f"no Jupyter kernel could be started: {item}") from item
+            if item.alive():
+                self.handed_out += 1
+                return item
+            item.shutdown()  # died while waiting: take the next
+
+    def release(self, kernel):
+        """Discard a kernel after its run (shut down in the background; it is never reused)."""
+        threading.Thread(target=kernel.shutdown, name="kernel-discard", daemon=True).start()
+
+    def warm_up(self, n=None):
+        """Start the pool and wait until ``n`` kernels (default: ``size``) are ready.
+
+        Parameters
+        ----------
+        n : int or None
+            Kernels to wait for, at most ``size``.
+        """
+        self._start_thread()
+        want = min(self.size, n or self.size)
+        while self._ready.qsize() < want and not self._closed:
+            if self._error is not None:
+                raise RuntimeError(f"no Jupyter kernel could be started: {self._error}")
+            threading.Event().wait(0.02)
+
+    def ready(self):
+        """Return the number of kernels ready now."""
+        return self._ready.qsize()
+
+    def close(self):
+        """Stop starting kernels and shut down the ready ones; kernels in use end with their run."""
+        with self._wanted:
+            self._closed = True
+            self._wanted.notify_all()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout=90)
+        while True:
+            try:
+                item = self._ready.get_nowait()
             except queue.Empty:
                 return
+            if isinstance(item, Kernel):
+                item.shutdown()

@@ -1,8 +1,9 @@
 """Execute one annotated notebook with given parameter values in a Jupyter kernel (nbclient).
 
-The notebook is copied with three cells added, papermill-style: a setup cell (working folder,
-environment), the injected parameter values right after the ``parameters`` cell, and a last cell
-that reports the declared outputs as JSON. Files the notebook writes in its working folder and
+The notebook is copied with three cells added, papermill-style: a setup cell (the run's own empty
+working folder, the workflow version's folders first on the module path, environment), the
+injected parameter values right after the ``parameters`` cell, and a last cell that reports the
+declared outputs and what ran (`runners.inkernel`) as JSON. Files the notebook writes in its working folder and
 names in its outputs come back as bytes, so the same function serves a local pool and remote
 Dask workers.
 
@@ -12,6 +13,8 @@ References
    https://papermill.readthedocs.io/en/latest/usage-parameterize.html
 """
 
+import hashlib
+import inspect
 import json
 import os
 import re
@@ -26,12 +29,15 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError
 
-from . import OutputFile, RunResult
+from . import OutputFile, RunResult, inkernel
 
-__all__ = ["prepare_notebook", "execute", "run_request", "close_pool", "environment_defaults", "MARKER"]
+__all__ = ["code_dirs", "prepare_notebook", "execute", "run_request", "close_pool", "environment_defaults", "MARKER"]
 
 MARKER = "<<skyweave-outputs>>"
 """Prefix of the line in which the last cell reports the outputs."""
+
+_REPORTER = inspect.getsource(inkernel)
+"""Source of the output report sent to the kernel as the last cell."""
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _LOG_LIMIT = 200_000
@@ -41,7 +47,28 @@ def _now():
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def prepare_notebook(path, parameters, outputs, workdir, env=None):
+def code_dirs(path, code_root=None):
+    """Return the folders put first on a run's module path: the notebook's, then its code root.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The notebook.
+    code_root : str or pathlib.Path or None
+        Root of the workflow version's checked-out files.
+
+    Returns
+    -------
+    list of str
+        Resolved folders, without duplicates, the notebook's first.
+    """
+    dirs = [str(Path(path).resolve().parent)]
+    if code_root and str(Path(code_root).resolve()) not in dirs:
+        dirs.append(str(Path(code_root).resolve()))
+    return dirs
+
+
+def prepare_notebook(path, parameters, outputs, workdir, env=None, code_root=None):
     """Return the notebook at ``path`` ready to run: setup, injected parameters, output report.
 
     Parameters
@@ -53,9 +80,11 @@ def prepare_notebook(path, parameters, outputs, workdir, env=None):
     outputs : sequence of str
         Declared output names to report.
     workdir : str
-        Folder the notebook runs in.
+        Folder the notebook runs in (its own, empty).
     env : dict of str to str or None
         Environment variables to set in the kernel.
+    code_root : str or None
+        Root of the workflow version's files, put on the module path after the notebook's folder.
 
     Returns
     -------
@@ -72,28 +101,16 @@ def prepare_notebook(path, parameters, outputs, workdir, env=None):
         if parameters:
             raise ValueError(f"{Path(path).name}: no cell is tagged 'parameters'")
         index = -1  # a test notebook without parameters: nothing to inject after
+    dirs = code_dirs(path, code_root)
     setup = "\n".join([
         "import os as _sw_os, sys as _sw_sys",
         f"_sw_os.chdir({str(workdir)!r})",
-        f"_sw_sys.path.insert(0, {str(Path(path).resolve().parent)!r})",
+        f"_sw_sys.path[:0] = {dirs!r}",
         *(f"_sw_os.environ[{k!r}] = {str(v)!r}" for k, v in (env or {}).items()),
         "del _sw_os, _sw_sys",
     ])
     injected = "\n".join(f"{name} = {value!r}" for name, value in parameters.items()) or "pass"
-    report = "\n".join([
-        "def _sw_value(v):",
-        "    import os, json",
-        "    if v is None or isinstance(v, (bool, int, float, str)):",
-        "        return v",
-        "    if hasattr(v, '__fspath__'):",
-        "        return os.fspath(v)",
-        "    if hasattr(v, 'item') and getattr(v, 'shape', None) == ():",
-        "        return v.item()",
-        "    if hasattr(v, 'unit') and hasattr(v, 'value'):",
-        "        return float(v.value)",
-        "    return str(v)",
-        f"print({MARKER!r} + __import__('json').dumps({{n: _sw_value(globals().get(n)) for n in {list(outputs)!r}}}))",
-    ])
+    report = "\n".join([_REPORTER, f"_sw_report({list(outputs)!r}, {MARKER!r}, {dirs!r}, {dirs[-1]!r})"])
     tag = lambda name: {"tags": [name]}  # noqa: E731 - a tiny local helper
     nb.cells.insert(index + 1, nbformat.v4.new_code_cell(injected, metadata=tag("injected-parameters")))
     nb.cells.insert(0, nbformat.v4.new_code_cell(setup, metadata=tag("skyweave-setup")))
@@ -112,13 +129,14 @@ def _text_of(cell):
 
 
 def execute(request, kernel, progress=None, abort=None):
-    """Run a `runners.RunRequest` in a warm kernel and collect what it produced.
+    """Run a `runners.RunRequest` in a fresh kernel, in its own working folder, and collect what it produced.
 
     Parameters
     ----------
     request : runners.RunRequest
     kernel : runners.kernels.Kernel
-        A ready kernel; it is killed if the run is aborted or over its time limit.
+        A fresh kernel from a `runners.kernels.KernelPool` (never one an earlier run used); it is
+        killed if the run is aborted or over its time limit.
     progress : callable or None
         Called as ``progress(cells_done, cells_total)`` after each cell.
     abort : threading.Event or None
@@ -129,13 +147,16 @@ def execute(request, kernel, progress=None, abort=None):
     runners.RunResult
         ``COMPLETED`` when every cell ran and every declared output yielded something; ``ERROR``
         (with the traceback in the log) when a cell raised, the time limit passed or an output is
-        missing; ``ABORTED`` when ``abort`` was set.
+        missing; ``ABORTED`` when ``abort`` was set. Its ``environment`` names what ran: the
+        notebook's SHA-256, the SHA-256 of every file of the code folders the run imported, the
+        versions of the packages loaded, Python's and the kernel's (see `runners.inkernel`).
     """
     started = _now()
     workdir = tempfile.mkdtemp(prefix="skyweave-run-")
     deadline = time.monotonic() + request.timeout_s
     abort = abort or threading.Event()
-    nb = prepare_notebook(request.notebook, request.parameters, request.outputs, workdir, request.env)
+    nb = prepare_notebook(request.notebook, request.parameters, request.outputs, workdir, request.env,
+                          request.code_root)
     total = len(nb.cells) - 2  # the author's cells plus the injected parameters
     client = NotebookClient(nb, km=kernel.manager, timeout=max(1, int(request.timeout_s)), allow_errors=False)
     client.kc = kernel.client
@@ -174,7 +195,8 @@ def execute(request, kernel, progress=None, abort=None):
     finally:
         stop.set()
         guard.join()
-    values, files = _collect(nb, request.outputs, workdir)
+    values, units, environment, files = _collect(nb, request.outputs, workdir)
+    environment["notebook_sha256"] = hashlib.sha256(Path(request.notebook).read_bytes()).hexdigest()
     if status == "COMPLETED":
         missing = [n for n in request.outputs if n not in values and not any(f.output == n for f in files)]
         if missing:
@@ -186,7 +208,8 @@ def execute(request, kernel, progress=None, abort=None):
     files.append(OutputFile("executed.ipynb", nbformat.writes(nb).encode("utf-8"), None))
     shutil.rmtree(workdir, ignore_errors=True)
     return RunResult(status=status, started_at=started, ended_at=_now(), values=values, files=files,
-                     log=log[-_LOG_LIMIT:], error=error, cells_done=done, cells_total=total)
+                     log=log[-_LOG_LIMIT:], error=error, cells_done=done, cells_total=total, units=units,
+                     environment=environment)
 
 
 def _first_line(exc):
@@ -205,10 +228,11 @@ def _report_after_failure(client, nb):
 
 
 def _collect(nb, outputs, workdir):
-    """Read the reported outputs: values stay values, paths of written files become OutputFiles."""
+    """Read the report: values (with units) stay values, paths of written files become OutputFiles."""
     text = _text_of(nb.cells[-1])
     line = next((l for l in text.splitlines() if l.startswith(MARKER)), None)
-    reported = json.loads(line[len(MARKER):]) if line else {}
+    report = json.loads(line[len(MARKER):]) if line else {}
+    reported, units = report.get("values", {}), report.get("units", {})
     values, files = {}, []
     root = Path(workdir).resolve()
     for name in outputs:
@@ -221,14 +245,14 @@ def _collect(nb, outputs, workdir):
                 files.append(OutputFile(candidate.name, candidate.read_bytes(), name))
                 continue
         values[name] = value
-    return values, files
+    return values, {k: v for k, v in units.items() if k in values}, report.get("environment", {}), files
 
 
 _POOL = None
 
 
 def run_request(request, abort=None):
-    """Execute ``request`` in this process's own kernel pool (the entry point for Dask workers).
+    """Execute ``request`` in a fresh kernel of this process's own pool (the entry point for Dask workers).
 
     Parameters
     ----------

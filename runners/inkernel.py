@@ -1,0 +1,72 @@
+"""Code that runs inside a run's kernel, after the notebook's cells: report outputs and what ran.
+
+`runners.notebook` sends this module's source as the text of the run's last cell, followed by a
+call of `_sw_report`; the kernel never imports skyweave. Every name is prefixed ``_sw_`` so that
+nothing a notebook defines is shadowed before its outputs are read.
+
+The report is one line, ``<<skyweave-outputs>>`` followed by JSON with ``values`` (declared
+outputs, JSON-able), ``units`` (unit of each value that was an astropy Quantity) and
+``environment``: ``code_files`` (each imported file under the code folders, by path relative to
+the code root, with its SHA-256), ``packages`` (every loaded top-level, non-standard-library module
+that states a ``__version__``, outside the code folders), ``python`` and ``kernel``.
+"""
+
+__all__ = ["_sw_report"]
+
+
+def _sw_report(outputs, marker, code_dirs, code_root):
+    """Print the outputs and the environment of this run as one marked JSON line.
+
+    Parameters
+    ----------
+    outputs : list of str
+        Declared output names, read from the notebook's global namespace.
+    marker : str
+        Prefix of the printed line.
+    code_dirs : list of str
+        Folders of the workflow version's files (imported modules under them are hashed).
+    code_root : str
+        Folder the hashed files' paths are relative to.
+    """
+    import hashlib
+    import json
+    import os
+    import platform
+    import sys
+
+    user = sys.modules["__main__"].__dict__
+    values, units = {}, {}
+    for name in outputs:
+        value = user.get(name)
+        if value is None:
+            continue
+        if hasattr(value, "unit") and hasattr(value, "to_value") and getattr(value, "shape", None) == ():
+            units[name] = value.unit.to_string()
+            value = value.value
+        if hasattr(value, "__fspath__"):
+            value = os.fspath(value)
+        elif hasattr(value, "item") and getattr(value, "shape", None) == ():
+            value = value.item()
+        if not isinstance(value, (bool, int, float, str)):
+            value = str(value)
+        values[name] = value
+    roots = [os.path.realpath(d) for d in code_dirs]
+    base = os.path.realpath(code_root)
+    files, packages = {}, {}
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        real = os.path.realpath(path) if isinstance(path, str) else ""
+        if real and any(real.startswith(root + os.sep) for root in roots):
+            with open(real, "rb") as handle:
+                files[os.path.relpath(real, base)] = hashlib.sha256(handle.read()).hexdigest()
+            continue
+        if "." in name or name.startswith("_") or name in sys.stdlib_module_names:
+            continue
+        version = getattr(module, "__version__", None)
+        if isinstance(version, str):
+            packages[name] = version
+    kernel = sys.modules.get("ipykernel")
+    environment = {"code_files": dict(sorted(files.items())), "packages": dict(sorted(packages.items())),
+                   "python": platform.python_version(),
+                   "kernel": f"ipykernel {getattr(kernel, '__version__', '?')}"}
+    print(marker + json.dumps({"values": values, "units": units, "environment": environment}))
