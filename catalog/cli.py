@@ -289,7 +289,7 @@ def run(workflow, pairs, server, wait):
         return _run_remote(server.rstrip("/"), workflow, values, wait)
     from skyweave.runners.params import ParameterErrors
 
-    from skyweave.runners.jobs import run_status
+    from skyweave.runners.status import run_status
     from skyweave.runners.registry import latest_version
 
     from .exceptions import CatalogError

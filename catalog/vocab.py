@@ -122,6 +122,9 @@ class SW(DefinedNamespace):
     parameterName: URIRef
     alertField: URIRef
     offsetSeconds: URIRef
+    codeUsed: URIRef
+    softwareUsed: URIRef
+    uncertainty: URIRef
 
 
 SDO_INPUT = URIRef("https://schema.org/input")

@@ -29,12 +29,13 @@ from skyweave.catalog.vocab import PROV, RDF, SDO, SW
 from . import RunRequest
 from .describe import spec_from_graph
 from .environment import code_digest, code_root, package_versions
+from .oda import UNITS
 from .params import check_values, normalised_key
 from .provenance import now, result_records, run_graph, xsd_time
 from .files import stored_path
 from .resources import resource_environment
 
-__all__ = ["Submission", "JobManager", "FINAL_PHASES", "cache_key", "run_status"]
+__all__ = ["Submission", "JobManager", "FINAL_PHASES", "cache_key"]
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +280,8 @@ class JobManager:
             records, notebook_url = result_records(self.base, job.request.run_iri, result, outputs,
                                                    self.data_dir, job.title)
             self._write(job, result.status, started=job.started or result.started_at, ended=result.ended_at,
-                        log=result.log, error=result.error, values=result.values, notebook_url=notebook_url)
+                        log=result.log, error=result.error, values=result.values, notebook_url=notebook_url,
+                        units=result.units, environment=result.environment)
             stored, rejected = self.store.put_many(records)
             for iri, report in rejected:
                 log.error("result %s rejected: %s", iri, report.text())
@@ -295,9 +297,12 @@ class JobManager:
 
     def _write(self, job, phase, **kwargs):
         """Store the run record in ``phase``; the job shows a final phase only once its results are filed."""
+        params = job.spec.parameters
         graph = run_graph(job.request.run_iri, job.request.workflow_iri, phase, job.request.parameters, job.user,
                           self.executor.name, cache_key=job.key, label=f"{job.title}: run {job.request.run_iri[-12:]}",
-                          version=__version__, informed_by=job.informed_by, plan=job.plan, **kwargs)
+                          version=__version__, informed_by=job.informed_by, plan=job.plan,
+                          parameter_units={p.name: UNITS[p.unit] for p in params if p.unit in UNITS},
+                          time_parameters={p.name for p in params if p.kind == "time" and p.format != "mjd"}, **kwargs)
         self.store.put(job.request.run_iri, graph)
         if phase not in FINAL_PHASES:
             job.phase = phase
@@ -404,59 +409,3 @@ class JobManager:
         for job in pending:
             job.done.wait(10)
         self.executor.close()
-
-
-def run_status(store, jobs, base, run_iri):
-    """Return the status of a run as a dict (phase, progress, times, values, results, log, error).
-
-    Parameters
-    ----------
-    store : skyweave.catalog.store.Store
-    jobs : JobManager
-    base : str
-        The catalog's ``BASE_IRI``; links in the status are paths below it.
-    run_iri : str
-
-    Returns
-    -------
-    dict
-        ``run`` (path), ``phase``, ``progress``, ``workflow``, ``parameters``, ``started``, ``ended``,
-        ``values``, ``results``, ``notebook``, ``error``, ``log``, ``label``.
-
-    Raises
-    ------
-    NotFound
-        If there is no such run.
-    """
-    from skyweave.catalog.pages import href_for
-    from skyweave.catalog.vocab import DCAT, RDFS
-
-    run_iri = URIRef(run_iri)
-    graph = store.get(run_iri)
-    phase = jobs.phase(run_iri)
-    progress = jobs.progress(run_iri)
-    rows = store.select(
-        "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-        "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX sw: <https://skyweave.org/ns#> "
-        "SELECT ?r ?label ?url ?type ?out WHERE { ?r prov:wasGeneratedBy $run ; rdfs:label ?label ; "
-        "sw:outputName ?out ; dcat:distribution/dcat:downloadURL ?url ; dcat:distribution/dcat:mediaType ?type } "
-        "ORDER BY ?out", run=run_iri)
-    run = run_iri
-    notebook = next((graph.value(n, DCAT.downloadURL) for n in graph.objects(run, PROV.generated)), None)
-    return {
-        "run": href_for(base, run_iri),
-        "phase": phase,
-        "progress": {"cells_done": progress[0], "cells_total": progress[1]} if progress else None,
-        "workflow": href_for(base, graph.value(run, PROV.used)),
-        "parameters": {str(graph.value(pv, SW.parameter)).rsplit("#param-", 1)[-1]: graph.value(pv, SDO.value).toPython()
-                       for pv in graph.objects(run, SW.parameterValue)},
-        "started": str(graph.value(run, PROV.startedAtTime) or "") or None,
-        "ended": str(graph.value(run, PROV.endedAtTime) or "") or None,
-        "values": {str(graph.value(n, SDO.name)): graph.value(n, SDO.value).toPython() for n in graph.objects(run, SDO.result)},
-        "results": [{"href": href_for(base, r["r"]), "label": str(r["label"]), "output": str(r["out"]),
-                     "file": href_for(base, r["url"]), "media_type": str(r["type"])} for r in rows],
-        "notebook": href_for(base, notebook) if notebook else None,
-        "error": str(graph.value(run, SW.error) or "") or None,
-        "log": str(graph.value(run, SW.log) or ""),
-        "label": str(graph.value(run, RDFS.label) or ""),
-    }

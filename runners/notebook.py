@@ -197,6 +197,8 @@ def execute(request, kernel, progress=None, abort=None):
         guard.join()
     values, units, environment, files = _collect(nb, request.outputs, workdir)
     environment["notebook_sha256"] = hashlib.sha256(Path(request.notebook).read_bytes()).hexdigest()
+    root = Path(code_dirs(request.notebook, request.code_root)[-1])
+    environment["notebook"] = Path(request.notebook).resolve().relative_to(root).as_posix()
     if status == "COMPLETED":
         missing = [n for n in request.outputs if n not in values and not any(f.output == n for f in files)]
         if missing:

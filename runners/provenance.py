@@ -19,6 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from skyweave.catalog.vocab import DCAT, ODA, PROV, RDF, RDFS, SDO, SW, XSD
 
 from .files import download_url, media_type, store_bytes
+from .values import add_results, literal, time_literal
 
 __all__ = ["PRODUCT_TYPES", "literal", "run_graph", "result_records", "RUNNER_NAME", "xsd_time", "now"]
 
@@ -32,17 +33,6 @@ PRODUCT_TYPES = {
 """oda-hub output type -> our product type; other file outputs are tables."""
 
 
-def literal(value):
-    """Return ``value`` as a typed RDF literal (bool, int, float -> xsd:double, else string)."""
-    if isinstance(value, bool):
-        return Literal(value)
-    if isinstance(value, int):
-        return Literal(value, datatype=XSD.integer)
-    if isinstance(value, float):
-        return Literal(repr(value), datatype=XSD.double)
-    return Literal(str(value))
-
-
 def xsd_time(value):
     """Return a UTC ``xsd:dateTime`` literal (``...Z``) of a timezone-aware datetime."""
     return Literal(value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)
@@ -50,7 +40,7 @@ def xsd_time(value):
 
 def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cache_key=None, label=None,
               started=None, ended=None, log=None, error=None, values=None, notebook_url=None, version="0",
-              informed_by=None, plan=None):
+              informed_by=None, plan=None, units=None, parameter_units=None, time_parameters=(), environment=None):
     """Build the record of a run in a given phase.
 
     Parameters
@@ -79,6 +69,17 @@ def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cac
         The alert that started the run (``prov:wasInformedBy``), for runs a follow-up rule requested.
     plan : str or None
         The follow-up rule that requested it (``prov:wasInfluencedBy``).
+    units : dict of str to str or None
+        Unit of each output value (`runners.RunResult.units`).
+    parameter_units : dict of str to str or None
+        Unit (astropy string) of each parameter, recorded as its value's ``schema:unitText``.
+    time_parameters : collection of str
+        Parameters whose values are UTC ISOT times, recorded as ``xsd:dateTime``.
+    environment : dict or None
+        What ran (`runners.RunResult.environment`): the notebook and each imported repository
+        file become ``sw:codeUsed`` ``schema:SoftwareSourceCode`` nodes with ``schema:sha256``,
+        the packages, Python and the kernel ``sw:softwareUsed`` ``schema:SoftwareApplication``
+        nodes with ``schema:softwareVersion``.
 
     Returns
     -------
@@ -97,7 +98,12 @@ def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cac
         g.add((node, RDF.type, SW.ParameterValue))
         g.add((node, RDF.type, PROV.Entity))
         g.add((node, SW.parameter, URIRef(f"{workflow_iri}#param-{name}")))
-        g.add((node, SDO.value, literal(value)))
+        timed = name in time_parameters and isinstance(value, str)
+        g.add((node, SDO.value, time_literal(value) if timed else literal(value)))
+        if timed:
+            g.add((node, RDFS.label, Literal(value)))  # the literal as injected into the notebook
+        if (parameter_units or {}).get(name):
+            g.add((node, SDO.unitText, Literal(parameter_units[name])))
     person, agent = BNode(), BNode()
     g.add((run, PROV.wasAssociatedWith, person))
     g.add((person, RDF.type, PROV.Person))
@@ -119,11 +125,8 @@ def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cac
         g.add((run, SW.log, Literal(log)))
     if error:
         g.add((run, SW.error, Literal(error)))
-    for name, value in (values or {}).items():
-        node = BNode()
-        g.add((run, SDO.result, node))
-        g.add((node, SDO.name, Literal(name)))
-        g.add((node, SDO.value, literal(value)))
+    add_results(g, run, values or {}, units)
+    _add_environment(g, run, environment or {})
     if notebook_url:
         node = BNode()
         g.add((run, PROV.generated, node))
@@ -132,6 +135,31 @@ def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cac
         g.add((node, DCAT.downloadURL, URIRef(notebook_url)))
         g.add((node, DCAT.mediaType, Literal("application/x-ipynb+json")))
     return g
+
+
+def _add_environment(g, run, environment):
+    """Record the code files and software a run used (see `run_graph`)."""
+    files = dict(environment.get("code_files", {}))
+    if environment.get("notebook_sha256"):
+        files[environment.get("notebook", "notebook.ipynb")] = environment["notebook_sha256"]
+    for path, digest in sorted(files.items()):
+        node = BNode()
+        g.add((run, SW.codeUsed, node))
+        g.add((node, RDF.type, SDO.SoftwareSourceCode))
+        g.add((node, SDO.name, Literal(path)))
+        g.add((node, SDO.sha256, Literal(digest)))
+    software = dict(environment.get("packages", {}))
+    if environment.get("python"):
+        software["python"] = environment["python"]
+    if environment.get("kernel"):
+        name, _, version = environment["kernel"].partition(" ")
+        software[name] = version
+    for name, version in sorted(software.items()):
+        node = BNode()
+        g.add((run, SW.softwareUsed, node))
+        g.add((node, RDF.type, SDO.SoftwareApplication))
+        g.add((node, SDO.name, Literal(name)))
+        g.add((node, SDO.softwareVersion, Literal(version)))
 
 
 def result_records(base, run_iri, result, outputs, data_dir, title):

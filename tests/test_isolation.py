@@ -180,7 +180,7 @@ def test_two_versions_with_different_helpers_run_alternately_each_with_its_own_c
         answers.append(status["values"]["answer"])
     assert answers == ["one:0", "two:1", "one:2", "two:3"]
     # The run record names the helper file it imported, with its hash.
-    run = URIRef(BASE + status["run"].lstrip("/"))
+    run = URIRef(BASE + "runs/" + status["run"].rsplit("/", 1)[-1])
     rows = store.select(
         "PREFIX sw: <https://skyweave.org/ns#> PREFIX schema: <https://schema.org/> "
         "SELECT ?name ?sha WHERE { $run sw:codeUsed ?f . ?f schema:name ?name ; schema:sha256 ?sha }", run=run)

@@ -19,7 +19,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request, send_file
 from ...exceptions import BadRequest, CatalogError, InvalidContent, NotFound
 from ..negotiate import choose_format, rdf_response, split_suffix
 from ...pages import href_for, record_page
-from skyweave.runners.jobs import run_status
+from skyweave.runners.status import run_status
 from skyweave.runners.registry import latest_version
 
 from .. import get_store

@@ -13,7 +13,7 @@ from ...exceptions import BadRequest, NotFound
 from ..negotiate import choose_format, rdf_response, split_suffix
 from ...pages import href_for, record_page
 from ...queries import prologue
-from skyweave.runners.jobs import run_status
+from skyweave.runners.status import run_status
 from skyweave.runners.registry import latest_version
 
 from .. import get_store
