@@ -1,6 +1,6 @@
 """A pool of fresh Jupyter kernels: each run gets a kernel no earlier run has touched.
 
-A background thread keeps ``size`` kernels started and ready (about a second each, paid while other
+Background threads keep ``size`` kernels started and ready (about a second each, paid while other
 runs execute), optionally with heavy modules already imported before any user code. `acquire` hands
 one out, waiting only when none is ready; `release` discards it (shut down in the background), and
 the thread starts a replacement. Nothing a run does to its interpreter (matplotlib rcParams, numpy's
@@ -108,8 +108,8 @@ class Kernel:
 class KernelPool:
     """Fresh kernels started ahead of time and discarded after one run.
 
-    The pool starts its kernels lazily, on the first `acquire` or `warm_up`; from then on a
-    background thread keeps ``size`` spare kernels ready.
+    The pool starts its kernels lazily, on the first `acquire` or `warm_up`; from then on
+    ``size`` background threads keep ``size`` spare kernels ready (or starting).
 
     Parameters
     ----------
@@ -133,41 +133,45 @@ class KernelPool:
         self._starting = 0
         self._closed = False
         self._error = None
-        self._thread = None
+        self._threads = []
 
     def _start_thread(self):
         with self._wanted:
-            if self._thread is None and not self._closed:
-                self._thread = threading.Thread(target=self._fill, name="kernel-starter", daemon=True)
-                self._thread.start()
+            if not self._threads and not self._closed:
+                # One starter per slot: kernels start in parallel when several runs took theirs.
+                self._threads = [threading.Thread(target=self._fill, name=f"kernel-starter-{k}", daemon=True)
+                                 for k in range(self.size)]
+                for thread in self._threads:
+                    thread.start()
 
     def _fill(self):
-        """Background loop: keep ``size`` kernels ready."""
+        """Background loop of one starter: keep ``size`` kernels ready or starting."""
         while True:
             with self._wanted:
-                while not self._closed and self._ready.qsize() >= self.size:
+                while not self._closed and self._ready.qsize() + self._starting >= self.size:
                     self._wanted.wait()
                 if self._closed:
                     return
-                self._starting = 1
+                self._starting += 1
             try:
                 kernel = Kernel(self.kernel_name, self.cwd, self.preload)
                 self._error = None
             except Exception as exc:  # reported to whoever waits; retried after a pause
                 log.error("a kernel could not be started: %s", exc)
                 self._error = exc
-                self._ready.put(exc)
                 with self._wanted:
-                    self._starting = 0
+                    self._starting -= 1
+                    self._ready.put(exc)
                     self._wanted.wait(5)
                 continue
             with self._wanted:
-                self._starting = 0
+                self._starting -= 1
                 closed = self._closed
+                if not closed:
+                    self._ready.put(kernel)
             if closed:
                 kernel.shutdown()
                 return
-            self._ready.put(kernel)
 
     def acquire(self, timeout_s=300):
         """Return a fresh kernel, waiting for one only when none is ready.
@@ -231,8 +235,7 @@ class KernelPool:
         with self._wanted:
             self._closed = True
             self._wanted.notify_all()
-        thread = self._thread
-        if thread is not None:
+        for thread in self._threads:
             thread.join(timeout=90)
         while True:
             try:

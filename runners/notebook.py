@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -31,7 +32,7 @@ from nbclient.exceptions import CellTimeoutError
 
 from . import OutputFile, RunResult, inkernel
 
-__all__ = ["code_dirs", "prepare_notebook", "execute", "run_request", "close_pool", "environment_defaults", "MARKER"]
+__all__ = ["code_dirs", "prepare_notebook", "scrub_paths", "execute", "run_request", "close_pool", "environment_defaults", "MARKER"]
 
 MARKER = "<<skyweave-outputs>>"
 """Prefix of the line in which the last cell reports the outputs."""
@@ -207,11 +208,49 @@ def execute(request, kernel, progress=None, abort=None):
     log = "\n".join(t for t in (_text_of(c) for c in nb.cells[1:-1]) if t)
     if error and error not in log:
         log = f"{log}\n{error}".strip()
+    log, error = (scrub_paths(t, _machine_paths(request, workdir)) if t else t for t in (log, error))
     files.append(OutputFile("executed.ipynb", nbformat.writes(nb).encode("utf-8"), None))
     shutil.rmtree(workdir, ignore_errors=True)
     return RunResult(status=status, started_at=started, ended_at=_now(), values=values, files=files,
                      log=log[-_LOG_LIMIT:], error=error, cells_done=done, cells_total=total, units=units,
                      environment=environment)
+
+
+def _machine_paths(request, workdir):
+    """The server's folders a log may show, with what to print instead."""
+    pairs = [(workdir, "<workdir>")]
+    pairs += [(d, "<repository>") for d in code_dirs(request.notebook, request.code_root)]
+    pairs += [(v, f"${k}") for k, v in request.env.items() if os.path.isabs(str(v))]
+    pairs += [(sys.prefix, "<python>"), (sys.base_prefix, "<python>")]
+    return pairs
+
+
+def scrub_paths(text, pairs):
+    """Replace the server's absolute folders in ``text`` (a log) by neutral names.
+
+    Parameters
+    ----------
+    text : str
+    pairs : sequence of (str, str)
+        Folder and its replacement; each folder is also matched as its resolved path.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> scrub_paths("data folder: /srv/x/data/hess", [("/srv/x/data", "$SKYWEAVE_DATA")])
+    'data folder: $SKYWEAVE_DATA/hess'
+    """
+    expanded = []
+    for folder, name in pairs:
+        for variant in {str(folder), os.path.realpath(str(folder))}:
+            if len(variant) > 1:
+                expanded.append((variant.rstrip(os.sep), name))
+    for folder, name in sorted(expanded, key=lambda pair: -len(pair[0])):
+        text = text.replace(folder, name)
+    return text
 
 
 def _first_line(exc):

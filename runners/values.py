@@ -44,8 +44,8 @@ def literal(value):
 
     Examples
     --------
-    >>> literal(4.3512345678901234e-11).n3()
-    '"4.351234567890123e-11"^^<http://www.w3.org/2001/XMLSchema#double>'
+    >>> str(literal(1 / 3)), literal(1 / 3).datatype.fragment
+    ('0.3333333333333333', 'double')
     """
     if isinstance(value, bool):
         return Literal(value)
@@ -63,8 +63,9 @@ def time_literal(isot):
 
     Examples
     --------
-    >>> time_literal("2006-07-29T18:00:00.000").n3()
-    '"2006-07-29T18:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime>'
+    >>> lit = time_literal("2006-07-29T18:00:00.000")
+    >>> str(lit), lit.datatype.fragment
+    ('2006-07-29T18:00:00+00:00', 'dateTime')
     """
     text = str(isot).rstrip("Z")
     if "." in text and set(text.split(".", 1)[1]) <= {"0"}:

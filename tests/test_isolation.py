@@ -189,3 +189,28 @@ def test_two_versions_with_different_helpers_run_alternately_each_with_its_own_c
     names = {str(r["name"]): str(r["sha"]) for r in rows}
     assert names["stepper.py"] == hashlib.sha256(b"VERSION = 'two'\n").hexdigest()
     assert "which_helper.ipynb" in names
+
+
+def test_logs_in_workflow_records_hold_no_server_paths(runner_app, tmp_path):
+    """https://skyweave.org/issues/9: the test log of a workflow record showed the server's absolute paths."""
+    import os
+
+    from skyweave.catalog.vocab import SW
+
+    store, jobs = runner_app.extensions["store"], runner_app.extensions["jobs"]
+    repo = tmp_path / "paths"
+    repo.mkdir()
+    (repo / "mmoda.yaml").write_text("notebook_path: .\n")
+    nbformat.write(notebook("Where am I", [("x = 1  # oda:Integer", ["parameters"]), ("y = x", []),
+                                           ("y = y  # oda:Integer", ["outputs"])]), repo / "where.ipynb")
+    nbformat.write(notebook("Test", [(
+        "import os, sys\nfrom pathlib import Path\n"
+        "print('cwd', os.getcwd())\nprint('data', Path(os.environ.get('SKYWEAVE_DATA', '.')).resolve())\n"
+        "print('code', sys.path[0])\nprint('python', os.__file__)", [])]), repo / "test_where.ipynb")
+    added = register(str(repo), store, BASE, runner_app.config["DATA_DIR"], jobs.executor.kernels, jobs.env)
+    iri = URIRef(added[0].iri)
+    log = str(store.get(iri).value(iri, SW.testLog))
+    assert "cwd <workdir>" in log and "code <repository>" in log and "python <python>" in log, log
+    for folder in (runner_app.config["DATA_DIR"], str(tmp_path), os.path.realpath(tmp_path), *jobs.env.values()):
+        if os.path.isabs(folder):
+            assert folder not in log, (folder, log)
