@@ -50,19 +50,20 @@ def _sw_report(outputs, marker, code_dirs, code_root):
         if not isinstance(value, (bool, int, float, str)):
             value = str(value)
         values[name] = value
-    roots = [os.path.realpath(d) for d in code_dirs]
-    base = os.path.realpath(code_root)
+    # The code folders arrive resolved, as they were put on sys.path, so a plain prefix test finds
+    # the modules loaded from them (no realpath per module: that costs a stat per path component).
+    roots = tuple(d.rstrip(os.sep) + os.sep for d in code_dirs)
     files, packages = {}, {}
     for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        real = os.path.realpath(path) if isinstance(path, str) else ""
-        if real and any(real.startswith(root + os.sep) for root in roots):
-            with open(real, "rb") as handle:
-                files[os.path.relpath(real, base)] = hashlib.sha256(handle.read()).hexdigest()
+        namespace = getattr(module, "__dict__", {})
+        path = namespace.get("__file__")
+        if isinstance(path, str) and path.startswith(roots):
+            with open(path, "rb") as handle:
+                files[os.path.relpath(path, code_root)] = hashlib.sha256(handle.read()).hexdigest()
             continue
         if "." in name or name.startswith("_") or name in sys.stdlib_module_names:
             continue
-        version = getattr(module, "__version__", None)
+        version = namespace.get("__version__")  # never a module __getattr__, which may import
         if isinstance(version, str):
             packages[name] = version
     kernel = sys.modules.get("ipykernel")
