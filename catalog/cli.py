@@ -263,6 +263,38 @@ def add(source):
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("workflow", required=False)
+@click.option("--sample", type=int, default=0, show_default=True,
+              help="Also re-compute this many recent cached runs and flag outputs that changed")
+def verify(workflow, sample):
+    """Re-run workflows with published references in fresh kernels: reproduced or drift.
+
+    WORKFLOW (a name such as hess-spectrum) limits it to one workflow. Each outcome is stored as a
+    sw:Verification record; the exit status is 1 if any reference drifted, failed, or a cached
+    run's outputs changed.
+    """
+    from skyweave.runners.verify import verify as verify_references
+
+    with opened_app() as app:
+        report = verify_references(app.extensions["store"], app.extensions["jobs"], app.config["BASE_IRI"],
+                                   workflow=workflow, sample=sample, timeout_s=app.config["RUN_TIMEOUT_S"],
+                                   progress=lambda message: click.echo(f"  {message}", err=True))
+    if not report.checks and not report.cache:
+        raise click.ClickException(f"No reference for {workflow or 'any workflow'}.")
+    for c in report.checks:
+        published = (f"{c.published['min']:g}-{c.published['max']:g}" if "min" in c.published
+                     else f"{c.published['value']:g} ± {c.published['uncertainty']:g}")
+        measured = "-" if c.measured is None else f"{c.measured:.4g}" + (
+            "" if c.measured_uncertainty is None else f" ± {c.measured_uncertainty:.2g}")
+        click.echo(f"{c.outcome:10}  {c.workflow.rsplit('/', 1)[-1]}  {c.output}: {measured}  published "
+                   f"{published}  ({c.citation.split(':')[0]})")
+    for c in report.cache:
+        click.echo(f"{'same' if c.same else 'CHANGED':10}  cached {c.run}: {', '.join(c.changed) or 'outputs match'}")
+    if any(c.outcome != "reproduced" for c in report.checks) or any(not c.same for c in report.cache):
+        sys.exit(1)
+
+
 def _parse_parameters(pairs):
     values = {}
     for pair in pairs:

@@ -37,6 +37,8 @@ class SW(DefinedNamespace):
     CrossMatch: URIRef
     QuarantinedMessage: URIRef
     FollowUpRule: URIRef
+    Reference: URIRef
+    Verification: URIRef
     # concept schemes and concepts
     Messengers: URIRef
     Photons: URIRef
@@ -125,6 +127,11 @@ class SW(DefinedNamespace):
     codeUsed: URIRef
     softwareUsed: URIRef
     uncertainty: URIRef
+    workflowName: URIRef
+    publishedValue: URIRef
+    reference: URIRef
+    verifiedRun: URIRef
+    outcome: URIRef
 
 
 SDO_INPUT = URIRef("https://schema.org/input")

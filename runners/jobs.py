@@ -195,7 +195,7 @@ class JobManager:
             self._digests[str(workflow_iri)] = digest
         return digest
 
-    def submit(self, workflow_iri, values, user="anonymous", informed_by=None, plan=None):
+    def submit(self, workflow_iri, values, user="anonymous", informed_by=None, plan=None, fresh=False):
         """Request a run of a workflow version.
 
         Parameters
@@ -207,6 +207,8 @@ class JobManager:
             Who asks.
         informed_by, plan : str or None
             The alert and the follow-up rule that requested the run (recorded in its provenance).
+        fresh : bool
+            Run even if a completed run with the same cache key exists (``skyweave verify``).
 
         Returns
         -------
@@ -230,13 +232,13 @@ class JobManager:
                 checked[param.name] = str(local)
         key = self.key(workflow_iri, checked)
         with self._lock:
-            if key in self._by_key:
+            if key in self._by_key and not fresh:
                 run_iri = self._by_key[key]
                 return Submission(run_iri, self._jobs[run_iri].phase, shared=True)
-            rows = self.store.select(
+            rows = [] if fresh else self.store.select(
                 "PREFIX sw: <https://skyweave.org/ns#> SELECT ?run WHERE "
                 "{ ?run a sw:Run ; sw:cacheKey $key ; sw:phase \"COMPLETED\" } LIMIT 1", key=Literal(key))
-            if rows:
+            if rows and not fresh:
                 return Submission(str(rows[0]["run"]), "COMPLETED", cached=True)
             run_iri = f"{self.base}runs/{uuid.uuid4().hex[:12]}"
             job = self._job(run_iri, workflow_iri, graph, spec, checked, key, user, bindings)

@@ -39,7 +39,7 @@ ONTOLOGY_FILES = (ONTOLOGY_DIR / "skyweave.ttl", ONTOLOGY_DIR / "messengers.ttl"
 
 SHAPE_NAMES = (
     "observatory", "instrument", "source-catalog", "target", "observation",
-    "workflow", "parameter", "run", "result", "publication", "alert", "event", "localization", "rule",
+    "workflow", "parameter", "run", "result", "publication", "alert", "event", "localization", "rule", "reference",
 )
 """Shape files (``ontology/shapes/<name>.ttl``), one per record type, and test-data folders."""
 

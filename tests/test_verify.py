@@ -1,0 +1,76 @@
+"""``skyweave verify``: published references re-computed in fresh kernels, and cached runs re-checked (issue 9)."""
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from skyweave.catalog.vocab import DCTERMS, PROV, RDF, SDO, SW
+from skyweave.runners.values import literal
+from skyweave.runners.verify import load_references, verify
+
+from .conftest import BASE
+from .workflow_repo import submit, wait_for
+
+
+def _reference(store, name, published, parameters):
+    iri = URIRef(f"{BASE}references/{name}")
+    g = Graph()
+    g.add((iri, RDF.type, SW.Reference))
+    g.add((iri, RDF.type, PROV.Entity))
+    g.add((iri, SW.workflowName, Literal("ring")))
+    g.add((iri, DCTERMS.source, URIRef("https://doi.org/10.5281/zenodo.1421099")))
+    g.add((iri, DCTERMS.bibliographicCitation, Literal("A test reference, 2026")))
+    for key, value in parameters.items():
+        node = BNode()
+        g.add((iri, SDO.additionalProperty, node))
+        g.add((node, RDF.type, SDO.PropertyValue))
+        g.add((node, SDO.name, Literal(key)))
+        g.add((node, SDO.value, literal(value)))
+    node = BNode()
+    g.add((iri, SW.publishedValue, node))
+    g.add((node, RDF.type, SDO.QuantitativeValue))
+    g.add((node, SDO.name, Literal("mean_ra")))
+    for key, value in published.items():
+        g.add((node, {"min": SDO.minValue, "max": SDO.maxValue, "value": SDO.value,
+                      "uncertainty": SW.uncertainty}[key], literal(value)))
+    store.put(iri, g)
+    return str(iri)
+
+
+def test_references_are_reproduced_or_drift_and_recorded(runner_app):
+    store, jobs = runner_app.extensions["store"], runner_app.extensions["jobs"]
+    # The ring's mean RA is the centre plus a small offset: 83.633 + ~0.5/20 deg for 20 points.
+    good = _reference(store, "ring-mean-ra", {"min": 83.6, "max": 83.7}, {"n_points": 20})
+    bad = _reference(store, "ring-mean-ra-wrong", {"value": 80.0, "uncertainty": 0.5}, {"n_points": 20})
+    report = verify(store, jobs, BASE, workflow="ring", timeout_s=120)
+    outcomes = {c.reference: c.outcome for c in report.checks}
+    assert outcomes == {good: "reproduced", bad: "drift"}, report.checks
+    runs = {c.run for c in report.checks}
+    assert len(runs) == 2  # each reference re-ran in its own fresh run, not from the cache
+    rows = store.select(
+        "PREFIX sw: <https://skyweave.org/ns#> SELECT ?ref ?outcome ?run WHERE { ?v a sw:Verification ; "
+        "sw:reference ?ref ; sw:outcome ?outcome ; sw:verifiedRun ?run }")
+    assert {(str(r["ref"]), str(r["outcome"])) for r in rows} == {(good, "reproduced"), (bad, "drift")}
+
+
+def test_bundled_references_load_and_conform(runner_app):
+    store = runner_app.extensions["store"]
+    iris = load_references(store, BASE)
+    assert iris == [f"{BASE}references/hess-spectrum-index"]
+    graph = store.get(iris[0])
+    assert "Mohrmann" in str(graph.value(URIRef(iris[0]), DCTERMS.bibliographicCitation))
+
+
+def test_a_cached_run_whose_outputs_changed_is_flagged(runner_app):
+    store, jobs = runner_app.extensions["store"], runner_app.extensions["jobs"]
+    client = runner_app.test_client()
+    status = wait_for(client, submit(client, "ring-v1", {"n_points": "33"}).headers["Location"], timeout_s=120)
+    assert status["phase"] == "COMPLETED", status["log"]
+    report = verify(store, jobs, BASE, workflow="no-such-workflow", sample=1, timeout_s=120)
+    assert [c.same for c in report.cache] == [True], report.cache
+    # Pretend the stored value was computed by other software: the re-computation no longer matches.
+    run = URIRef(BASE + "runs/" + status["run"].rsplit("/", 1)[-1])
+    graph = store.get(run)
+    node = next(n for n in graph.objects(run, SDO.result) if str(graph.value(n, SDO.name)) == "mean_ra")
+    graph.set((node, SDO.value, literal(status["values"]["mean_ra"] + 1e-9)))
+    store.put(run, graph)
+    report = verify(store, jobs, BASE, workflow="no-such-workflow", sample=1, timeout_s=120)
+    assert [(c.run, c.same, c.changed) for c in report.cache] == [(str(run), False, ("mean_ra",))]
