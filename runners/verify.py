@@ -26,7 +26,7 @@ from .provenance import now, xsd_time
 from .registry import latest_version
 from .values import literal
 
-__all__ = ["Check", "CacheCheck", "Report", "agrees", "load_references", "verify"]
+__all__ = ["Check", "CacheCheck", "Report", "agrees", "load_references", "verify", "verifications"]
 
 VERIFIER = "skyweave verify"
 """The user named on the runs `verify` makes (they are never sampled as cached runs)."""
@@ -280,3 +280,49 @@ def _recompute(store, jobs, run_iri, timeout_s):
     before, after = _outputs(store, run_iri), _outputs(store, rerun)
     changed = tuple(sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k)))
     return CacheCheck(run_iri, rerun, not changed, changed)
+
+
+def verifications(store, base, slug):
+    """Return the newest verification of each reference of a workflow, for its page.
+
+    Parameters
+    ----------
+    store : skyweave.catalog.store.Store
+    base : str
+        ``BASE_IRI`` (links are paths below it).
+    slug : str
+        The workflow's name without version.
+
+    Returns
+    -------
+    list of dict
+        ``output``, ``published`` and ``measured`` (display texts), ``outcome``, ``citation``,
+        ``source`` (IRI), ``run`` (path or None), ``time`` (ISO 8601), by output.
+    """
+    from skyweave.catalog.pages import href_for
+
+    from .values import display
+
+    rows = store.select(
+        "PREFIX sw: <https://skyweave.org/ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+        "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT ?ref ?outcome ?t ?run ?cite ?src WHERE { "
+        "?ref a sw:Reference ; sw:workflowName $slug ; dcterms:bibliographicCitation ?cite ; dcterms:source ?src . "
+        "?v a sw:Verification ; sw:reference ?ref ; sw:outcome ?outcome ; prov:endedAtTime ?t "
+        "OPTIONAL { ?v sw:verifiedRun ?run } } ORDER BY ?ref DESC(?t)", slug=Literal(slug))
+    out, seen = [], set()
+    for row in rows:
+        ref = str(row["ref"])
+        if ref in seen:
+            continue
+        seen.add(ref)
+        _, output, published, _, _ = _reference(store, ref)
+        run = str(row["run"]) if row.get("run") is not None else None
+        measured, error = _quantity(store, run, output) if run and store.exists(run) else (None, None)
+        out.append({
+            "output": output, "outcome": str(row["outcome"]), "citation": str(row["cite"]), "source": str(row["src"]),
+            "published": (f"{display(published['min'])} – {display(published['max'])}" if "min" in published
+                          else display(published["value"], None, published["uncertainty"])),
+            "measured": "–" if measured is None else display(measured, None, error),
+            "run": href_for(base, run) if run else None, "time": str(row["t"]),
+        })
+    return sorted(out, key=lambda item: item["output"])

@@ -49,6 +49,13 @@ def test_references_are_reproduced_or_drift_and_recorded(runner_app):
         "PREFIX sw: <https://skyweave.org/ns#> SELECT ?ref ?outcome ?run WHERE { ?v a sw:Verification ; "
         "sw:reference ?ref ; sw:outcome ?outcome ; sw:verifiedRun ?run }")
     assert {(str(r["ref"]), str(r["outcome"])) for r in rows} == {(good, "reproduced"), (bad, "drift")}
+    # The workflow's page shows the numbers side by side.
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(runner_app.test_client().get("/workflows/ring-v1").data, "html.parser")
+    cells = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in page.select("#verifications tbody tr")]
+    assert [(c[0], c[1], c[3].split()[0]) for c in cells] == [("mean_ra", "83.6 – 83.7", "reproduced"),
+                                                             ("mean_ra", "80.0 ± 0.5", "drift")], cells
 
 
 def test_bundled_references_load_and_conform(runner_app):

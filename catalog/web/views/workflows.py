@@ -96,6 +96,7 @@ def markdown_html(text):
 def workflow_page_response(slug, errors=(), values=None, status=200):
     """Render a workflow version's page with its run form."""
     from skyweave.runners.describe import spec_from_graph
+    from skyweave.runners.verify import verifications
 
     store = get_store()
     base = current_app.config["BASE_IRI"]
@@ -116,6 +117,7 @@ def workflow_page_response(slug, errors=(), values=None, status=200):
         "latest": href_for(base, latest) if latest and latest != str(iri) else None,
         "api": request.host_url.rstrip("/") + f"/workflows/{slug}/runs",
         "defaults": {p.name: p.default for p in spec.parameters},
+        "verifications": verifications(store, base, slug.rsplit("-v", 1)[0]),
         "section": "workflows",
         "help_page": next((markdown_html(t) for n, t in spec.files if n == "mmoda_help_page.md"), None),
         "acknowledgements": next((markdown_html(t) for n, t in spec.files if n == "acknowledgements.md"), None),
