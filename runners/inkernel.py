@@ -41,7 +41,10 @@ def _sw_report(outputs, marker, code_dirs, code_root):
         if value is None:
             continue
         if hasattr(value, "unit") and hasattr(value, "to_value") and getattr(value, "shape", None) == ():
-            units[name] = value.unit.to_string()
+            try:  # FITS / VOUnit-style text (cm-2 s-1 TeV-1), else astropy's generic form
+                units[name] = value.unit.to_string("fits")
+            except ValueError:
+                units[name] = value.unit.to_string()
             value = value.value
         if hasattr(value, "__fspath__"):
             value = os.fspath(value)
