@@ -365,8 +365,9 @@ def _wait_with_progress(poll):
 
 def _print_status(status):
     click.echo(f"{status['phase']}  {status['run']}")
+    texts = status.get("value_text", {})  # with units and errors (a remote server may predate them)
     for name, value in status["values"].items():
-        click.echo(f"  {name} = {value}")
+        click.echo(f"  {name} = {texts.get(name, value)}")
     for result in status["results"]:
         click.echo(f"  {result['output']}: {result['file']}")
     if status.get("error"):
