@@ -16,6 +16,7 @@ import logging
 import os
 import queue
 import threading
+import time
 
 from jupyter_client.manager import KernelManager
 
@@ -190,14 +191,17 @@ class KernelPool:
         RuntimeError
             If the pool is closed, no kernel could be started, or none became ready in time.
         """
-        if self._closed:
-            raise RuntimeError("the kernel pool is closed")
         self._start_thread()
+        deadline = time.monotonic() + timeout_s
         while True:
+            if self._closed:  # checked while waiting too: a closed pool starts no kernel
+                raise RuntimeError("the kernel pool is closed")
             try:
-                item = self._ready.get(timeout=timeout_s)
+                item = self._ready.get(timeout=0.1)
             except queue.Empty:
-                raise RuntimeError(f"no Jupyter kernel became ready within {timeout_s:g} s") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"no Jupyter kernel became ready within {timeout_s:g} s") from None
+                continue
             with self._wanted:
                 self._wanted.notify_all()  # start the replacement now
             if isinstance(item, Exception):
