@@ -100,6 +100,8 @@ def main(argv):
         sys.exit("CI needs Chromium for the browser tests, and it could not be installed")
     env = dict(os.environ)
     schema = ensure_gcn_schema()
+    if os.environ.get("CI") == "true" and schema is None:
+        sys.exit("CI needs the GCN schema package (@nasa-gcn/schema from npm) for the alert and notice tests")
     if schema is not None:
         env.setdefault("SKYWEAVE_TEST_GCN_SCHEMA_DIR", str(schema))
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
