@@ -109,9 +109,18 @@ class Store:
         self._marks = {}
         self._next_mark = 0
         self._marks_lock = threading.Lock()
+        self.index = None  # a skyweave.catalog.indexes.CatalogIndex kept in step with writes, if any
+
+    def _journal(self, iris):
+        """Tell the side index which records are about to be written (before the store changes)."""
+        if self.index is not None:
+            self.index.begin(iris)
 
     def _mark(self, iris):
-        """Record that the records ``iris`` were written (see `write_mark`)."""
+        """Record that the records ``iris`` were written (see `write_mark`) and refresh the side index."""
+        iris = list(iris)
+        if self.index is not None:
+            self.index.refresh(self, iris)
         with self._marks_lock:
             for iri in iris:
                 self._next_mark += 1
@@ -378,6 +387,7 @@ class Store:
                 content.add((iri, PROV.wasRevisionOf, version_iri(iri, version)))
                 parts.append(f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}")
             parts.append(f"INSERT DATA {{ GRAPH <{iri}> {{ {_nt(content)} }} }}")
+            self._journal([iri])
             self._update(" ;\n".join(parts))
             self._mark([iri])
         return WriteResult(str(iri), created=version is None, version=version, triples=len(content))
@@ -399,6 +409,7 @@ class Store:
         with self._write_lock:
             old = self.get(iri)
             version, vgraph = self._version_entity(iri, old)
+            self._journal([iri])
             self._update(
                 f"DROP GRAPH <{iri}> ;\n"
                 f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}"
@@ -461,6 +472,7 @@ class Store:
                     f"DROP SILENT GRAPH <{iri}> ;\nINSERT DATA {{ GRAPH <{iri}> {{ {_nt(g)} }} }}"
                     for iri, g in good
                 )
+                self._journal(iri for iri, _ in good)
                 self._update(text)
                 self._mark(iri for iri, _ in good)
                 stored.extend(str(iri) for iri, _ in good)
@@ -529,6 +541,9 @@ class EmbeddedStore(Store):
     memory_mirror : bool
         Answer reads from an in-memory copy of the on-disk store (filled at start; about 350 bytes
         per triple), writing to both. Several times faster queries for the memory it costs.
+    index : bool
+        Keep the side indexes (`skyweave.catalog.indexes`: list order, facets, sky pixels, full
+        text) in step with every write: in a SQLite file beside the store folder, or in memory.
     **kwargs
         `Store` options.
 
@@ -543,7 +558,7 @@ class EmbeddedStore(Store):
        https://pyoxigraph.readthedocs.io/)
     """
 
-    def __init__(self, path=None, memory_mirror=False, **kwargs):
+    def __init__(self, path=None, memory_mirror=False, index=True, **kwargs):
         import pyoxigraph as ox
 
         super().__init__(**kwargs)
@@ -560,6 +575,63 @@ class EmbeddedStore(Store):
             # write goes to the disk first (the record of truth), then to the copy.
             self.reader = ox.Store()
             self.reader.bulk_extend(self.ox.quads_for_pattern(None, None, None, None))
+        if index:
+            self.open_index()
+
+    def open_index(self, progress=None):
+        """Open the side index beside the store (`skyweave.catalog.indexes`), building or repairing it.
+
+        A missing index, or one of an older schema, is rebuilt from the store's records; one left
+        with journalled writes by a killed process re-reads those records.
+
+        Parameters
+        ----------
+        progress : callable or None
+            Called with the number of records indexed, during a rebuild.
+        """
+        from .indexes import CatalogIndex
+
+        if self.index is not None:
+            self.index.close()
+        where = None if self.path is None else Path(self.path).with_name(Path(self.path).name + "-index.sqlite")
+        self.index = CatalogIndex(where)
+        if self.index.needs_rebuild:
+            self.index.rebuild(self, progress=progress)
+        else:
+            self.index.recover(self)
+
+    def record_pairs(self, iris):
+        """Return the (predicate, object) pairs of each record's own subject in its graph.
+
+        Parameters
+        ----------
+        iris : iterable of str
+
+        Returns
+        -------
+        dict of str to list of (rdflib.URIRef, rdflib.term.Node)
+        """
+        ox = self._ox_module
+        out = {}
+        for iri in iris:
+            node = ox.NamedNode(str(iri))
+            out[str(iri)] = [(_term(q.predicate), _term(q.object))
+                             for q in self.reader.quads_for_pattern(node, None, None, node)]
+        return out
+
+    def all_record_pairs(self):
+        """Yield ``(iri, pairs)`` for every record of a listed class (see `record_pairs`)."""
+        from .indexes.extract import COLLECTION_CLASSES
+
+        ox = self._ox_module
+        seen = set()
+        rdf_type = ox.NamedNode(str(RDF.type))
+        for cls in COLLECTION_CLASSES.values():
+            for q in self.reader.quads_for_pattern(None, rdf_type, ox.NamedNode(str(cls)), None):
+                if q.subject != q.graph_name or q.subject.value in seen:
+                    continue
+                seen.add(q.subject.value)
+                yield q.subject.value, self.record_pairs([q.subject.value])[q.subject.value]
 
     def _run_query(self, text, deadline, max_rows, select_format=None, dataset=None, base_iri=None):
         ox = self._ox_module
@@ -627,6 +699,9 @@ class EmbeddedStore(Store):
         super().close()
         if getattr(self, "ox", None) is None:
             return
+        if self.index is not None:
+            self.index.close()
+            self.index = None
         if self.path is not None:
             self.ox.flush()
         self.ox = self.reader = None
