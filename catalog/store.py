@@ -733,6 +733,11 @@ _BYTES_PER_ROW = 4096
 """Size cap per allowed row while a result is serialised (the row count is checked exactly after)."""
 
 
+_MIN_ROW_BYTES = {"json": 2, "xml": 9, "csv": 1, "tsv": 1}
+"""Fewest bytes one solution takes in each format (``{}``, ``<result/>``, a line end), so a body
+shorter than ``max_rows + 1`` times this cannot hold too many rows and is not parsed to count them."""
+
+
 def _serialize_solutions(results, fmt, deadline, max_rows):
     """Serialise SELECT solutions natively (pyoxigraph), enforcing the time and row limits."""
     import pyoxigraph as ox
@@ -748,8 +753,10 @@ def _serialize_solutions(results, fmt, deadline, max_rows):
     if sink.too_late:
         raise QueryTimeout("The query ran longer than its time limit and was stopped.")
     body = bytes(sink.data)
-    rows = -1 if sink.too_large else count_rows(body, fmt)
-    if sink.too_large or rows > max_rows:
+    rows = None
+    if not sink.too_large and len(body) >= _MIN_ROW_BYTES[fmt] * (max_rows + 1):
+        rows = count_rows(body, fmt)  # only a body this large could hold more than max_rows solutions
+    if sink.too_large or (rows is not None and rows > max_rows):
         raise BadRequest(
             f"The query returns more than {max_rows} rows, the limit of this endpoint "
             "(setting SPARQL_MAX_ROWS). Add a LIMIT or narrow the pattern."
