@@ -600,6 +600,34 @@ class EmbeddedStore(Store):
         else:
             self.index.recover(self)
 
+    def bulk_load(self, data, progress=None):
+        """Load N-Quads without validation or versions (a fresh catalog), then rebuild the side index.
+
+        Parameters
+        ----------
+        data : bytes
+            N-Quads, one named graph per record.
+        progress : callable or None
+            Called with the number of records indexed, during the rebuild.
+
+        Returns
+        -------
+        int
+            Number of records indexed.
+
+        Raises
+        ------
+        SyntaxError
+            If ``data`` does not parse.
+        """
+        ox = self._ox_module
+        self.ox.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+        if self.reader is not self.ox:
+            self.reader.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+        if self.index is None:
+            return 0
+        return self.index.rebuild(self, progress=progress)
+
     def record_pairs(self, iris):
         """Return the (predicate, object) pairs of each record's own subject in its graph.
 
@@ -609,29 +637,32 @@ class EmbeddedStore(Store):
 
         Returns
         -------
-        dict of str to list of (rdflib.URIRef, rdflib.term.Node)
+        dict of str to list of (str, object)
+            Predicate IRI and plain value (see `skyweave.catalog.indexes.extract.record_rows`).
         """
         ox = self._ox_module
         out = {}
         for iri in iris:
             node = ox.NamedNode(str(iri))
-            out[str(iri)] = [(_term(q.predicate), _term(q.object))
+            out[str(iri)] = [(q.predicate.value, _plain(q.object))
                              for q in self.reader.quads_for_pattern(node, None, None, node)]
         return out
 
     def all_record_pairs(self):
-        """Yield ``(iri, pairs)`` for every record of a listed class (see `record_pairs`)."""
-        from .indexes.extract import COLLECTION_CLASSES
+        """Yield ``(iri, pairs)`` for every record, with only the properties the side index reads.
+
+        Reads the store one property at a time (a scan of Oxigraph's predicate index each), not
+        record by record.
+        """
+        from .indexes.extract import PREDICATES
 
         ox = self._ox_module
-        seen = set()
-        rdf_type = ox.NamedNode(str(RDF.type))
-        for cls in COLLECTION_CLASSES.values():
-            for q in self.reader.quads_for_pattern(None, rdf_type, ox.NamedNode(str(cls)), None):
-                if q.subject != q.graph_name or q.subject.value in seen:
-                    continue
-                seen.add(q.subject.value)
-                yield q.subject.value, self.record_pairs([q.subject.value])[q.subject.value]
+        pairs = {}
+        for p in sorted(PREDICATES):
+            for q in self.reader.quads_for_pattern(None, ox.NamedNode(p), None, None):
+                if q.subject == q.graph_name:
+                    pairs.setdefault(q.subject.value, []).append((p, _plain(q.object)))
+        yield from pairs.items()
 
     def _run_query(self, text, deadline, max_rows, select_format=None, dataset=None, base_iri=None):
         ox = self._ox_module
@@ -772,6 +803,20 @@ def _check_limits(n, deadline, max_rows, what):
         )
     if n % 256 == 0 and time.monotonic() > deadline:
         raise QueryTimeout("The query ran longer than its time limit and was stopped.")
+
+
+_XSD_DATETIME = str(XSD.dateTime)
+
+
+def _plain(term):
+    """Convert a pyoxigraph term to plain Python for the side index: the IRI or lexical form (`str`),
+    a `datetime` for an ``xsd:dateTime``."""
+    if type(term).__name__ == "Literal" and term.datatype.value == _XSD_DATETIME:
+        try:
+            return datetime.fromisoformat(term.value)
+        except ValueError:
+            return term.value
+    return term.value
 
 
 def _term(term):

@@ -138,31 +138,34 @@ class CatalogIndex:
         Parameters
         ----------
         store : skyweave.catalog.store.Store
-            Must provide ``record_pairs(iris)`` (dict IRI -> list of (predicate, object)).
+            Must provide ``record_pairs(iris)`` (dict IRI -> list of (predicate, object), see
+            `skyweave.catalog.indexes.extract.record_rows`).
         iris : iterable of str
         """
         iris = [str(i) for i in iris]
         pairs = store.record_pairs(iris)
         self._replace([record_rows(i, pairs.get(i, ())) for i in iris], clear=iris)
 
-    def _replace(self, rows, clear=()):
-        from .sky import pixel_of
+    def _replace(self, rows, clear=(), fresh=False):
+        from .sky import pixels_of
 
+        positions = [(c, r.iri, ra, dec) for r in rows for c, ra, dec in r.positions]
+        pixels = pixels_of([p[2] for p in positions], [p[3] for p in positions])
         db = self._db
         with self._lock:
             db.execute("BEGIN IMMEDIATE")
             try:
-                for r in rows:
+                if not fresh:
                     for table in ("records", "facets", "positions", "text_rows"):
-                        db.execute(f"DELETE FROM {table} WHERE iri = ?", (r.iri,))
-                    db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
-                                   [(c, r.iri, label, sort) for c, label, sort in r.lists])
-                    db.executemany("INSERT OR IGNORE INTO facets VALUES (?, ?, ?, ?)",
-                                   [(c, f, v, r.iri) for c, f, v in r.facets])
-                    db.executemany("INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?)",
-                                   [(c, pixel_of(ra, dec), r.iri, ra, dec) for c, ra, dec in r.positions])
-                    db.executemany("INSERT INTO text_rows (iri, label, text) VALUES (?, ?, ?)",
-                                   [(r.iri, label, text) for label, text in r.texts])
+                        db.executemany(f"DELETE FROM {table} WHERE iri = ?", [(r.iri,) for r in rows])
+                db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
+                               [(c, r.iri, label, sort) for r in rows for c, label, sort in r.lists])
+                db.executemany("INSERT OR IGNORE INTO facets VALUES (?, ?, ?, ?)",
+                               [(c, f, v, r.iri) for r in rows for c, f, v in r.facets])
+                db.executemany("INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?)",
+                               [(c, pix, iri, ra, dec) for (c, iri, ra, dec), pix in zip(positions, pixels)])
+                db.executemany("INSERT INTO text_rows (iri, label, text) VALUES (?, ?, ?)",
+                               [(r.iri, label, text) for r in rows for label, text in r.texts])
                 db.executemany("DELETE FROM journal WHERE iri = ?", [(i,) for i in clear])
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', "
                            "COALESCE((SELECT value FROM meta WHERE key = 'generation'), 0) + 1)")
@@ -206,12 +209,12 @@ class CatalogIndex:
         for iri, pairs in store.all_record_pairs():
             batch.append(record_rows(iri, pairs))
             if len(batch) >= 5000:
-                self._replace(batch)
+                self._replace(batch, fresh=True)
                 n += len(batch)
                 batch = []
                 if progress:
                     progress(n)
-        self._replace(batch)
+        self._replace(batch, fresh=True)
         n += len(batch)
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))

@@ -42,12 +42,11 @@ POSITIONS = {"targets": (SW.ra, SW.dec), "observations": (SW.pointingRa, SW.poin
 TEXT_PREDICATES = (RDFS.label, SDO.name, DCTERMS.title, SKOS.altLabel, RDFS.comment, SDO.description)
 """Properties searched by full text."""
 
-PREDICATES = frozenset(
-    {RDF.type, *LABEL_PREDICATES, *SORT_KEYS.values(), *TEXT_PREDICATES,
-     *(p for facets in FACETS.values() for p in facets.values()),
-     *(p for pair in POSITIONS.values() for p in pair)}
-)
-"""Every property the indexes read (the rest of a record is ignored)."""
+PREDICATES = frozenset(str(p) for p in (
+    RDF.type, *LABEL_PREDICATES, *SORT_KEYS.values(), *TEXT_PREDICATES,
+    *(p for facets in FACETS.values() for p in facets.values()),
+    *(p for pair in POSITIONS.values() for p in pair)))
+"""Every property the indexes read, as IRI text (the rest of a record is ignored)."""
 
 _CLASS_COLLECTIONS = {str(c): k for k, c in COLLECTION_CLASSES.items()}
 
@@ -76,16 +75,15 @@ class RecordRows:
     texts: list = field(default_factory=list)
 
 
-def _sort_text(term):
-    """Return the text a term sorts by: UTC ISO 8601 for date-times, the lexical form otherwise."""
+def _sort_text(value):
+    """Return the text a value sorts by: UTC ISO 8601 for date-times, the text otherwise."""
     from datetime import datetime, timezone
 
-    value = term.toPython() if hasattr(term, "toPython") else term
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
         return value.isoformat()
-    return str(term)
+    return str(value)
 
 
 def record_rows(iri, pairs):
@@ -95,8 +93,9 @@ def record_rows(iri, pairs):
     ----------
     iri : str
         The record's IRI.
-    pairs : iterable of (rdflib.URIRef, rdflib.term.Node)
-        Predicate and object of every triple whose subject is ``iri`` (others may be left out).
+    pairs : iterable of (str, object)
+        Predicate IRI and object of every triple whose subject is ``iri`` (others may be left
+        out): an IRI or a literal's lexical form as `str`, an ``xsd:dateTime`` as `datetime`.
 
     Returns
     -------
@@ -105,9 +104,8 @@ def record_rows(iri, pairs):
 
     Examples
     --------
-    >>> from rdflib import Literal
-    >>> rows = record_rows("http://x/targets/a", [(RDF.type, SW.Target), (RDFS.label, Literal("A")),
-    ...                                           (SW.ra, Literal(10.0)), (SW.dec, Literal(-5.0))])
+    >>> rows = record_rows("http://x/targets/a", [(str(RDF.type), str(SW.Target)), (str(RDFS.label), "A"),
+    ...                                           (str(SW.ra), "10.0"), (str(SW.dec), "-5.0")])
     >>> rows.lists, rows.positions, rows.texts
     ([('targets', 'A', 'A')], [('targets', 10.0, -5.0)], [('A', 'A')])
     """
@@ -116,25 +114,25 @@ def record_rows(iri, pairs):
         if p in PREDICATES:
             values.setdefault(p, []).append(o)
     out = RecordRows(str(iri))
-    labels = [str(o) for p in LABEL_PREDICATES for o in sorted(values.get(p, ()))]
+    labels = [str(o) for p in LABEL_PREDICATES for o in sorted(values.get(str(p), ()))]
     label = labels[0] if labels else None
-    collections = sorted({_CLASS_COLLECTIONS[str(t)] for t in values.get(RDF.type, ()) if str(t) in _CLASS_COLLECTIONS})
+    collections = sorted({_CLASS_COLLECTIONS[t] for t in values.get(str(RDF.type), ()) if t in _CLASS_COLLECTIONS})
     if label is None:
         return out
     for coll in collections:
         key = SORT_KEYS.get(coll)
-        sort = min((_sort_text(o) for o in values.get(key, ())), default=None) if key else label
+        sort = min((_sort_text(o) for o in values.get(str(key), ())), default=None) if key else label
         if sort is None:
             continue
         out.lists.append((coll, label, sort))
         for facet, prop in FACETS.get(coll, {}).items():
-            out.facets.extend((coll, facet, str(o)) for o in sorted(set(values.get(prop, ()))))
+            out.facets.extend((coll, facet, str(o)) for o in sorted(set(values.get(str(prop), ()))))
         if coll in POSITIONS:
-            ra, dec = (values.get(p, ()) for p in POSITIONS[coll])
+            ra, dec = (values.get(str(p), ()) for p in POSITIONS[coll])
             if ra and dec:
                 try:
                     out.positions.append((coll, float(ra[0]), float(dec[0])))
                 except (TypeError, ValueError):
                     pass
-    out.texts = sorted({(label, str(o)) for p in TEXT_PREDICATES for o in values.get(p, ())})
+    out.texts = sorted({(label, str(o)) for p in TEXT_PREDICATES for o in values.get(str(p), ())})
     return out

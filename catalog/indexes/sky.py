@@ -19,7 +19,7 @@ import astropy.units as u
 import numpy as np
 from astropy.coordinates import Longitude, Latitude
 
-__all__ = ["LEVEL", "pixel_of", "cone_ranges", "cone_candidates"]
+__all__ = ["LEVEL", "pixel_of", "pixels_of", "cone_ranges", "cone_candidates"]
 
 LEVEL = 10
 """HEALPix order of the stored pixel numbers (nside 1024)."""
@@ -49,11 +49,31 @@ def pixel_of(ra_deg, dec_deg):
 
     Examples
     --------
-    >>> pixel_of(0.0, 90.0) == pixel_of(123.0, 90.0)
+    >>> pixel_of(360.0, 1.0) == pixel_of(0.0, 1.0) == pixels_of([0.0], [1.0])[0]
     True
     """
     hp = _healpix(LEVEL)
     return int(hp.lonlat_to_healpix(Longitude(ra_deg * u.deg), Latitude(dec_deg * u.deg)))
+
+
+def pixels_of(ra_deg, dec_deg):
+    """Vectorised `pixel_of`.
+
+    Parameters
+    ----------
+    ra_deg, dec_deg : array_like of float, shape (N,)
+
+    Returns
+    -------
+    list of int
+    """
+    from astropy_healpix import lonlat_to_healpix
+
+    if len(ra_deg) == 0:
+        return []
+    lon = Longitude(np.asarray(ra_deg, dtype=float) * u.deg)
+    lat = Latitude(np.asarray(dec_deg, dtype=float) * u.deg)
+    return lonlat_to_healpix(lon, lat, 2 ** LEVEL, order="nested").tolist()
 
 
 def cone_ranges(ra_deg, dec_deg, radius_deg):
