@@ -36,14 +36,17 @@ class ListPage:
 
 
 def _where(collection, filters, q):
-    sql, params = ["r.coll = ?"], [collection]
-    for facet, value in sorted(filters.items()):
-        sql.append("EXISTS (SELECT 1 FROM facets f WHERE f.coll = r.coll AND f.facet = ? AND f.value = ? AND f.iri = r.iri)")
+    """Return ``(joins, where, params)``: records ``r`` of the collection with every facet value (one join each)."""
+    joins, sql, params = [], [], []
+    for n, (facet, value) in enumerate(sorted(filters.items())):
+        joins.append(f"JOIN facets f{n} ON f{n}.coll = r.coll AND f{n}.iri = r.iri AND f{n}.facet = ? AND f{n}.value = ?")
         params += [facet, value]
+    sql.append("r.coll = ?")
+    params.append(collection)
     if q:
         sql.append("instr(lower(r.label), lower(?)) > 0")
         params.append(q)
-    return " AND ".join(sql), params
+    return " ".join(joins), " AND ".join(sql), params
 
 
 def count(index, collection, filters=None, q=""):
@@ -62,9 +65,9 @@ def count(index, collection, filters=None, q=""):
     -------
     int
     """
-    where, params = _where(collection, filters or {}, q)
-    return index.cached(("count", where, tuple(params)), lambda: index.execute(
-        f"SELECT COUNT(*) FROM records r WHERE {where}", params)[0][0])
+    joins, where, params = _where(collection, filters or {}, q)
+    return index.cached(("count", joins, where, tuple(params)), lambda: index.execute(
+        f"SELECT COUNT(*) FROM records r {joins} WHERE {where}", params)[0][0])
 
 
 def facet_counts(index, collection, facet, filters=None, q="", limit=30):
@@ -85,10 +88,10 @@ def facet_counts(index, collection, facet, filters=None, q="", limit=30):
         ``(value, count)``, most records first, then by value.
     """
     others = {k: v for k, v in (filters or {}).items() if k != facet}
-    where, params = _where(collection, others, q)
-    sql = (f"SELECT g.value, COUNT(*) AS n FROM facets g JOIN records r ON r.coll = g.coll AND r.iri = g.iri "
+    joins, where, params = _where(collection, others, q)
+    sql = (f"SELECT g.value, COUNT(*) AS n FROM facets g JOIN records r ON r.coll = g.coll AND r.iri = g.iri {joins} "
            f"WHERE g.coll = ? AND g.facet = ? AND {where} GROUP BY g.value ORDER BY n DESC, g.value LIMIT ?")
-    args = [collection, facet, *params, int(limit)]
+    args = [*params[:2 * len(others)], collection, facet, *params[2 * len(others):], int(limit)]
     return index.cached(("facets", sql, tuple(args)), lambda: index.execute(sql, args))
 
 
@@ -112,7 +115,7 @@ def list_page(index, collection, filters=None, q="", size=50, after=None, before
     -------
     ListPage
     """
-    where, params = _where(collection, filters or {}, q)
+    joins, where, params = _where(collection, filters or {}, q)
     cursor = after or before
     key = None
     if cursor:
@@ -120,7 +123,7 @@ def list_page(index, collection, filters=None, q="", size=50, after=None, before
         key = (found[0][0], cursor) if found else None
     if key and before and not after:
         rows = index.execute(
-            f"SELECT r.iri, r.label FROM records r WHERE {where} AND (r.sort, r.iri) < (?, ?) "
+            f"SELECT r.iri, r.label FROM records r {joins} WHERE {where} AND (r.sort, r.iri) < (?, ?) "
             f"ORDER BY r.sort DESC, r.iri DESC LIMIT ?", [*params, *key, size + 1])
         more_before = len(rows) > size
         rows = rows[:size][::-1]
@@ -130,7 +133,7 @@ def list_page(index, collection, filters=None, q="", size=50, after=None, before
         if key:
             extra, args = " AND (r.sort, r.iri) > (?, ?)", list(key)
         rows = index.execute(
-            f"SELECT r.iri, r.label FROM records r WHERE {where}{extra} ORDER BY r.sort, r.iri LIMIT ? OFFSET ?",
+            f"SELECT r.iri, r.label FROM records r {joins} WHERE {where}{extra} ORDER BY r.sort, r.iri LIMIT ? OFFSET ?",
             [*params, *args, size + 1, 0 if key else max(0, int(offset))])
         more_after = len(rows) > size
         rows = rows[:size]
