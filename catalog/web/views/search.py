@@ -77,7 +77,7 @@ def _indexed_text_search(index, base, q, limit):
     from ...indexes.text import search_texts
 
     ql, seen, hits = q.lower(), set(), []
-    for iri, label, text in search_texts(index, q, limit=max(1000, 5 * limit)):
+    for iri, label, text in search_texts(index, q, limit=max(100, 3 * limit)):
         where = split_iri(base, iri)
         if where is None or iri in seen:
             continue
