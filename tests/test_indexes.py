@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from urllib.parse import quote
 
 import astropy.units as u
 import numpy as np
@@ -267,5 +268,36 @@ def test_indexes_survive_kill_9_and_restart(tmp_path):
         assert ix.count(store.index, "targets") == 2
         hits = find_in_cone(store, SkyCoord(2 * u.deg, 2 * u.deg), 0.5 * u.deg, kinds=("targets",))["targets"]
         assert [h["iri"] for h in hits] == [f"{BASE}targets/doomed"]
+    finally:
+        store.close()
+
+
+def test_a_popular_target_page_lists_its_first_observations_and_links_to_all():
+    """A target's page costs what it shows: the first observations by start time, the count, a link to the list."""
+    from datetime import datetime, timedelta, timezone
+
+    from skyweave.catalog.pages import OBSERVATIONS_SHOWN, target_extra
+    from skyweave.catalog.vocab import PROV, XSD
+
+    store = EmbeddedStore(None)
+    try:
+        t_iri, t_graph = target("popular", 83.6, 22.0)
+        records = [(t_iri, t_graph)]
+        start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+        order = np.random.default_rng(3).permutation(OBSERVATIONS_SHOWN + 10)
+        for n in order:
+            iri = URIRef(f"{BASE}observations/run-{n}")
+            g = Graph()
+            g.add((iri, RDF.type, SW.Observation))
+            g.add((iri, RDFS.label, Literal(f"run {n}")))
+            g.add((iri, SW.target, t_iri))
+            g.add((iri, PROV.startedAtTime, Literal((start + timedelta(hours=int(n))).isoformat(), datatype=XSD.dateTime)))
+            g.add((iri, SW.liveTime, Literal(1000.0)))
+            records.append((iri, g))
+        store.put_many(records, validate=False)
+        extra = target_extra(store, BASE, t_iri, t_graph)
+        assert extra["observations_total"] == OBSERVATIONS_SHOWN + 10
+        assert [o["label"] for o in extra["observations"]] == [f"run {n}" for n in range(OBSERVATIONS_SHOWN)]
+        assert extra["observations_href"] == "/observations/?target=" + quote(str(t_iri), safe="")
     finally:
         store.close()
