@@ -629,40 +629,17 @@ class EmbeddedStore(Store):
         return self.index.rebuild(self, progress=progress)
 
     def record_pairs(self, iris):
-        """Return the (predicate, object) pairs of each record's own subject in its graph.
+        """Return each record's own (predicate, object) pairs for the side index (see
+        `skyweave.catalog.indexes.source.record_pairs`)."""
+        from .indexes.source import record_pairs
 
-        Parameters
-        ----------
-        iris : iterable of str
-
-        Returns
-        -------
-        dict of str to list of (str, object)
-            Predicate IRI and plain value (see `skyweave.catalog.indexes.extract.record_rows`).
-        """
-        ox = self._ox_module
-        out = {}
-        for iri in iris:
-            node = ox.NamedNode(str(iri))
-            out[str(iri)] = [(q.predicate.value, _plain(q.object))
-                             for q in self.reader.quads_for_pattern(node, None, None, node)]
-        return out
+        return record_pairs(self.reader, iris)
 
     def all_record_pairs(self):
-        """Yield ``(iri, pairs)`` for every record, with only the properties the side index reads.
+        """Yield ``(iri, pairs)`` for every record (see `skyweave.catalog.indexes.source.all_record_pairs`)."""
+        from .indexes.source import all_record_pairs
 
-        Reads the store one property at a time (a scan of Oxigraph's predicate index each), not
-        record by record.
-        """
-        from .indexes.extract import PREDICATES
-
-        ox = self._ox_module
-        pairs = {}
-        for p in sorted(PREDICATES):
-            for q in self.reader.quads_for_pattern(None, ox.NamedNode(p), None, None):
-                if q.subject == q.graph_name:
-                    pairs.setdefault(q.subject.value, []).append((p, _plain(q.object)))
-        yield from pairs.items()
+        return all_record_pairs(self.reader)
 
     def _run_query(self, text, deadline, max_rows, select_format=None, dataset=None, base_iri=None):
         ox = self._ox_module
@@ -803,20 +780,6 @@ def _check_limits(n, deadline, max_rows, what):
         )
     if n % 256 == 0 and time.monotonic() > deadline:
         raise QueryTimeout("The query ran longer than its time limit and was stopped.")
-
-
-_XSD_DATETIME = str(XSD.dateTime)
-
-
-def _plain(term):
-    """Convert a pyoxigraph term to plain Python for the side index: the IRI or lexical form (`str`),
-    a `datetime` for an ``xsd:dateTime``."""
-    if type(term).__name__ == "Literal" and term.datatype.value == _XSD_DATETIME:
-        try:
-            return datetime.fromisoformat(term.value)
-        except ValueError:
-            return term.value
-    return term.value
 
 
 def _term(term):
