@@ -301,3 +301,28 @@ def test_a_popular_target_page_lists_its_first_observations_and_links_to_all():
         assert extra["observations_href"] == "/observations/?target=" + quote(str(t_iri), safe="")
     finally:
         store.close()
+
+
+def test_reindex_command_rebuilds_the_index_after_an_outside_load(tmp_path, monkeypatch):
+    """Data loaded into the store folder by another tool appears in the lists after ``skyweave reindex``."""
+    import pyoxigraph as ox
+    from click.testing import CliRunner
+
+    from skyweave.catalog.cli import cli
+
+    monkeypatch.setenv("SKYWEAVE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SKYWEAVE_BASE_IRI", BASE)
+    monkeypatch.setenv("SKYWEAVE_STORE", "embedded")
+    store = EmbeddedStore(tmp_path / "store")
+    iri, g = target("outside", 1, 2)
+    store.ox.bulk_load(input="".join(f"{s.n3()} {p.n3()} {o.n3()} {iri.n3()} .\n" for s, p, o in g).encode(),
+                       format=ox.RdfFormat.N_QUADS)  # behind the index's back
+    assert ix.count(store.index, "targets") == 0
+    store.close()
+    result = CliRunner().invoke(cli, ["reindex"], catch_exceptions=False)
+    assert result.exit_code == 0 and "indexed" in result.output
+    store = EmbeddedStore(tmp_path / "store")
+    try:
+        assert [i for i, _ in ix.list_page(store.index, "targets").iris] == [str(iri)]
+    finally:
+        store.close()
