@@ -266,6 +266,9 @@ def test_indexes_survive_kill_9_and_restart(tmp_path):
     store = EmbeddedStore(path)
     try:
         assert ix.count(store.index, "targets") == 2
+        assert {r[0] for r in search_texts(store.index, "doomed")} == {f"{BASE}targets/doomed"}
+        store.put(*target("after-rebuild", 3, 3), validate=False)  # the rebuilt index keeps up with writes
+        assert {r[0] for r in search_texts(store.index, "after-rebuild")} == {f"{BASE}targets/after-rebuild"}
         hits = find_in_cone(store, SkyCoord(2 * u.deg, 2 * u.deg), 0.5 * u.deg, kinds=("targets",))["targets"]
         assert [h["iri"] for h in hits] == [f"{BASE}targets/doomed"]
     finally:

@@ -29,6 +29,11 @@ __all__ = ["CatalogIndex", "SCHEMA_VERSION"]
 SCHEMA_VERSION = "1"
 """Bumped when the tables change; an index of another version is rebuilt from the store."""
 
+_TEXT_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS text_rows_ai AFTER INSERT ON text_rows BEGIN
+    INSERT INTO texts (rowid, text) VALUES (new.id, new.text); END;
+"""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS journal (iri TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -45,8 +50,7 @@ CREATE TABLE IF NOT EXISTS text_rows (id INTEGER PRIMARY KEY, iri TEXT, label TE
 CREATE INDEX IF NOT EXISTS text_rows_iri ON text_rows (iri);
 CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5 (
     text, content='text_rows', content_rowid='id', tokenize='trigram case_sensitive 0');
-CREATE TRIGGER IF NOT EXISTS text_rows_ai AFTER INSERT ON text_rows BEGIN
-    INSERT INTO texts (rowid, text) VALUES (new.id, new.text); END;
+""" + _TEXT_TRIGGER + """
 CREATE TRIGGER IF NOT EXISTS text_rows_ad AFTER DELETE ON text_rows BEGIN
     INSERT INTO texts (texts, rowid, text) VALUES ('delete', old.id, old.text); END;
 """
@@ -203,8 +207,11 @@ class CatalogIndex:
             Number of records read.
         """
         with self._lock:
-            self._db.executescript("DELETE FROM records; DELETE FROM facets; DELETE FROM positions; "
-                                   "DELETE FROM text_rows; DELETE FROM journal;")
+            # The full-text index is built once at the end ('rebuild'), not row by row.
+            # Until it ends, the index counts as missing: a crash mid-way means a rebuild on the next start.
+            self._db.executescript("DELETE FROM meta WHERE key = 'schema'; DROP TRIGGER IF EXISTS text_rows_ai; DELETE FROM records; DELETE FROM facets; "
+                                   "DELETE FROM positions; DELETE FROM text_rows; DELETE FROM journal; "
+                                   "INSERT INTO texts (texts) VALUES ('delete-all');")
         batch, n = [], 0
         for iri, pairs in store.all_record_pairs():
             batch.append(record_rows(iri, pairs))
@@ -217,6 +224,7 @@ class CatalogIndex:
         self._replace(batch, fresh=True)
         n += len(batch)
         with self._lock:
+            self._db.executescript("INSERT INTO texts (texts) VALUES ('rebuild');" + _TEXT_TRIGGER)
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
             self._db.execute("ANALYZE")
         self.needs_rebuild = False
