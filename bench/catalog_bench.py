@@ -41,6 +41,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
+import page_bench  # noqa: E402
 import pyoxigraph as ox  # noqa: E402
 import requests  # noqa: E402
 from rdflib import Graph, URIRef  # noqa: E402
@@ -628,7 +629,7 @@ def build_store(nquads, data_dir):
 
     store = EmbeddedStore(Path(data_dir) / "store")
     store.install_ontology()
-    store.ox.bulk_load(input=nquads, format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(nquads)  # and builds the side index (list order, facets, sky pixels, text)
     n = len(store.ox)
     store.close()
     del store
@@ -1056,13 +1057,16 @@ def run_size(label, n_triples, repeat, run_rdflib=True, rdflib_skip_reason=None,
         t = time.perf_counter()
         if store_kind == "embedded":
             out["triples"] = build_store(nquads, tmp)
+            out["timings_s"]["bulk_load_and_index"] = time.perf_counter() - t
+        t_open = time.perf_counter()
         app = create_app({
             "STORE": store_kind, "DATA_DIR": tmp, "BASE_IRI": BASE, "SPARQL_MAX_ROWS": 10**7,
             "SPARQL_TIMEOUT_S": 600, "API_TOKENS": {token: "editor"}, "SECRET_KEY": "bench",
         })
         store = app.extensions["store"]
+        out["timings_s"]["open_app"] = time.perf_counter() - t_open
         if store_kind == "memory":
-            store.ox.bulk_load(input=nquads, format=ox.RdfFormat.N_QUADS)
+            store.bulk_load(nquads)
             out["triples"] = len(store.ox)
         out["store"] = store_kind
         out["timings_s"]["load_store"] = time.perf_counter() - t
@@ -1132,13 +1136,58 @@ def run_size(label, n_triples, repeat, run_rdflib=True, rdflib_skip_reason=None,
             out["timings_s"]["writes"] = time.perf_counter() - t
             _log(f"{label}: writes: store.put {out['writes']['direct_ms']:.1f} ms, "
                  f"HTTP PUT {out['writes']['http_ms']:.1f} ms")
+
+            t = time.perf_counter()
+            paths = page_bench.page_paths(catalog, store)
+            out["pages"] = page_bench.time_pages(session, server.url, paths, repeat)
+            out["timings_s"]["pages"] = time.perf_counter() - t
+            _log(f"{label}: pages: " + ", ".join(f"{k} {v:.1f} ms" for k, v in out["pages"].items()))
         finally:
             session.close()
             server.close()
             _close_app(app)
             del store, app
             gc.collect()
+        if store_kind == "embedded":
+            t = time.perf_counter()
+            out["served"] = serve_and_compare(tmp, catalog, paths, repeat)
+            out["timings_s"]["served"] = time.perf_counter() - t
     return out
+
+
+def serve_and_compare(data_dir, catalog, paths, repeat, clients=8, duration_s=5.0):
+    """Time ``skyweave serve`` and bare ``oxigraph serve-read-only`` on the store in ``data_dir``, one after the other.
+
+    Returns
+    -------
+    dict
+        ``{skyweave: {ready_s, pages, rss_mb, throughput}, oxigraph: {ready_s, rss_mb, throughput} or None}``.
+    """
+    env = {"SKYWEAVE_DATA_DIR": str(data_dir), "SKYWEAVE_BASE_IRI": BASE, "SKYWEAVE_STORE": "embedded"}
+    cheap = page_bench.cheap_queries(catalog)
+    process, url, ready = page_bench.served_process(page_bench.skyweave_command(), env, "/")
+    try:
+        ours = {"ready_s": ready}
+        with requests.Session() as session:
+            ours["pages"] = page_bench.time_pages(session, url, paths, repeat)
+        ours["throughput"] = page_bench.throughput(url + "/sparql", cheap, clients, duration_s)
+        ours["rss_mb"] = page_bench.rss_mb(process.pid)
+    finally:
+        page_bench.stop(process)
+    _log(f"skyweave serve: ready in {ready:.2f} s, {ours['throughput']['qps']:.0f} q/s, RSS {ours['rss_mb']:.0f} MB")
+    binary = Path(sys.executable).parent / "oxigraph"
+    if not binary.exists():
+        return {"skyweave": ours, "oxigraph": None}
+    command = [str(binary), "serve-read-only", "--location", str(Path(data_dir) / "store"), "--bind",
+               "127.0.0.1:{port}", "--union-default-graph"]
+    process, url, ready = page_bench.served_process(command, None, "/query?query=ASK%7B%7D")
+    try:
+        bare = {"ready_s": ready, "throughput": page_bench.throughput(url + "/query", cheap, clients, duration_s)}
+        bare["rss_mb"] = page_bench.rss_mb(process.pid)
+    finally:
+        page_bench.stop(process)
+    _log(f"oxigraph serve-read-only: ready in {ready:.2f} s, {bare['throughput']['qps']:.0f} q/s, RSS {bare['rss_mb']:.0f} MB")
+    return {"skyweave": ours, "oxigraph": bare}
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -1181,6 +1230,22 @@ def format_size(result):
         f"HTTP PUT {_fmt_ms(w['http_ms'])} ms (target {_fmt_ms(w['http_target_ms'])}, "
         f"observation {_fmt_ms(w['http_observation_ms'])})"
     )
+    if result.get("pages"):
+        served = (result.get("served") or {}).get("skyweave") or {}
+        lines.append(f"{'page':20} {'in-process ms':>14} {'skyweave serve ms':>18}")
+        for name, ms in result["pages"].items():
+            lines.append(f"{name:20} {_fmt_ms(ms):>14} {_fmt_ms(served.get('pages', {}).get(name)):>18}")
+    if result.get("served"):
+        ours, bare = result["served"]["skyweave"], result["served"].get("oxigraph")
+        t = ours["throughput"]
+        lines.append(f"skyweave serve: ready in {ours['ready_s']:.2f} s; RSS after the pages {ours['rss_mb']:.0f} MB; "
+                     f"8 clients: {t['qps']:.0f} q/s, p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms")
+        if bare:
+            b = bare["throughput"]
+            lines.append(f"oxigraph serve-read-only: ready in {bare['ready_s']:.2f} s; RSS {bare['rss_mb']:.0f} MB; "
+                         f"8 clients: {b['qps']:.0f} q/s, p50 {b['p50_ms']:.1f} ms, p99 {b['p99_ms']:.1f} ms  "
+                         f"=> skyweave/oxigraph q/s {t['qps'] / b['qps']:.2f} (goal >= 0.5), p99 {t['p99_ms'] / b['p99_ms']:.1f}x "
+                         f"(goal <= 3), RSS {ours['rss_mb'] / bare['rss_mb']:.1f}x (goal <= 3)")
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in result["timings_s"].items())
     lines.append(f"(setup and totals: {timings})")
     return "\n".join(lines)
@@ -1219,7 +1284,15 @@ def summary_line(results, quick=False):
         http = large["writes"]["http_ms"] / small["writes"]["http_ms"]
         part2 = (f"write {large['label']}/{small['label']} = {ratio:.2f} (target <= {TARGET_WRITE_RATIO:g}; "
                  f"HTTP PUT {http:.2f})")
-    return f"SUMMARY {head}: {part1}; {part2}"
+    part3 = ""
+    if len(results) >= 2 and results[0].get("pages") and results[-1].get("pages"):
+        small, large = results[0], results[-1]
+        ratios = {k: large["pages"][k] / small["pages"][k] for k in large["pages"] if k in small["pages"]}
+        worst = max(ratios, key=ratios.get)
+        met = sum(r <= page_bench.PAGE_GOAL for r in ratios.values())
+        part3 = (f"; pages {large['label']}/{small['label']}: {met}/{len(ratios)} within {page_bench.PAGE_GOAL:g}x "
+                 f"(worst {worst} {ratios[worst]:.1f}x)")
+    return f"SUMMARY {head}: {part1}; {part2}{part3}"
 
 
 def main(argv=None):

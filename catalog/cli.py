@@ -145,6 +145,22 @@ def load(files):
 
 
 @cli.command()
+def reindex():
+    """Rebuild the side indexes (list order, facets, sky pixels, full text) from the store.
+
+    Writes made through skyweave keep them in step; run this after changing the store folder with
+    another tool (an ``oxigraph load``, a restored backup).
+    """
+    with opened_app() as app:
+        store = app.extensions["store"]
+        if getattr(store, "index", None) is None:
+            raise click.ClickException("This store keeps no side index (remote mode queries the server directly).")
+        with click.progressbar(length=0, label="indexing records", file=sys.stderr, show_pos=True) as bar:
+            n = store.index.rebuild(store, progress=lambda done: bar.update(done - bar.pos))
+        click.echo(f"indexed {n} records (every named graph describing its own name)")
+
+
+@cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(file):
     """Validate the records in FILE against the shapes; print the SHACL report (exit 1 on violation)."""

@@ -5,6 +5,7 @@ of record needs (a target's observations and sky position, an instrument's obser
 """
 
 import json
+from urllib.parse import urlencode
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
 
@@ -308,6 +309,10 @@ def citation(store, subject, graph, title, doi, collection):
             "csl": csl_json(title, creators, year, doi, url, kind=kind)}
 
 
+OBSERVATIONS_SHOWN = 50
+"""Observations listed on a target's or an instrument's page (the rest are a link to the paged list)."""
+
+
 def target_extra(store, base, subject, graph):
     """Return what a target's page adds: its observations, runs and results, position and neighbours.
 
@@ -325,10 +330,20 @@ def target_extra(store, base, subject, graph):
     dict
         ``{observations, runs, ra_deg, dec_deg, neighbours}`` (positions in degrees, ICRS); ``runs``
         are the newest runs (at most 50) one of whose parameter values names the target, each with
-        its results.
+        its results. With a side index, only the first `OBSERVATIONS_SHOWN` observations by start
+        time, plus ``observations_total`` and ``observations_href`` (the paged list of all of them).
     """
     from .sky import neighbours
 
+    ra, dec = graph.value(subject, SW.ra), graph.value(subject, SW.dec)
+    near = neighbours(store, base, float(ra), float(dec), 2.0, exclude=subject) if ra is not None else []
+    if getattr(store, "index", None) is not None:
+        observations, total = _indexed_observations(store, base, {"target": str(subject)}, OBSERVATIONS_SHOWN)
+        return {"observations": observations, "observations_total": total,
+                "observations_href": "/observations/?" + urlencode({"target": str(subject)}),
+                "runs": target_runs(store, base, subject),
+                "ra_deg": float(ra) if ra is not None else None,
+                "dec_deg": float(dec) if dec is not None else None, "neighbours": near}
     observations = store.select(
         "PREFIX sw: <https://skyweave.org/ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX sosa: <http://www.w3.org/ns/sosa/> "
@@ -337,7 +352,6 @@ def target_extra(store, base, subject, graph):
         "sosa:madeBySensor ?instrument . ?instrument rdfs:label ?ilabel } ORDER BY ?start",
         t=subject,
     )
-    ra, dec = graph.value(subject, SW.ra), graph.value(subject, SW.dec)
     return {
         "observations": [
             {"href": href_for(base, r["o"]), "label": str(r["label"]), "start": format_time(r["start"]),
@@ -347,7 +361,7 @@ def target_extra(store, base, subject, graph):
         "runs": target_runs(store, base, subject),
         "ra_deg": float(ra) if ra is not None else None,
         "dec_deg": float(dec) if dec is not None else None,
-        "neighbours": neighbours(store, base, float(ra), float(dec), 2.0, exclude=subject) if ra is not None else [],
+        "neighbours": near,
     }
 
 
@@ -401,6 +415,10 @@ def target_runs(store, base, target, limit=50):
 
 
 def _instrument_extra(store, base, subject, graph):
+    if getattr(store, "index", None) is not None:
+        observations, total = _indexed_observations(store, base, {"instrument": str(subject)}, OBSERVATIONS_SHOWN)
+        return {"observations": observations, "observations_total": total,
+                "observations_href": "/observations/?" + urlencode({"instrument": str(subject)})}
     rows = store.select(
         "PREFIX sw: <https://skyweave.org/ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX sosa: <http://www.w3.org/ns/sosa/> "
@@ -414,7 +432,42 @@ def _instrument_extra(store, base, subject, graph):
     ]}
 
 
+def _indexed_observations(store, base, filters, limit):
+    """The first ``limit`` observations matching facet ``filters``, by start time, from the side index.
+
+    Returns
+    -------
+    (list of dict, int)
+        The observations (``href, label, start, live_s, instrument``) and how many match in all.
+    """
+    from .indexes.lists import list_page
+
+    page = list_page(store.index, "observations", filters, size=limit)
+    if not page.iris:
+        return [], page.total
+    values = " ".join(URIRef(i).n3() for i, _ in page.iris)
+    rows = store.select(
+        "PREFIX sw: <https://skyweave.org/ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX sosa: <http://www.w3.org/ns/sosa/> "
+        f"SELECT ?o ?start ?live ?instrument ?ilabel WHERE {{ VALUES ?o {{ {values} }} ?o prov:startedAtTime ?start ; "
+        "sw:liveTime ?live . OPTIONAL { ?o sosa:madeBySensor ?instrument . ?instrument rdfs:label ?ilabel } }")
+    found = {str(r["o"]): r for r in rows}
+    out = []
+    for iri, label in page.iris:
+        r = found.get(iri)
+        if r is None:
+            continue
+        instrument = {"href": href_for(base, r["instrument"]), "text": str(r["ilabel"])} if r.get("instrument") else None
+        out.append({"href": href_for(base, iri), "label": label, "start": format_time(r["start"]),
+                    "live_s": float(r["live"]), "instrument": instrument})
+    return out, page.total
+
+
 def _catalog_extra(store, base, subject, graph):
+    if getattr(store, "index", None) is not None:
+        from .indexes.lists import count
+
+        return {"targets": count(store.index, "targets", {"catalog": str(subject)})}
     rows = store.select(
         "PREFIX sw: <https://skyweave.org/ns#> PREFIX dcterms: <http://purl.org/dc/terms/> "
         "SELECT (COUNT(?t) AS ?n) WHERE { ?t a sw:Target ; dcterms:source $c }",

@@ -54,15 +54,17 @@ class SerializedSelect:
     fmt : str
         A key of `RESULT_TYPES`.
     body : bytes
-    rows : int
-        Number of solutions in ``body``.
+    rows : int or None
+        Number of solutions in ``body``; None until asked for (``len()`` counts them once).
     """
 
     fmt: str
     body: bytes
-    rows: int
+    rows: int | None = None
 
     def __len__(self):
+        if self.rows is None:
+            self.rows = count_rows(self.body, self.fmt)
         return self.rows
 
 

@@ -190,6 +190,9 @@ def find_in_cone(store, center, radius, kinds=("targets", "observations")):
         ``{"targets": [...], "observations": [...]}``; each item has ``iri``, ``label``, ``ra_deg``,
         ``dec_deg``, ``separation_deg``, sorted by separation.
     """
+    index = getattr(store, "index", None)
+    if index is not None:
+        return _find_in_cone_indexed(index, center, radius, kinds)
     box = box_query(center, radius)
     queries = {
         "targets": "?s a sw:Target ; rdfs:label ?label ; sw:ra ?ra ; sw:dec ?dec .",
@@ -213,6 +216,25 @@ def find_in_cone(store, center, radius, kinds=("targets", "observations")):
             for r, m, s in zip(rows, mask, sep) if m
         ]
         out[kind] = sorted(hits, key=lambda h: h["separation_deg"])
+    return out
+
+
+def _find_in_cone_indexed(index, center, radius, kinds):
+    """`find_in_cone` over the HEALPix pixels of the side index, then the exact separation."""
+    from .indexes.sky import cone_candidates
+
+    c = center.icrs
+    out = {}
+    for kind in kinds:
+        rows = cone_candidates(index, kind, c.ra.deg, c.dec.deg, radius.to_value(u.deg))
+        if not rows:
+            out[kind] = []
+            continue
+        mask, sep = cone_search(np.array([r[2] for r in rows]) * u.deg, np.array([r[3] for r in rows]) * u.deg,
+                                center, radius)
+        hits = [{"iri": iri, "label": label, "ra_deg": ra, "dec_deg": dec, "separation_deg": float(s.deg)}
+                for (iri, label, ra, dec), m, s in zip(rows, mask, sep) if m]
+        out[kind] = sorted(hits, key=lambda h: (h["separation_deg"], h["iri"]))
     return out
 
 

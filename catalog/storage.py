@@ -33,7 +33,7 @@ def open_store(config):
     if kind == "memory":
         return EmbeddedStore(None, **options)
     if kind == "embedded":
-        return EmbeddedStore(Path(config["DATA_DIR"]) / "store", memory_mirror=config.get("STORE_MEMORY_MIRROR", True),
+        return EmbeddedStore(Path(config["DATA_DIR"]) / "store", memory_mirror=config.get("STORE_MEMORY_MIRROR", False),
                              **options)
     if kind == "remote":
         return RemoteStore(

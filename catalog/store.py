@@ -109,9 +109,18 @@ class Store:
         self._marks = {}
         self._next_mark = 0
         self._marks_lock = threading.Lock()
+        self.index = None  # a skyweave.catalog.indexes.CatalogIndex kept in step with writes, if any
+
+    def _journal(self, iris):
+        """Tell the side index which records are about to be written (before the store changes)."""
+        if self.index is not None:
+            self.index.begin(iris)
 
     def _mark(self, iris):
-        """Record that the records ``iris`` were written (see `write_mark`)."""
+        """Record that the records ``iris`` were written (see `write_mark`) and refresh the side index."""
+        iris = list(iris)
+        if self.index is not None:
+            self.index.refresh(self, iris)
         with self._marks_lock:
             for iri in iris:
                 self._next_mark += 1
@@ -378,6 +387,7 @@ class Store:
                 content.add((iri, PROV.wasRevisionOf, version_iri(iri, version)))
                 parts.append(f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}")
             parts.append(f"INSERT DATA {{ GRAPH <{iri}> {{ {_nt(content)} }} }}")
+            self._journal([iri])
             self._update(" ;\n".join(parts))
             self._mark([iri])
         return WriteResult(str(iri), created=version is None, version=version, triples=len(content))
@@ -399,6 +409,7 @@ class Store:
         with self._write_lock:
             old = self.get(iri)
             version, vgraph = self._version_entity(iri, old)
+            self._journal([iri])
             self._update(
                 f"DROP GRAPH <{iri}> ;\n"
                 f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}"
@@ -461,6 +472,7 @@ class Store:
                     f"DROP SILENT GRAPH <{iri}> ;\nINSERT DATA {{ GRAPH <{iri}> {{ {_nt(g)} }} }}"
                     for iri, g in good
                 )
+                self._journal(iri for iri, _ in good)
                 self._update(text)
                 self._mark(iri for iri, _ in good)
                 stored.extend(str(iri) for iri, _ in good)
@@ -529,6 +541,9 @@ class EmbeddedStore(Store):
     memory_mirror : bool
         Answer reads from an in-memory copy of the on-disk store (filled at start; about 350 bytes
         per triple), writing to both. Several times faster queries for the memory it costs.
+    index : bool
+        Keep the side indexes (`skyweave.catalog.indexes`: list order, facets, sky pixels, full
+        text) in step with every write: in a SQLite file beside the store folder, or in memory.
     **kwargs
         `Store` options.
 
@@ -543,7 +558,7 @@ class EmbeddedStore(Store):
        https://pyoxigraph.readthedocs.io/)
     """
 
-    def __init__(self, path=None, memory_mirror=False, **kwargs):
+    def __init__(self, path=None, memory_mirror=False, index=True, **kwargs):
         import pyoxigraph as ox
 
         super().__init__(**kwargs)
@@ -560,6 +575,71 @@ class EmbeddedStore(Store):
             # write goes to the disk first (the record of truth), then to the copy.
             self.reader = ox.Store()
             self.reader.bulk_extend(self.ox.quads_for_pattern(None, None, None, None))
+        if index:
+            self.open_index()
+
+    def open_index(self, progress=None):
+        """Open the side index beside the store (`skyweave.catalog.indexes`), building or repairing it.
+
+        A missing index, or one of an older schema, is rebuilt from the store's records; one left
+        with journalled writes by a killed process re-reads those records.
+
+        Parameters
+        ----------
+        progress : callable or None
+            Called with the number of records indexed, during a rebuild.
+        """
+        from .indexes import CatalogIndex
+
+        if self.index is not None:
+            self.index.close()
+        where = None if self.path is None else Path(self.path).with_name(Path(self.path).name + "-index.sqlite")
+        self.index = CatalogIndex(where)
+        if self.index.needs_rebuild:
+            self.index.rebuild(self, progress=progress)
+        else:
+            self.index.recover(self)
+
+    def bulk_load(self, data, progress=None):
+        """Load N-Quads without validation or versions (a fresh catalog), then rebuild the side index.
+
+        Parameters
+        ----------
+        data : bytes
+            N-Quads, one named graph per record.
+        progress : callable or None
+            Called with the number of records indexed, during the rebuild.
+
+        Returns
+        -------
+        int
+            Number of records indexed.
+
+        Raises
+        ------
+        SyntaxError
+            If ``data`` does not parse.
+        """
+        ox = self._ox_module
+        self.ox.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+        if self.reader is not self.ox:
+            self.reader.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+        if self.index is None:
+            return 0
+        return self.index.rebuild(self, progress=progress)
+
+    def record_pairs(self, iris):
+        """Return each record's own (predicate, object) pairs for the side index (see
+        `skyweave.catalog.indexes.source.record_pairs`)."""
+        from .indexes.source import record_pairs
+
+        return record_pairs(self.reader, iris)
+
+    def all_record_pairs(self):
+        """Yield ``(iri, pairs)`` for every record (see `skyweave.catalog.indexes.source.all_record_pairs`)."""
+        from .indexes.source import all_record_pairs
+
+        return all_record_pairs(self.reader)
 
     def _run_query(self, text, deadline, max_rows, select_format=None, dataset=None, base_iri=None):
         ox = self._ox_module
@@ -627,6 +707,9 @@ class EmbeddedStore(Store):
         super().close()
         if getattr(self, "ox", None) is None:
             return
+        if self.index is not None:
+            self.index.close()
+            self.index = None
         if self.path is not None:
             self.ox.flush()
         self.ox = self.reader = None
@@ -658,6 +741,11 @@ _BYTES_PER_ROW = 4096
 """Size cap per allowed row while a result is serialised (the row count is checked exactly after)."""
 
 
+_MIN_ROW_BYTES = {"json": 2, "xml": 9, "csv": 1, "tsv": 1}
+"""Fewest bytes one solution takes in each format (``{}``, ``<result/>``, a line end), so a body
+shorter than ``max_rows + 1`` times this cannot hold too many rows and is not parsed to count them."""
+
+
 def _serialize_solutions(results, fmt, deadline, max_rows):
     """Serialise SELECT solutions natively (pyoxigraph), enforcing the time and row limits."""
     import pyoxigraph as ox
@@ -673,8 +761,10 @@ def _serialize_solutions(results, fmt, deadline, max_rows):
     if sink.too_late:
         raise QueryTimeout("The query ran longer than its time limit and was stopped.")
     body = bytes(sink.data)
-    rows = -1 if sink.too_large else count_rows(body, fmt)
-    if sink.too_large or rows > max_rows:
+    rows = None
+    if not sink.too_large and len(body) >= _MIN_ROW_BYTES[fmt] * (max_rows + 1):
+        rows = count_rows(body, fmt)  # only a body this large could hold more than max_rows solutions
+    if sink.too_large or (rows is not None and rows > max_rows):
         raise BadRequest(
             f"The query returns more than {max_rows} rows, the limit of this endpoint "
             "(setting SPARQL_MAX_ROWS). Add a LIMIT or narrow the pattern."

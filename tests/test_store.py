@@ -209,3 +209,21 @@ def test_write_marks_change_only_for_the_written_record(small_records):
     store.put(crab, crab_graph(small_records))
     assert store.write_mark(crab) != before[0] and store.write_mark(other) == before[1]
     store.close()
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+@pytest.mark.parametrize("rows", [3, 4])
+def test_row_limit_of_serialised_results_is_exact_without_reparsing_small_bodies(fmt, rows):
+    """Issue 13: the endpoint counts rows only when the body could exceed the limit; the limit stays exact,
+    also for the smallest rows (empty solutions)."""
+    store = EmbeddedStore(None, index=False)
+    try:
+        values = " ".join(str(n) for n in range(rows))
+        for text in (f"SELECT ?x WHERE {{ VALUES ?x {{ {values} }} }}", f"SELECT ?unbound WHERE {{ VALUES ?y {{ {values} }} }}"):
+            if rows > 3:
+                with pytest.raises(BadRequest, match="more than 3 rows"):
+                    store.query(text, max_rows=3, select_format=fmt)
+            else:
+                assert len(store.query(text, max_rows=3, select_format=fmt)) == 3
+    finally:
+        store.close()

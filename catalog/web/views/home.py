@@ -28,12 +28,17 @@ def catalog_summary(store, base):
         "catalogs": "sw:SourceCatalog", "workflows": "schema:ComputationalWorkflow", "runs": "sw:Run",
         "results": "sw:DataProduct",
     }
-    values = " ".join(f'("{k}" {v})' for k, v in classes.items())
-    rows = store.select(
-        prologue() + f"SELECT ?k (COUNT(?s) AS ?n) WHERE {{ VALUES (?k ?c) {{ {values} }} ?s a ?c }} GROUP BY ?k"
-    )
     counts = {k: 0 for k in classes}
-    counts.update({str(r["k"]): int(r["n"]) for r in rows})
+    if getattr(store, "index", None) is not None:
+        from ...indexes.lists import count
+
+        counts.update({k: count(store.index, k) for k in classes})
+    else:
+        values = " ".join(f'("{k}" {v})' for k, v in classes.items())
+        rows = store.select(
+            prologue() + f"SELECT ?k (COUNT(?s) AS ?n) WHERE {{ VALUES (?k ?c) {{ {values} }} ?s a ?c }} GROUP BY ?k"
+        )
+        counts.update({str(r["k"]): int(r["n"]) for r in rows})
     rows = store.select(
         prologue() + "SELECT ?m ?ml ?i ?il WHERE { ?i a sw:Instrument ; rdfs:label ?il ; sw:messenger ?m . "
         "?m skos:prefLabel ?ml } ORDER BY ?ml ?il"

@@ -159,6 +159,8 @@ def list_data(collection, args):
         page = max(1, int(args.get("page", 1)))
     except ValueError:
         raise BadRequest("page must be a positive integer") from None
+    if getattr(store, "index", None) is not None:
+        return _indexed_list_data(collection, spec, store, base, size, page, args)
     filters, active = _filters(spec, args)
     where = f"?s a {spec.cls} . {_LABEL} " + " ".join(filters)
     total = int(store.select(prologue() + f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}")[0]["n"])
@@ -197,6 +199,67 @@ def list_data(collection, args):
         "total": total, "page": page, "pages": max(1, -(-total // size)),
         "facets": facets, "active": active, "q": args.get("q", ""),
     }
+
+
+def _indexed_list_data(collection, spec, store, base, size, page, args):
+    """`list_data` from the side index: keyset pages, remembered counts, columns of the page's rows only."""
+    from ...indexes import lists as ix
+
+    index = store.index
+    active = {f.name: args[f.name] for f in spec.facets if args.get(f.name)}
+    q = args.get("q", "").strip()
+    after, before = args.get("after") or None, args.get("before") or None
+    result = ix.list_page(index, collection, active, q, size=size, after=after, before=before,
+                          offset=0 if after or before else (page - 1) * size)
+    rows = _columns(store, spec, result.iris)
+    facets = []
+    for facet in spec.facets:
+        counts = ix.facet_counts(index, collection, facet.name, active, q)
+        labels = _value_labels(store, facet, [v for v, _ in counts])
+        facets.append({"name": facet.name, "title": facet.title, "options": [
+            {"value": v, "label": labels.get(v, v), "count": n, "active": active.get(facet.name) == v}
+            for v, n in counts
+        ]})
+    total = result.total
+    return {
+        "collection": collection,
+        "title": _plural(collection),
+        "columns": [{"name": v, "title": t, "numeric": v in spec.numeric} for v, t, _ in spec.columns],
+        "rows": [
+            {"href": href_for(base, iri), "iri": iri, "label": label,
+             **{v: _cell(rows.get(iri, {}).get(f"{v}_")) for v, _, _ in spec.columns}}
+            for iri, label in result.iris
+        ],
+        "total": total, "page": None if after or before else page, "pages": max(1, -(-total // size)),
+        "next": result.next_after, "prev": result.prev_before,
+        "facets": facets, "active": active, "q": args.get("q", ""),
+    }
+
+
+def _columns(store, spec, iris):
+    """Fetch the columns of the listed records (one query over the page's IRIs)."""
+    from rdflib import URIRef
+
+    if not iris or not spec.columns:
+        return {}
+    values = " ".join(URIRef(i).n3() for i, _ in iris)
+    cols = " ".join(f"(SAMPLE(?{v}) AS ?{v}_)" for v, _, _ in spec.columns)
+    patterns = " ".join(f"OPTIONAL {{ {p} }}" if not p.startswith("OPTIONAL") else p for _, _, p in spec.columns)
+    rows = store.select(prologue() + f"SELECT ?s {cols} WHERE {{ VALUES ?s {{ {values} }} {patterns} }} GROUP BY ?s")
+    return {str(r["s"]): r for r in rows}
+
+
+def _value_labels(store, facet, values):
+    """Labels of a facet's values (IRIs), by the facet's label pattern."""
+    from rdflib import URIRef
+
+    iris = [v for v in values if v.startswith(("http://", "https://"))]
+    if not iris or "?valueLabel" not in facet.pattern:
+        return {}
+    label_pattern = facet.pattern.split(" . ", 1)[1]
+    rows = store.select(prologue() + "SELECT ?value (SAMPLE(?valueLabel) AS ?vl) WHERE { VALUES ?value { "
+                        + " ".join(URIRef(i).n3() for i in iris) + f" }} {label_pattern} }} GROUP BY ?value")
+    return {str(r["value"]): str(r["vl"]) for r in rows}
 
 
 def _cell(term):

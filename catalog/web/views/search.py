@@ -39,7 +39,7 @@ def text_search(store, base, q, limit=200):
     -------
     list of dict
         ``{href, iri, label, kind, matched}``; exact names first, then names that start with ``q``,
-        then the rest, alphabetically.
+        then the rest (by full-text rank when the store has a side index, else alphabetically).
 
     Raises
     ------
@@ -49,6 +49,8 @@ def text_search(store, base, q, limit=200):
     q = q.strip()
     if len(q) < 2:
         raise BadRequest("Search for at least 2 characters.")
+    if getattr(store, "index", None) is not None:
+        return _indexed_text_search(store.index, base, q, limit)
     rows = store.select(
         prologue() + "SELECT ?s (SAMPLE(?label) AS ?l) (SAMPLE(?text) AS ?t) WHERE { "
         f"?s {TEXT_PROPERTIES} ?text . FILTER(CONTAINS(LCASE(STR(?text)), LCASE({Literal(q).n3()}))) "
@@ -67,6 +69,22 @@ def text_search(store, base, q, limit=200):
             "href": href_for(base, row["s"]), "iri": str(row["s"]), "label": label,
             "kind": KIND_TITLES[where[0]], "matched": matched if matched != label else None,
         }))
+    return [h for _, _, h in sorted(hits, key=lambda h: (h[0], h[1]))][:limit]
+
+
+def _indexed_text_search(index, base, q, limit):
+    """`text_search` over the FTS5 index: exact names, then names starting with ``q``, then by BM25 rank."""
+    from ...indexes.text import search_texts
+
+    ql, seen, hits = q.lower(), set(), []
+    for iri, label, text in search_texts(index, q, limit=max(100, 3 * limit)):
+        where = split_iri(base, iri)
+        if where is None or iri in seen:
+            continue
+        seen.add(iri)
+        rank = 0 if ql in (label.lower(), text.lower()) else 1 if label.lower().startswith(ql) else 2
+        hits.append((rank, len(hits), {"href": href_for(base, iri), "iri": iri, "label": label,
+                                       "kind": KIND_TITLES[where[0]], "matched": text if text != label else None}))
     return [h for _, _, h in sorted(hits, key=lambda h: (h[0], h[1]))][:limit]
 
 

@@ -29,7 +29,12 @@ def _all_sky(store_id, count):
 def all_sky():
     """An all-sky map (Galactic coordinates) of every target."""
     store = get_store()
-    n = store.select(prologue(["sw"]) + "SELECT (COUNT(?s) AS ?n) WHERE { ?s a sw:Target }")[0]["n"]
+    if getattr(store, "index", None) is not None:
+        from ...indexes.lists import count
+
+        n = count(store.index, "targets")
+    else:
+        n = store.select(prologue(["sw"]) + "SELECT (COUNT(?s) AS ?n) WHERE { ?s a sw:Target }")[0]["n"]
     body = _all_sky(id(store), int(n))
     return current_app.response_class(body, mimetype="image/svg+xml", headers={"Cache-Control": "max-age=300"})
 

@@ -1,0 +1,138 @@
+"""What one record contributes to the side indexes: its list entries, facet values, sky position and texts.
+
+A record is described by the triples of its own subject (the record IRI) in its named graph. The
+rules are plain tables (`COLLECTION_CLASSES`, `FACETS`, `SORT_KEYS`, `POSITIONS`, `TEXT_PREDICATES`),
+shared by the index writer and the list views, so a list's facets and its index cannot drift apart.
+"""
+
+from dataclasses import dataclass, field
+
+from rdflib import URIRef
+
+from ..vocab import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, SOSA, SW
+
+__all__ = ["COLLECTION_CLASSES", "FACETS", "SORT_KEYS", "POSITIONS", "LABEL_PREDICATES", "TEXT_PREDICATES",
+           "PREDICATES", "RecordRows", "record_rows"]
+
+COLLECTION_CLASSES = {
+    "targets": SW.Target, "observations": SW.Observation, "instruments": SW.Instrument,
+    "observatories": SW.Observatory, "catalogs": SW.SourceCatalog, "workflows": URIRef(f"{SDO}ComputationalWorkflow"),
+    "runs": SW.Run, "results": SW.DataProduct, "publications": SW.Publication,
+}
+"""Collection -> the class of its records."""
+
+FACETS = {
+    "targets": {"catalog": DCTERMS.source, "class": SW.objectClass},
+    "observations": {"target": SW.target, "instrument": SOSA.madeBySensor},
+    "instruments": {"messenger": SW.messenger},
+    "runs": {"phase": SW.phase},
+    "results": {"type": SW.productType},
+}
+"""Collection -> facet name -> the property whose values group the records."""
+
+LABEL_PREDICATES = (RDFS.label, SDO.name, DCTERMS.title)
+"""Properties naming a record (the first one present, in this order, is its display label)."""
+
+SORT_KEYS = {"observations": PROV.startedAtTime}
+"""Collection -> the property that orders its list (default: the label)."""
+
+POSITIONS = {"targets": (SW.ra, SW.dec), "observations": (SW.pointingRa, SW.pointingDec)}
+"""Collection -> (RA, Dec) properties, ICRS degrees, of the records' sky positions."""
+
+TEXT_PREDICATES = (RDFS.label, SDO.name, DCTERMS.title, SKOS.altLabel, RDFS.comment, SDO.description)
+"""Properties searched by full text."""
+
+PREDICATES = frozenset(str(p) for p in (
+    RDF.type, *LABEL_PREDICATES, *SORT_KEYS.values(), *TEXT_PREDICATES,
+    *(p for facets in FACETS.values() for p in facets.values()),
+    *(p for pair in POSITIONS.values() for p in pair)))
+"""Every property the indexes read, as IRI text (the rest of a record is ignored)."""
+
+_CLASS_COLLECTIONS = {str(c): k for k, c in COLLECTION_CLASSES.items()}
+
+
+@dataclass
+class RecordRows:
+    """The index rows of one record.
+
+    Attributes
+    ----------
+    iri : str
+    lists : list of (str, str, str)
+        ``(collection, label, sort_key)`` for each listed class the record has.
+    facets : list of (str, str, str)
+        ``(collection, facet, value)``; IRIs and literals as their lexical form.
+    positions : list of (str, float, float)
+        ``(collection, ra_deg, dec_deg)``.
+    texts : list of (str, str)
+        ``(label, text)`` for each searchable literal.
+    """
+
+    iri: str
+    lists: list = field(default_factory=list)
+    facets: list = field(default_factory=list)
+    positions: list = field(default_factory=list)
+    texts: list = field(default_factory=list)
+
+
+def _sort_text(value):
+    """Return the text a value sorts by: UTC ISO 8601 for date-times, the text otherwise."""
+    from datetime import datetime, timezone
+
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat()
+    return str(value)
+
+
+def record_rows(iri, pairs):
+    """Derive the index rows of record ``iri`` from its own (predicate, object) pairs.
+
+    Parameters
+    ----------
+    iri : str
+        The record's IRI.
+    pairs : iterable of (str, object)
+        Predicate IRI and object of every triple whose subject is ``iri`` (others may be left
+        out): an IRI or a literal's lexical form as `str`, an ``xsd:dateTime`` as `datetime`.
+
+    Returns
+    -------
+    RecordRows
+        Empty lists when the record has no listed class.
+
+    Examples
+    --------
+    >>> rows = record_rows("http://x/targets/a", [(str(RDF.type), str(SW.Target)), (str(RDFS.label), "A"),
+    ...                                           (str(SW.ra), "10.0"), (str(SW.dec), "-5.0")])
+    >>> rows.lists, rows.positions, rows.texts
+    ([('targets', 'A', 'A')], [('targets', 10.0, -5.0)], [('A', 'A')])
+    """
+    values = {}
+    for p, o in pairs:
+        if p in PREDICATES:
+            values.setdefault(p, []).append(o)
+    out = RecordRows(str(iri))
+    labels = [str(o) for p in LABEL_PREDICATES for o in sorted(values.get(str(p), ()))]
+    label = labels[0] if labels else None
+    collections = sorted({_CLASS_COLLECTIONS[t] for t in values.get(str(RDF.type), ()) if t in _CLASS_COLLECTIONS})
+    if label is None:
+        return out
+    for coll in collections:
+        key = SORT_KEYS.get(coll)
+        sort = min((_sort_text(o) for o in values.get(str(key), ())), default=None) if key else label
+        if sort is None:
+            continue
+        out.lists.append((coll, label, sort))
+        for facet, prop in FACETS.get(coll, {}).items():
+            out.facets.extend((coll, facet, str(o)) for o in sorted(set(values.get(str(prop), ()))))
+        if coll in POSITIONS:
+            ra, dec = (values.get(str(p), ()) for p in POSITIONS[coll])
+            if ra and dec:
+                try:
+                    out.positions.append((coll, float(ra[0]), float(dec[0])))
+                except (TypeError, ValueError):
+                    pass
+    out.texts = sorted({(label, str(o)) for p in TEXT_PREDICATES for o in values.get(str(p), ())})
+    return out
