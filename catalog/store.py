@@ -477,10 +477,12 @@ class Store:
 
     def _check_batch(self, batch):
         """Validate a batch in one SHACL run and split it into good and rejected records."""
-        merged = Graph()
+        # What the batch references and does not describe itself (no merged copy of the batch needed).
+        referenced, described = set(), set()
         for _, graph in batch:
-            merged += graph
-        context = self.types_of(shacl.referenced_iris(merged))
+            referenced |= shacl.referenced_iris(graph)
+            described.update(graph.subjects())
+        context = self.types_of(referenced - described)
         reports = shacl.validate_many(batch, context=context)
         good = [(i, g) for i, g in batch if reports[str(i)].conforms]
         bad = [(str(i), reports[str(i)]) for i, _ in batch if not reports[str(i)].conforms]
