@@ -298,6 +298,21 @@ def validate_many(records, context=None):
     ValueError
         If two records have the same IRI.
 
+    Examples
+    --------
+    A target with nothing but its type is rejected with its own results; the other record is not:
+
+    >>> from rdflib import Graph, Literal, URIRef
+    >>> from rdflib.namespace import RDF, RDFS
+    >>> from skyweave.catalog.vocab import SW
+    >>> bad, note = URIRef("http://127.0.0.1:5000/targets/bare"), URIRef("http://127.0.0.1:5000/notes/1")
+    >>> reports = validate_many([(bad, Graph().add((bad, RDF.type, SW.Target))),
+    ...                          (note, Graph().add((note, RDFS.label, Literal("a note"))))])
+    >>> [(iri.rsplit("/", 2)[-2], report.conforms) for iri, report in reports.items()]
+    [('targets', False), ('notes', True)]
+    >>> sorted({r.focus for r in reports[str(bad)].results})
+    ['http://127.0.0.1:5000/targets/bare']
+
     References
     ----------
     .. [1] Shapes Constraint Language (SHACL), section 3.6 (validation reports),
