@@ -489,30 +489,15 @@ class Store:
 
     def _check_batch(self, batch):
         """Validate a batch in one SHACL run and split it into good and rejected records."""
-        merged = Graph()
-        owner = {}
-        for iri, graph in batch:
-            merged += graph
-            for s in graph.subjects():
-                owner.setdefault(s, iri)
-        context = self.types_of(shacl.referenced_iris(merged))
-        report = shacl.validate(merged, context=context)
-        if report.conforms:
-            return batch, []
-        by_record = {}
-        for result in report.results:
-            if result.severity != "Violation":
-                continue
-            focus = URIRef(result.focus) if not result.focus.startswith("_:") else None
-            iri = owner.get(focus) if focus is not None else None
-            if iri is None:  # a blank node: find the record that holds it
-                iri = next((i for i, g in batch if any(str(s) == result.focus for s in g.subjects())), None)
-            by_record.setdefault(iri, []).append(result)
-        good = [(i, g) for i, g in batch if i not in by_record]
-        bad = [
-            (str(i), shacl.ValidationReport(conforms=False, results=res, graph=report.graph))
-            for i, res in by_record.items()
-        ]
+        # What the batch references and does not describe itself (no merged copy of the batch needed).
+        referenced, described = set(), set()
+        for _, graph in batch:
+            referenced |= shacl.referenced_iris(graph)
+            described.update(graph.subjects())
+        context = self.types_of(referenced - described)
+        reports = shacl.validate_many(batch, context=context)
+        good = [(i, g) for i, g in batch if reports[str(i)].conforms]
+        bad = [(str(i), reports[str(i)]) for i, _ in batch if not reports[str(i)].conforms]
         return good, bad
 
     def install_ontology(self):
