@@ -136,7 +136,12 @@ def report_facts(store, iri):
             if (agent, RDF.type, PROV.Person) in run_graph:
                 facts.authors.append(_text(run_graph, agent, SDO.name))
         for node in sorted(run_graph.objects(run, SDO.result)):
-            facts.values.append((_text(run_graph, node, SDO.name), _text(run_graph, node, SDO.value)))
+            # The runners' convention (runners.values): an uncertainty is the value "X_err", an upper
+            # limit "X_ul"; each keeps its lexical form, at full precision.
+            name = _text(run_graph, node, SDO.name)
+            for suffix, prop in (("", SDO.value), ("_err", SW.uncertainty), ("_ul", SDO.maxValue)):
+                if run_graph.value(node, prop) is not None:
+                    facts.values.append((name + suffix, _text(run_graph, node, prop)))
         wf = run_graph.value(run, PROV.used)
         wf_graph = _get(store, wf)
     if wf_graph is not None:
