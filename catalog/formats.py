@@ -11,6 +11,7 @@ from rdflib.plugins.serializers.turtle import TurtleSerializer
 from rdflib.serializer import Serializer
 
 from .exceptions import BadRequest
+from .untrusted import local_contexts, refuse_doctype
 from .vocab import PREFIXES
 
 __all__ = ["FORMATS", "SUFFIXES", "BY_MIME", "bind_prefixes", "serialize", "parse_rdf"]
@@ -87,7 +88,9 @@ def parse_rdf(data, mime, base=None):
     ------
     BadRequest
         If the media type is not an RDF syntax we read, or the text does not parse; the parser's
-        message (with its line number where the parser gives one) is kept.
+        message (with its line number where the parser gives one) is kept. Also, before any
+        parsing, for RDF/XML with a DOCTYPE or entity declarations and for JSON-LD naming a remote
+        ``@context`` (`skyweave.catalog.untrusted`): nothing is expanded or fetched.
     """
     name = BY_MIME.get((mime or "").split(";")[0].strip().lower())
     if name in (None, "html"):
@@ -95,6 +98,8 @@ def parse_rdf(data, mime, base=None):
             f"Cannot read a body of type {mime or 'unknown'!r}; send text/turtle, application/ld+json, "
             "application/n-triples or application/rdf+xml."
         )
+    if name == "rdf":
+        refuse_doctype(data)
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -103,10 +108,13 @@ def parse_rdf(data, mime, base=None):
     graph = Graph()
     try:
         if name == "jsonld":
-            json.loads(data)  # report JSON syntax errors with line and column
+            document = json.loads(data)  # report JSON syntax errors with line and column
+            data = json.dumps(local_contexts(document, base))
         graph.parse(data=data, format=_PARSERS.get(name, FORMATS[name][1]), publicID=base)
     except json.JSONDecodeError as exc:
         raise BadRequest(f"Invalid JSON-LD: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
+    except BadRequest:
+        raise
     except Exception as exc:  # rdflib raises parser-specific exception types
         message = " ".join(str(exc).split())
         raise BadRequest(f"Invalid {FORMATS[name][0]}: {message}") from None

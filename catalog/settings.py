@@ -42,6 +42,8 @@ SETTINGS = (
     Setting("SPARQL_MAX_ROWS", 10000, "Refuse SPARQL results of more rows or triples than this"),
     Setting("SPARQL_WORKERS", 4, "How many SPARQL queries run at once; further ones wait their turn"),
     Setting("MAX_CONTENT_LENGTH", 5 * 1024 * 1024, "Largest request body accepted, in bytes (larger: 413)"),
+    Setting("MAX_LITERAL_BYTES", 1024 * 1024, "Largest literal a record may hold, in bytes of UTF-8 (larger: 413)"),
+    Setting("SPARQL_TRUSTED_SERVICES", [], "SPARQL endpoints a query may call with SERVICE <IRI> (empty: SERVICE is refused)"),
     Setting("PAGE_SIZE", 50, "Rows per page in lists"),
     Setting("RUNNER_EXECUTOR", "local", "Where runs execute: local (a pool of fresh Jupyter kernels, one per run) or dask"),
     Setting("RUNNER_WORKERS", 2, "Most runs executing at once (local pool size, or workers of a local Dask cluster)"),

@@ -15,7 +15,8 @@ def open_store(config):
     ----------
     config : Mapping
         Settings: ``STORE`` (embedded | memory | remote), ``DATA_DIR``, ``REMOTE_*``,
-        ``SPARQL_TIMEOUT_S``, ``SPARQL_MAX_ROWS``, ``SPARQL_WORKERS``.
+        ``SPARQL_TIMEOUT_S``, ``SPARQL_MAX_ROWS``, ``SPARQL_WORKERS``, ``BASE_IRI``,
+        ``MAX_LITERAL_BYTES``, ``SPARQL_TRUSTED_SERVICES``.
 
     Returns
     -------
@@ -27,7 +28,9 @@ def open_store(config):
         If ``STORE`` is unknown or remote mode lacks its URLs.
     """
     options = dict(
-        timeout_s=config["SPARQL_TIMEOUT_S"], max_rows=config["SPARQL_MAX_ROWS"], workers=config["SPARQL_WORKERS"]
+        timeout_s=config["SPARQL_TIMEOUT_S"], max_rows=config["SPARQL_MAX_ROWS"], workers=config["SPARQL_WORKERS"],
+        base_iri=config.get("BASE_IRI"), max_literal_bytes=config.get("MAX_LITERAL_BYTES"),
+        trusted_services=config.get("SPARQL_TRUSTED_SERVICES") or (),
     )
     kind = config["STORE"]
     if kind == "memory":

@@ -22,7 +22,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from . import validate as shacl
 from .dataset import declared_dataset
-from .exceptions import BadRequest, NotFound, QueryTimeout, ValidationFailed
+from .content import check_record
+from .exceptions import BadRequest, CatalogError, NotFound, QueryTimeout, ValidationFailed
+from .sparqlscan import check_query
 from .results import AskResult, GraphResult, RawGraphResult, SelectResult, SerializedSelect, count_rows
 from .vocab import PROV, RDF, SW, XSD
 
@@ -97,9 +99,19 @@ class Store:
         Largest number of solutions or triples a query may return (``SPARQL_MAX_ROWS``).
     workers : int
         How many queries may run at once (``SPARQL_WORKERS``).
+    base_iri : str or None
+        The catalog's ``BASE_IRI``: no record may make statements about other IRIs under it
+        (see `skyweave.catalog.content.check_ownership`).
+    max_literal_bytes : int or None
+        Largest literal a write may hold (``MAX_LITERAL_BYTES``).
+    trusted_services : iterable of str
+        Endpoints a query may call with ``SERVICE`` (``SPARQL_TRUSTED_SERVICES``; none by default).
     """
 
-    def __init__(self, timeout_s=10.0, max_rows=10000, workers=4):
+    def __init__(self, timeout_s=10.0, max_rows=10000, workers=4, base_iri=None, max_literal_bytes=None,
+                 trusted_services=()):
+        self.base_iri, self.max_literal_bytes = base_iri, max_literal_bytes
+        self.trusted_services = frozenset(trusted_services or ())
         self.timeout_s = float(timeout_s)
         self.max_rows = int(max_rows)
         self._workers = max(1, int(workers))
@@ -183,7 +195,8 @@ class Store:
         ------
         BadRequest
             If the query does not parse (the parser's message is kept), is an update, or returns
-            more than ``max_rows`` rows.
+            more than ``max_rows`` rows; if it uses ``SERVICE`` with an endpoint not in
+            ``trusted_services`` (`skyweave.catalog.sparqlscan.check_query`): nothing is ever fetched.
         QueryTimeout
             If it runs longer than ``timeout_s``. The server keeps answering other clients.
 
@@ -197,6 +210,7 @@ class Store:
         timeout_s = self.timeout_s if timeout_s is None else float(timeout_s)
         max_rows = self.max_rows if max_rows is None else int(max_rows)
         deadline = time.monotonic() + timeout_s
+        check_query(text, self.trusted_services)  # SERVICE: refused unless trusted; nothing is fetched
         if not self._slots.acquire(timeout=timeout_s):
             raise QueryTimeout(
                 f"All {self._workers} query slots stayed busy for {timeout_s:g} s; try again shortly."
@@ -370,8 +384,13 @@ class Store:
             If the record breaks a shape; the store is unchanged.
         BadRequest
             If the graph is empty or does not describe ``iri``.
+        InvalidContent, PayloadTooLarge
+            If it describes resources it does not own, holds characters that cannot be served in
+            every format, or a literal over ``max_literal_bytes``
+            (`skyweave.catalog.content.check_record`; checked even when ``validate`` is False).
         """
         iri = URIRef(iri)
+        check_record(iri, graph, self.max_literal_bytes, self.base_iri)
         if validate:
             report = self.check(iri, graph)
             if not report.conforms:
@@ -481,6 +500,11 @@ class Store:
             batch.clear()
 
         for iri, graph in records:
+            try:
+                check_record(iri, graph, self.max_literal_bytes, self.base_iri)
+            except CatalogError as exc:
+                rejected.append((str(iri), _refusal(iri, exc)))
+                continue
             batch.append((URIRef(iri), graph))
             if len(batch) >= batch_size:
                 flush()
@@ -514,6 +538,13 @@ class Store:
             f"INSERT DATA {{ GRAPH <{ONTOLOGY_GRAPH}> {{ {_nt(graph)} }} }}"
         )
         return len(graph)
+
+
+def _refusal(iri, error):
+    """A one-result `ValidationReport` for a record refused by a content check (for `Store.put_many`)."""
+    result = shacl.ValidationResult(focus=str(iri), path=None, message=error.detail,
+                                    component="https://skyweave.org/ns#ContentCheck", severity="Violation")
+    return shacl.ValidationReport(conforms=False, results=[result], graph=Graph())
 
 
 class EmbeddedStore(Store):
