@@ -519,8 +519,20 @@ def serve_app(app, host, port):
     """Serve ``app`` with waitress (a production WSGI server) on ``host:port`` until interrupted."""
     from waitress import serve as waitress_serve
 
+    import signal
+
+    def stop(signum, frame):  # SIGTERM stops like Ctrl+C: the caller closes the app gracefully
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     click.echo(f"skyweave {__version__} serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=8, ident="skyweave", _quiet=True)
+    try:
+        waitress_serve(app, host=host, port=port, threads=8, ident="skyweave", _quiet=True)
+    except KeyboardInterrupt:
+        click.echo("Stopping: queued runs stay queued for the next start; executing runs are filed as stopped.",
+                   err=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command()

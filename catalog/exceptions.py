@@ -7,7 +7,7 @@ and answers in the format the client asked for; the CLI prints their ``detail``.
 __all__ = [
     "CatalogError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "NotAcceptable",
     "PayloadTooLarge", "ValidationFailed", "QueryTimeout", "StoreUnavailable", "Conflict", "NotConfigured",
-    "InvalidContent", "TooManyRequests",
+    "InvalidContent", "TooManyRequests", "StorageFull",
 ]
 
 
@@ -168,3 +168,9 @@ class TooManyRequests(CatalogError):
     def __init__(self, detail, retry_after_s=30):
         super().__init__(detail)
         self.retry_after_s = int(retry_after_s)
+
+
+class StorageFull(CatalogError):
+    """The service's storage for results is at its quota (``RESULT_STORAGE_MAX_BYTES``)."""
+
+    title = "Insufficient storage"

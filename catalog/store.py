@@ -356,10 +356,7 @@ class Store:
         BadRequest
             If the graph is empty or says nothing about ``iri``.
         """
-        if len(graph) == 0:
-            raise BadRequest("The record is empty: there are no triples to store.")
-        if (URIRef(iri), None, None) not in graph:
-            raise BadRequest(f"The graph says nothing about <{iri}>: its triples must describe that IRI.")
+        _require_description(iri, graph)
         return shacl.validate(graph, context=self.types_of(shacl.referenced_iris(graph)))
 
     def put(self, iri, graph, validate=True):
@@ -390,6 +387,7 @@ class Store:
             (`skyweave.catalog.content.check_record`; checked even when ``validate`` is False).
         """
         iri = URIRef(iri)
+        _require_description(iri, graph)
         check_record(iri, graph, self.max_literal_bytes, self.base_iri)
         if validate:
             report = self.check(iri, graph)
@@ -538,6 +536,14 @@ class Store:
             f"INSERT DATA {{ GRAPH <{ONTOLOGY_GRAPH}> {{ {_nt(graph)} }} }}"
         )
         return len(graph)
+
+
+def _require_description(iri, graph):
+    """Raise `BadRequest` if ``graph`` is empty or says nothing about ``iri``."""
+    if len(graph) == 0:
+        raise BadRequest("The record is empty: there are no triples to store.")
+    if (URIRef(iri), None, None) not in graph:
+        raise BadRequest(f"The graph says nothing about <{iri}>: its triples must describe that IRI.")
 
 
 def _refusal(iri, error):

@@ -23,13 +23,14 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 
 from skyweave.catalog import __version__
-from skyweave.catalog.exceptions import BadRequest, Conflict
+from skyweave.catalog.exceptions import BadRequest, Conflict, Forbidden
 from skyweave.catalog.vocab import PROV, RDF, SDO, SW
 
 from . import RunRequest
 from .describe import spec_from_graph
 from .environment import code_digest, code_root, package_versions
 from .oda import UNITS
+from .limits import RunLimits, abort_key_matches, new_abort_key
 from .params import check_values, normalised_key
 from .provenance import now, result_records, run_graph, xsd_time
 from .files import stored_path
@@ -56,12 +57,16 @@ class Submission:
         True when an earlier completed run with the same provenance key was returned.
     shared : bool
         True when the request joined an identical run already under way.
+    abort_key : str or None
+        The key that lets this submitter abort the run (`JobManager.abort`); given only to the
+        request that queued it, never for a cached or shared run, and never stored in clear.
     """
 
     run_iri: str
     phase: str
     cached: bool = False
     shared: bool = False
+    abort_key: str | None = None
 
 
 def cache_key(workflow_iri, commit, values, data_version, code="", packages=None):
@@ -101,9 +106,13 @@ def cache_key(workflow_iri, commit, values, data_version, code="", packages=None
 
 
 class _Job:
-    def __init__(self, request, key, spec, user, title, informed_by=None, plan=None):
+    def __init__(self, request, key, spec, user, title, informed_by=None, plan=None, client=None, abort_digest=None):
         self.request, self.key, self.spec, self.user, self.title = request, key, spec, user, title
         self.informed_by, self.plan = informed_by, plan
+        self.client, self.abort_digest = client, abort_digest
+        self.future = None
+        self.stopping = None  # why the service stops it: None, "shutdown"
+        self.filed = False
         self.abort = threading.Event()
         self.done = threading.Event()
         self.progress = (0, 0)
@@ -130,10 +139,17 @@ class JobManager:
         Version of the input data, part of every provenance key.
     resolve_target : callable or None
         ``name -> (ra_deg, dec_deg) or None`` for target-name parameters.
+    limits : runners.limits.RunLimits or None
+        Queue and storage bounds that every request is admitted against (default: `RunLimits()`).
+    abort_wait_s : float
+        How long an abort waits for the executor to stop a run before filing it ABORTED anyway.
     """
 
     def __init__(self, store, base, data_dir, executor, timeout_s=600.0, env=None, data_version="",
-                 resolve_target=None):
+                 resolve_target=None, limits=None, abort_wait_s=10.0):
+        self.limits = limits or RunLimits(files_dir=Path(data_dir) / "files")
+        self.abort_wait_s = float(abort_wait_s)
+        self._closing = False
         self.store, self.base, self.data_dir = store, base, Path(data_dir)
         self.executor, self.timeout_s = executor, float(timeout_s)
         self.env, self.data_version, self.resolve_target = dict(env or {}), data_version, resolve_target
@@ -195,7 +211,8 @@ class JobManager:
             self._digests[str(workflow_iri)] = digest
         return digest
 
-    def submit(self, workflow_iri, values, user="anonymous", informed_by=None, plan=None, fresh=False):
+    def submit(self, workflow_iri, values, user="anonymous", informed_by=None, plan=None, fresh=False,
+               client=None):
         """Request a run of a workflow version.
 
         Parameters
@@ -209,10 +226,13 @@ class JobManager:
             The alert and the follow-up rule that requested the run (recorded in its provenance).
         fresh : bool
             Run even if a completed run with the same cache key exists (``skyweave verify``).
+        client : str or None
+            Who to count the request against in the queue bounds (an address, a token role).
 
         Returns
         -------
         Submission
+            With the abort key when this request queued a new run.
 
         Raises
         ------
@@ -222,6 +242,9 @@ class JobManager:
             If a resource the workflow requires is not available on this server; nothing is queued.
         NotFound, BadRequest
             See `workflow`.
+        TooManyRequests, StorageFull
+            If the client or the queue is at its bound, or the result store at its quota
+            (`runners.limits.RunLimits.admit`); nothing is queued.
         """
         graph, spec = self.workflow(workflow_iri)
         checked = check_values(spec, values, resolve_target=self.resolve_target)
@@ -240,26 +263,38 @@ class JobManager:
                 "{ ?run a sw:Run ; sw:cacheKey $key ; sw:phase \"COMPLETED\" } LIMIT 1", key=Literal(key))
             if rows and not fresh:
                 return Submission(str(rows[0]["run"]), "COMPLETED", cached=True)
+            if self._closing:
+                raise Conflict("The service is stopping; request the run again in a moment.")
+            self.limits.admit(client, [j.client for j in self._jobs.values() if not j.done.is_set()])
             run_iri = f"{self.base}runs/{uuid.uuid4().hex[:12]}"
-            job = self._job(run_iri, workflow_iri, graph, spec, checked, key, user, bindings)
+            abort_key, digest = new_abort_key()
+            job = self._job(run_iri, workflow_iri, graph, spec, checked, key, user, bindings, client, digest)
             job.informed_by, job.plan = informed_by, plan
-        self._write(job, "QUEUED")
+        try:
+            self._write(job, "QUEUED")
+        except BaseException:
+            with self._lock:
+                self._jobs.pop(run_iri, None)
+                self._by_key.pop(key, None)
+            job.done.set()
+            raise
         self._start(job)
-        return Submission(run_iri, "QUEUED")
+        return Submission(run_iri, "QUEUED", abort_key=abort_key)
 
-    def _job(self, run_iri, workflow_iri, graph, spec, checked, key, user, bindings=None):
+    def _job(self, run_iri, workflow_iri, graph, spec, checked, key, user, bindings=None, client=None, digest=None):
         """Register a job (call with the lock held)."""
         relative = str(graph.value(URIRef(workflow_iri), SW.notebook))
         request = RunRequest(run_iri, str(workflow_iri), str(self.data_dir / relative), checked,
                              tuple(o.name for o in spec.outputs), self.timeout_s, {**self.env, **(bindings or {})},
                              str(code_root(self.data_dir, relative)))
-        job = _Job(request, key, spec, user, spec.title)
+        job = _Job(request, key, spec, user, spec.title, client=client, abort_digest=digest)
         self._jobs[run_iri] = job
         self._by_key[key] = run_iri
         return job
 
     def _start(self, job):
         future = self.executor.submit(job.request, progress=lambda d, t: self._progress(job, d, t), abort=job.abort)
+        job.future = future
         future.add_done_callback(lambda f: self._finish(job, f))
 
     def _progress(self, job, done, total):
@@ -269,13 +304,26 @@ class JobManager:
             self._write(job, "EXECUTING", started=job.started)
 
     def _finish(self, job, future):
+        with self._lock:
+            if job.filed:  # an abort that the executor did not answer in time filed it already
+                return
+            job.filed = True
+        if job.stopping == "shutdown" and future.cancelled():
+            # Never started: it stays QUEUED in the store and is queued again at the next start.
+            with self._lock:
+                self._by_key.pop(job.key, None)
+            job.done.set()
+            return
         try:
             result = future.result()
-        except Exception as exc:  # the executor itself failed: the run is an ERROR, never lost
+        except BaseException as exc:  # the executor itself failed: the run is an ERROR, never lost
             from .executors import failed_result
 
             result = failed_result(f"{exc.__class__.__name__}: {exc}")
-        if job.abort.is_set():
+        if job.stopping == "shutdown":
+            result.status = "ERROR"
+            result.error = "The service stopped while this run was executing; request it again."
+        elif job.abort.is_set():
             result.status, result.error = "ABORTED", result.error or "The run was aborted."
         try:
             outputs = {o.name: o for o in job.spec.outputs}
@@ -285,6 +333,7 @@ class JobManager:
                         log=result.log, error=result.error, values=result.values, notebook_url=notebook_url,
                         units=result.units, environment=result.environment)
             stored, rejected = self.store.put_many(records)
+            self.limits.note_stored(sum(len(f.data) for f in result.files))
             for iri, report in rejected:
                 log.error("result %s rejected: %s", iri, report.text())
         except Exception:
@@ -310,22 +359,64 @@ class JobManager:
             job.phase = phase
 
     # -- control ----------------------------------------------------------------------------
-    def abort(self, run_iri):
-        """Abort a run that is queued or executing; return its phase afterwards.
+    def may_abort(self, run_iri, key):
+        """Return True if ``key`` is the abort key given to the submitter of run ``run_iri``."""
+        job = self._jobs.get(str(run_iri))
+        return job is not None and abort_key_matches(key, job.abort_digest)
+
+    def abort(self, run_iri, key=None, privileged=False):
+        """Abort a run that is queued or executing; return its phase afterwards (always a final one
+        for a run under way here).
+
+        A queued run is taken off the queue; an executing one is stopped (its kernel killed). If
+        the executor has not stopped it after ``abort_wait_s``, it is filed ABORTED anyway and
+        whatever it returns later is dropped.
+
+        Parameters
+        ----------
+        run_iri : str
+        key : str or None
+            The run's abort key (`Submission.abort_key`).
+        privileged : bool
+            True when the caller holds an editor (or higher) token: no key needed.
 
         Raises
         ------
+        Forbidden
+            If neither ``privileged`` nor a matching ``key`` is given.
         NotFound
             If the run is unknown.
         """
+        if not privileged and not self.may_abort(run_iri, key):
+            raise Forbidden("Aborting a run needs an editor token or the run's abort key, which only its "
+                            "submitter received.")
         job = self._jobs.get(str(run_iri))
         if job is None:
-            phase = self.phase(run_iri)
-            return phase
+            return self.phase(run_iri)
         if job.phase not in FINAL_PHASES:
             job.abort.set()
-            job.done.wait(30)
+            if job.future is not None:
+                job.future.cancel()  # a run still queued never starts (and is filed at once)
+            if not job.done.wait(self.abort_wait_s):
+                self._file_aborted(job)
         return job.phase
+
+    def _file_aborted(self, job):
+        """File a run ABORTED when its executor did not stop it in time."""
+        with self._lock:
+            if job.filed:
+                return
+            job.filed = True
+        log.warning("run %s did not stop within %g s of its abort; filed as ABORTED", job.request.run_iri,
+                    self.abort_wait_s)
+        try:
+            self._write(job, "ABORTED", started=job.started, ended=now(),
+                        error="The run was aborted (its worker did not stop in time and was abandoned).")
+        finally:
+            with self._lock:
+                job.phase = "ABORTED"
+                self._by_key.pop(job.key, None)
+            job.done.set()
 
     def phase(self, run_iri):
         """Return the phase of a run (live for runs under way, else from the store).
@@ -404,10 +495,36 @@ class JobManager:
         self._start(job)
 
     def close(self):
-        """Abort what is under way, let it be filed (a few seconds at most), and stop the executor."""
+        """Stop gracefully (on SIGTERM or exit): accept no more runs; queued runs stay QUEUED in the
+        store (queued again at the next start, see `recover`); executing runs are stopped and filed
+        as ERROR saying the service stopped; then the executor stops.
+
+        Returns
+        -------
+        (int, int)
+            Numbers of runs left queued and of executing runs stopped.
+        """
+        self._closing = True
         pending = [job for job in list(self._jobs.values()) if not job.done.is_set()]
+        queued = executing = 0
         for job in pending:
-            job.abort.set()
+            job.stopping = "shutdown"
+            if job.future is not None and job.future.cancel():
+                queued += 1
         for job in pending:
-            job.done.wait(10)
+            if not job.done.is_set():
+                executing += 1
+                job.abort.set()
+        for job in pending:
+            if not job.done.wait(10):
+                with self._lock:
+                    abandoned = not job.filed
+                    job.filed = True
+                if abandoned:
+                    self._write(job, "ERROR", started=job.started, ended=now(),
+                                error="The service stopped while this run was executing; request it again.")
         self.executor.close()
+        if pending:
+            log.warning("stopped: %d queued runs left QUEUED, %d executing runs filed as ERROR", queued, executing)
+        return queued, executing
+

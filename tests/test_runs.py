@@ -87,12 +87,13 @@ def test_cache_returns_the_completed_run_and_identical_requests_share_one(runner
 
 def test_abort_a_running_run(runner_app):
     client = runner_app.test_client()
-    run_url = submit(client, "ring-v1", {"delay_s": "30"}).headers["Location"]
+    submitted = submit(client, "ring-v1", {"delay_s": "30"})
+    run_url = submitted.headers["Location"]
     deadline = time.monotonic() + 20
     while client.get(run_url, headers={"Accept": "application/json"}).json["phase"] != "EXECUTING":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    response = client.delete(run_url)
+    response = client.delete(run_url, headers={"X-Abort-Key": submitted.json["abort_key"]})
     assert response.json["phase"] == "ABORTED"
     assert wait_for(client, run_url)["phase"] == "ABORTED"
 
@@ -145,7 +146,9 @@ def test_bad_values_from_the_form_come_back_on_the_page(runner_app):
     from bs4 import BeautifulSoup
 
     client = runner_app.test_client()
-    response = client.post("/workflows/ring-v1/runs", data={"radius": "12 deg", "n_points": "20"},
+    page = BeautifulSoup(client.get("/workflows/ring-v1").data, "html.parser")
+    token = page.select_one("#run-form input[name=_csrf]")["value"]
+    response = client.post("/workflows/ring-v1/runs", data={"radius": "12 deg", "n_points": "20", "_csrf": token},
                            headers={"Accept": "text/html"})
     assert response.status_code == 422
     soup = BeautifulSoup(response.data, "html.parser")

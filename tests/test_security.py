@@ -297,3 +297,38 @@ def test_loading_uses_the_same_check(store, fresh_client):
     assert stored == [] and [iri for iri, _ in rejected] == [str(PKS)]
     assert str(CRAB) in rejected[0][1].results[0].message
     assert store.dump() == before
+
+
+# -- 8. Security headers --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/", "/targets/crab-nebula", "/targets/crab-nebula.ttl", "/sparql?query=ASK{}",
+                                  "/static/skyweave.css", "/no/such/page", "/-/settings.json"])
+def test_security_headers_on_every_response(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-eval" not in csp and "http" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.browser
+def test_pages_work_under_the_policy_without_violations(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    try:
+        for path in ("/", "/targets/crab-nebula", "/targets/", "/search?q=Crab", "/sparql", "/instruments/",
+                     "/observations/hess-23523", "/ns"):
+            response = page.goto(path)
+            assert response.ok, path
+            page.wait_for_load_state("load")
+        page.goto("/sparql")
+        page.click("a.example[data-name='crab-observations']")
+        page.click("#query-form button[type=submit]")
+        page.wait_for_selector("#result-count")
+    finally:
+        context.close()
+    assert violations == []

@@ -10,7 +10,7 @@ from flask import Flask, jsonify
 from .. import __version__, settings
 from ..resources import bundled, user_data_dir
 from ..storage import open_store
-from . import handlers
+from . import csrf, handlers, headers
 from .views import alerts, graphs, home, lists, ontology, publish, records, runs, search, sky, sparql, workflows
 
 __all__ = ["create_app", "close_app", "init_runners"]
@@ -63,6 +63,8 @@ def create_app(test_config=None):
     for module in (home, lists, search, sparql, ontology, sky, graphs, runs, workflows, publish, alerts, records):
         app.register_blueprint(module.bp)
     handlers.init_app(app)
+    csrf.init_app(app)
+    headers.init_app(app)
     app.jinja_env.globals.update(version=__version__)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -107,6 +109,7 @@ def init_runners(app):
     """
     from skyweave.runners.executors import make_executor
     from skyweave.runners.jobs import JobManager
+    from skyweave.runners.limits import RunLimits
     from skyweave.runners.notebook import environment_defaults
 
     from ..sky import target_resolver
@@ -116,6 +119,9 @@ def init_runners(app):
         store_, app.config["BASE_IRI"], app.config["DATA_DIR"], make_executor(app.config),
         timeout_s=app.config["RUN_TIMEOUT_S"], env=environment_defaults(), data_version=data_version(),
         resolve_target=target_resolver(store_),
+        limits=RunLimits(app.config["RUN_QUEUE_PER_CLIENT"], app.config["RUN_QUEUE_MAX"],
+                         app.config["RESULT_STORAGE_MAX_BYTES"], Path(app.config["DATA_DIR"]) / "files"),
+        abort_wait_s=app.config["RUN_ABORT_WAIT_S"],
     )
     app.extensions["jobs"] = jobs
     if app.config["RUNNER_RECOVER"]:

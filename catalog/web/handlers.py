@@ -17,7 +17,7 @@ from skyweave.publishers.terms import TermsForbid
 
 from ..exceptions import (
     BadRequest, CatalogError, Conflict, Forbidden, InvalidContent, NotAcceptable, NotConfigured, NotFound,
-    PayloadTooLarge, QueryTimeout, StoreUnavailable, TooManyRequests, Unauthorized, ValidationFailed,
+    PayloadTooLarge, QueryTimeout, StorageFull, StoreUnavailable, TooManyRequests, Unauthorized, ValidationFailed,
 )
 
 __all__ = ["STATUS", "status_of", "render_error", "init_app"]
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 STATUS = {
     BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, NotAcceptable: 406, Conflict: 409,
     PayloadTooLarge: 413, ValidationFailed: 422, InvalidContent: 422, TooManyRequests: 429,
-    StoreUnavailable: 502, NotConfigured: 503, QueryTimeout: 503, CatalogError: 500,
+    StoreUnavailable: 502, NotConfigured: 503, StorageFull: 507, QueryTimeout: 503, CatalogError: 500,
     UpstreamError: 502, MissingMetadata: 422, TermsForbid: 403,
 }
 """HTTP status of each error class (the nearest class in the error's MRO wins)."""

@@ -14,9 +14,10 @@ Reference: IVOA UWS 1.1, https://www.ivoa.net/documents/UWS/
 import base64
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, jsonify, redirect, request, send_file
+from flask import Blueprint, current_app, jsonify, redirect, request, send_file, session
 
-from ...exceptions import BadRequest, CatalogError, InvalidContent, NotFound
+from ..auth import ROLES, current_role
+from ...exceptions import BadRequest, CatalogError, InvalidContent, NotFound, Unauthorized
 from ..negotiate import choose_format, rdf_response, split_suffix
 from ...pages import href_for, record_page
 from skyweave.runners.status import run_status
@@ -99,7 +100,7 @@ def create(slug):
             if upload.filename:
                 values[name] = _store_upload(upload.filename, upload.read())
     try:
-        submission = get_jobs().submit(iri, values, user=_user())
+        submission = get_jobs().submit(iri, values, user=_user(), client=request.remote_addr)
     except ParameterErrors as exc:
         if _wants_json():
             raise parameter_problems(exc.errors) from None
@@ -109,6 +110,12 @@ def create(slug):
     path = href_for(current_app.config["BASE_IRI"], submission.run_iri)
     body = {"run": request.host_url.rstrip("/") + path, "phase": submission.phase,
             "cached": submission.cached, "shared": submission.shared}
+    if submission.abort_key:
+        body["abort_key"] = submission.abort_key
+        if not _wants_json():  # the browser that asked keeps the key in its signed session cookie
+            keys = dict(session.get("abort_keys", {}))
+            keys[path.rsplit("/", 1)[-1]] = submission.abort_key
+            session["abort_keys"] = dict(list(keys.items())[-20:])
     response = jsonify(body) if _wants_json() else redirect(path, code=303)
     response.status_code = 303
     response.headers["Location"] = path
@@ -133,17 +140,34 @@ def show(name):
     share = None
     if status["workflow"]:
         share = request.host_url.rstrip("/") + status["workflow"] + "?" + urlencode(status["parameters"])
+    can_abort = _is_editor() or get_jobs().may_abort(iri, session.get("abort_keys", {}).get(slug))
     return render_page("records/runs.html", alternate_links(f"/runs/{slug}"), page=page, status=status,
-                       share=share, section="workflows")
+                       share=share, section="workflows", can_abort=can_abort)
+
+
+def _is_editor():
+    role = current_role()
+    return role in ROLES and ROLES.index(role) >= ROLES.index("editor")
 
 
 @bp.route("/runs/<slug>", methods=["DELETE"])
 @bp.post("/runs/<slug>/abort")
 def abort(slug):
-    """Abort a queued or executing run (DELETE, or the page's Abort button)."""
+    """Abort a queued or executing run (DELETE, or the page's Abort button).
+
+    Needs an editor token, or the run's abort key (``X-Abort-Key`` header or ``abort_key`` field; a
+    browser that submitted the run has it in its session).
+    """
     iri = record_iri("runs", slug)
     get_store().get(iri)  # 404 for unknown runs
-    phase = get_jobs().abort(iri)
+    key = (request.headers.get("X-Abort-Key") or request.args.get("abort_key")
+           or (request.form.get("abort_key") if request.mimetype == "application/x-www-form-urlencoded" else None)
+           or session.get("abort_keys", {}).get(slug))
+    privileged = _is_editor()
+    if not privileged and not key:
+        raise Unauthorized("Aborting a run needs an editor token ('Authorization: Bearer <token>') or the run's "
+                           "abort key (header X-Abort-Key), which its submitter received.")
+    phase = get_jobs().abort(iri, key=key, privileged=privileged)
     if request.method == "POST" and not _wants_json():
         return redirect(f"/runs/{slug}", code=303)
     return jsonify({"run": f"/runs/{slug}", "phase": phase})
