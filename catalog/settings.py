@@ -55,6 +55,8 @@ SETTINGS = (
     Setting("RUN_QUEUE_MAX", 64, "Most runs queued or executing in all; more get 429 with Retry-After"),
     Setting("RESULT_STORAGE_MAX_BYTES", 20 * 1024**3, "Quota of the result files folder, in bytes; when full, run requests get 507"),
     Setting("RUN_ABORT_WAIT_S", 10.0, "How long an abort waits for a run to stop before filing it ABORTED anyway"),
+    Setting("WORKFLOW_SOURCE_ROOTS", [], "Folders under which the web API may register local workflow sources (empty: git URLs only)"),
+    Setting("WORKFLOW_GIT_SCHEMES", ["https"], "URL schemes a git workflow source may use"),
     Setting("RUNNER_RECOVER", True, "On start, mark runs left EXECUTING as ERROR and queue QUEUED runs again"),
     Setting("ZENODO_BASE_URL", "https://sandbox.zenodo.org/api/", "Zenodo API base (the sandbox unless set to https://zenodo.org/api/)"),
     Setting("ZENODO_TOKEN", "", "Secret: Zenodo personal access token (deposit:write and deposit:actions)"),

@@ -26,6 +26,7 @@ from rdflib import Graph, Literal, URIRef
 from skyweave.catalog.vocab import PROV, RDF, SDO, SW
 
 from . import RunRequest
+from .sources import GIT_SCHEMES, check_location, check_revision, check_symlinks
 from .repository import read_repository, test_notebooks
 from .describe import workflow_graph
 from .notebook import execute
@@ -111,7 +112,7 @@ def _content_digest(folder):
     return digest.hexdigest()
 
 
-def resolve_source(spec, data_dir):
+def resolve_source(spec, data_dir, roots=None, schemes=GIT_SCHEMES):
     """Snapshot a folder or a git repository into ``{data_dir}/repos/`` and return it.
 
     Parameters
@@ -120,6 +121,10 @@ def resolve_source(spec, data_dir):
         A folder path, or a git URL or repository path with an optional ``@REV`` (commit, tag or
         branch). A folder that is the top of a git work tree is taken at its ``HEAD`` commit.
     data_dir : str or pathlib.Path
+    roots : list of str or None
+        Folders a local source must lie under (None: any, for the CLI); see `runners.sources`.
+    schemes : tuple of str
+        URL schemes allowed for git URLs.
 
     Returns
     -------
@@ -128,7 +133,8 @@ def resolve_source(spec, data_dir):
     Raises
     ------
     ValueError
-        If the folder does not exist or git cannot clone or check out the revision.
+        If the folder does not exist, git cannot clone or check out the revision, or the source is
+        not allowed (`runners.sources.check_location`, a symbolic link out of the repository).
     """
     location, rev = spec, ""
     if "@" in spec:
@@ -136,21 +142,26 @@ def resolve_source(spec, data_dir):
         if tail and "/" not in tail and ":" not in tail:
             location, rev = head, tail
     path = Path(location)
-    is_git = "://" in location or location.endswith(".git") or (path / ".git").exists()
+    is_git = "://" in location or "::" in location or location.endswith(".git") or (path / ".git").exists()
+    check_location(location, is_git, roots, schemes)
+    if rev:
+        check_revision(rev)
     repos = Path(data_dir) / "repos"
     repos.mkdir(parents=True, exist_ok=True)
     if is_git:
         with tempfile.TemporaryDirectory() as tmp:
-            _git("clone", "--quiet", str(location), tmp)
+            _git("clone", "--quiet", "--no-hardlinks", "--", str(location), tmp)
             if rev:
-                _git("checkout", "--quiet", rev, cwd=tmp)
+                _git("checkout", "--quiet", rev, "--", cwd=tmp)
             commit = _git("rev-parse", "HEAD", cwd=tmp)
+            check_symlinks(tmp)
             target = repos / f"{hashlib.sha1(str(location).encode()).hexdigest()[:10]}-{commit[:12]}"
             if not target.exists():
                 shutil.copytree(tmp, target, ignore=shutil.ignore_patterns(".git"))
         return Source(target, commit, str(location))
     if not path.is_dir():
         raise ValueError(f"{spec}: no such folder or git repository")
+    check_symlinks(path)
     commit = _content_digest(path)
     target = repos / f"{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]}-{commit[:12]}"
     if not target.exists():
@@ -252,7 +263,7 @@ def repository_graph(iri, name, source, registered, refused):
     return graph
 
 
-def register(spec, store, base, data_dir, kernels, env=None, progress=None):
+def register(spec, store, base, data_dir, kernels, env=None, progress=None, roots=None, schemes=GIT_SCHEMES):
     """Register every workflow of a folder or git repository as a catalogued version.
 
     Parameters
@@ -267,6 +278,8 @@ def register(spec, store, base, data_dir, kernels, env=None, progress=None):
     env : dict or None
     progress : callable or None
         Called with a short message at each step.
+    roots, schemes
+        Which sources are allowed (see `resolve_source`).
 
     Returns
     -------
@@ -284,7 +297,7 @@ def register(spec, store, base, data_dir, kernels, env=None, progress=None):
         If a workflow's description breaks the shapes.
     """
     say = progress or (lambda message: None)
-    source = resolve_source(spec, data_dir)
+    source = resolve_source(spec, data_dir, roots, schemes)
     say(f"snapshot {source.commit[:12]} in {source.folder.name}")
     specs = read_repository(source.folder, commit=source.commit)
     for error in specs.refused:

@@ -181,6 +181,7 @@ def test_cli_add_and_run(runner_app, tmp_path, monkeypatch, small_records):
 def test_register_a_repository_from_the_web_form(runner_app, tmp_path):
     client = runner_app.test_client()
     repo = make_repo(tmp_path / "web-repo", extra_analysis="# from the web\n")
+    runner_app.config["WORKFLOW_SOURCE_ROOTS"] = [str(tmp_path)]
     denied = client.post("/workflows/", data={"source": str(repo), "api_token": "reader-token"},
                          headers={"Accept": "text/html"})
     assert denied.status_code == 403

@@ -332,3 +332,47 @@ def test_pages_work_under_the_policy_without_violations(browser, live_server):
     finally:
         context.close()
     assert violations == []
+
+
+# -- 6. Files and workflow sources ----------------------------------------------------------------
+
+def test_files_answer_alike_for_outside_paths_and_missing_files(client):
+    answers = set()
+    for path in ("/files/no-such-file.fits", "/files/../../../../etc/passwd", "/files/%2e%2e/%2e%2e/etc/passwd",
+                 "/files/..%2f..%2f..%2fetc%2fpasswd", "/files/results/" + "0" * 64 + "/x.png",
+                 "/files/results/../../etc/passwd/x.png", "/files/results/zz/x.png"):
+        response = client.get(path, headers={"Accept": "application/json"})
+        body = response.get_json() or {}
+        answers.add((response.status_code, body.get("detail")))
+    assert answers == {(404, "No such file.")}
+
+
+@pytest.mark.parametrize("source", ["/etc", "--upload-pack=touch /tmp/pwned", "file:///etc", "ext::sh -c touch% /tmp/x",
+                                    "https://example.invalid/repo.git@--output=/tmp/x"])
+def test_workflow_sources_outside_the_roots_or_like_options_are_refused(fresh_client, fresh_app, source):
+    from pathlib import Path
+
+    store = fresh_app.extensions["store"]
+    body = refused(fresh_client, store, "POST", "/workflows/", 400, json={"source": source}, headers=auth())
+    assert "root:" not in body["detail"]
+    repos = Path(fresh_app.config["DATA_DIR"]) / "repos"
+    assert not repos.exists() or not any(repos.iterdir())
+
+
+def test_a_symlink_out_of_the_repository_is_refused(fresh_client, fresh_app, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from .workflow_repo import make_repo
+
+    repo = make_repo(tmp_path / "repo")
+    (repo / "leak.ipynb").symlink_to("/etc/passwd")
+    folder = tmp_path / "folder"
+    shutil.copytree(repo, folder, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    fresh_app.config["WORKFLOW_SOURCE_ROOTS"] = [str(tmp_path)]
+    store = fresh_app.extensions["store"]
+    for source in (str(folder),):
+        body = refused(fresh_client, store, "POST", "/workflows/", 400, json={"source": source}, headers=auth())
+        assert "leak.ipynb" in body["detail"] and "symbolic link" in body["detail"] and "root:" not in body["detail"]
+    repos = Path(fresh_app.config["DATA_DIR"]) / "repos"
+    assert not repos.exists() or not any(repos.iterdir())

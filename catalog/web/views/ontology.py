@@ -1,5 +1,7 @@
 """``/ns``: our vocabulary, concept schemes, shapes and JSON-LD context; ``/files``: bundled data files."""
 
+from pathlib import Path
+
 from flask import Blueprint, send_from_directory
 
 from ...exceptions import NotFound
@@ -57,7 +59,14 @@ def context():
 
 @bp.get("/files/<path:path>")
 def files(path):
-    """Serve a bundled data file (the observations' ``dcat:downloadURL``)."""
-    if not (DATA_DIR / path).is_file():
-        raise NotFound(f"No file {path} in the bundled data.")
+    """Serve a bundled data file (the observations' ``dcat:downloadURL``).
+
+    A path outside the data folder and a missing file get the same answer, so nobody can probe
+    which files the server holds.
+    """
+    from werkzeug.security import safe_join
+
+    joined = safe_join(str(DATA_DIR), path)
+    if joined is None or not Path(joined).is_file() or not Path(joined).resolve().is_relative_to(DATA_DIR.resolve()):
+        raise NotFound("No such file.")
     return send_from_directory(DATA_DIR, path)

@@ -181,8 +181,8 @@ def result_file(digest, name):
     try:
         path = path_of(current_app.config["DATA_DIR"], digest)
     except ValueError:
-        raise NotFound("No such file.") from None
-    if not path.is_file():
-        raise NotFound(f"No stored file {digest}.")
+        path = None
+    if path is None or not path.is_file():  # a bad digest and a missing file are answered alike
+        raise NotFound("No such file.")
     return send_file(path, mimetype=media_type(name), download_name=name, max_age=31536000,
                      as_attachment=not media_type(name).startswith("image/"))

@@ -194,7 +194,9 @@ def register():
     jobs = current_app.extensions["jobs"]
     try:
         added = register_source(source, get_store(), current_app.config["BASE_IRI"], current_app.config["DATA_DIR"],
-                                jobs.executor.kernels if hasattr(jobs.executor, "kernels") else None, env=jobs.env)
+                                jobs.executor.kernels if hasattr(jobs.executor, "kernels") else None, env=jobs.env,
+                                roots=list(current_app.config["WORKFLOW_SOURCE_ROOTS"]),
+                                schemes=tuple(current_app.config["WORKFLOW_GIT_SCHEMES"]))
     except (AnnotationError, ValueError) as exc:
         raise BadRequest(str(exc)) from None
     body = [{"workflow": href_for(current_app.config["BASE_IRI"], r.iri), "version": r.version,
