@@ -101,13 +101,15 @@ def load_records(store, records, label="Loading records"):
 
     Returns
     -------
-    stored : list of str
-    rejected : list of (str, catalog.validate.ValidationReport)
+    catalog.loading.LoadReport
+        Created, replaced (versions kept), unchanged (skipped) and rejected records.
     """
+    from .loading import load_records as load_into
+
     records = list(records)
     with click.progressbar(length=len(records), label=label, file=sys.stderr) as bar:
-        stored, rejected = store.put_many(records, progress=bar.update)
-    return stored, rejected
+        report = load_into(store, records, progress=bar.update)
+    return report
 
 
 def _report_rejected(rejected):
@@ -135,11 +137,13 @@ def load(files):
                 failed = True
                 continue
             records, leftover = split_records(graph, app.config["BASE_IRI"])
-            stored, rejected = load_records(store, records, label=path.name)
-            click.echo(f"{path.name}: {len(stored)} records stored, {len(rejected)} rejected"
-                       + (f", {leftover} triples outside any record ignored" if leftover else ""))
-            _report_rejected(rejected)
-            failed = failed or bool(rejected)
+            report = load_records(store, records, label=path.name)
+            click.echo(f"{path.name}: {len(report.stored)} records stored, {len(report.rejected)} rejected: "
+                       f"{len(report.created)} created, {len(report.replaced)} replaced (earlier content kept as "
+                       f"versions), {len(report.unchanged)} unchanged"
+                       + (f"; {leftover} triples outside any record ignored" if leftover else ""))
+            _report_rejected(report.rejected)
+            failed = failed or bool(report.rejected)
     if failed:
         sys.exit(1)
 
@@ -689,9 +693,9 @@ def demo(host, port, no_serve):
         have = int(store.select("SELECT (COUNT(?s) AS ?n) WHERE { ?s a <https://skyweave.org/ns#Target> }")[0]["n"])
         if have == 0:
             click.echo("Building the catalog from the bundled real data ...", err=True)
-            stored, rejected = load_records(store, load_all(app.config["BASE_IRI"]), label="Loading records")
-            click.echo(f"{len(stored)} records stored, {len(rejected)} rejected", err=True)
-            _report_rejected(rejected)
+            report = load_records(store, load_all(app.config["BASE_IRI"]), label="Loading records")
+            click.echo(f"{len(report.stored)} records stored, {len(report.rejected)} rejected", err=True)
+            _report_rejected(report.rejected)
         else:
             click.echo(f"The catalog already holds {have} targets.", err=True)
         _demo_workflows(app)

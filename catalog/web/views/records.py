@@ -95,7 +95,7 @@ def version(collection, slug, number):
     fmt = choose_format(None)
     if fmt != "html":
         return rdf_response(graph, fmt)
-    from ..negotiate import bind_prefixes
+    from ...formats import bind_prefixes
 
     return render_page("records/version.html", iri=str(iri), number=number, path=f"/{collection}/{slug}",
                        turtle=bind_prefixes(graph).serialize(format="skyweave-turtle"), section=collection)
