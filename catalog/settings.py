@@ -41,6 +41,7 @@ SETTINGS = (
     Setting("SPARQL_TIMEOUT_S", 10.0, "Abort SPARQL queries after this many seconds"),
     Setting("SPARQL_MAX_ROWS", 10000, "Refuse SPARQL results of more rows or triples than this"),
     Setting("SPARQL_WORKERS", 4, "How many SPARQL queries run at once; further ones wait their turn"),
+    Setting("SPARQL_CLIENT_SLOTS", 2, "Most SPARQL queries one client (address) may have running; more get 429"),
     Setting("MAX_CONTENT_LENGTH", 5 * 1024 * 1024, "Largest request body accepted, in bytes (larger: 413)"),
     Setting("MAX_LITERAL_BYTES", 1024 * 1024, "Largest literal a record may hold, in bytes of UTF-8 (larger: 413)"),
     Setting("SPARQL_TRUSTED_SERVICES", [], "SPARQL endpoints a query may call with SERVICE <IRI> (empty: SERVICE is refused)"),

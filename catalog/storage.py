@@ -30,7 +30,7 @@ def open_store(config):
     options = dict(
         timeout_s=config["SPARQL_TIMEOUT_S"], max_rows=config["SPARQL_MAX_ROWS"], workers=config["SPARQL_WORKERS"],
         base_iri=config.get("BASE_IRI"), max_literal_bytes=config.get("MAX_LITERAL_BYTES"),
-        trusted_services=config.get("SPARQL_TRUSTED_SERVICES") or (),
+        trusted_services=config.get("SPARQL_TRUSTED_SERVICES") or (), client_slots=config.get("SPARQL_CLIENT_SLOTS"),
     )
     kind = config["STORE"]
     if kind == "memory":

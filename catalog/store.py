@@ -23,6 +23,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from . import validate as shacl
 from .dataset import declared_dataset
 from .content import check_record
+from .fairshare import ClientShare
 from .exceptions import BadRequest, CatalogError, NotFound, QueryTimeout, ValidationFailed
 from .sparqlscan import check_query
 from .results import AskResult, GraphResult, RawGraphResult, SelectResult, SerializedSelect, count_rows
@@ -106,10 +107,12 @@ class Store:
         Largest literal a write may hold (``MAX_LITERAL_BYTES``).
     trusted_services : iterable of str
         Endpoints a query may call with ``SERVICE`` (``SPARQL_TRUSTED_SERVICES``; none by default).
+    client_slots : int or None
+        Most queries one client may have running (``SPARQL_CLIENT_SLOTS``); default half the workers.
     """
 
     def __init__(self, timeout_s=10.0, max_rows=10000, workers=4, base_iri=None, max_literal_bytes=None,
-                 trusted_services=()):
+                 trusted_services=(), client_slots=None):
         self.base_iri, self.max_literal_bytes = base_iri, max_literal_bytes
         self.trusted_services = frozenset(trusted_services or ())
         self.timeout_s = float(timeout_s)
@@ -117,6 +120,7 @@ class Store:
         self._workers = max(1, int(workers))
         self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="sparql")
         self._slots = threading.BoundedSemaphore(self._workers)
+        self._share = ClientShare(client_slots or max(1, self._workers // 2))
         self._write_lock = threading.Lock()
         self._marks = {}
         self._next_mark = 0
@@ -164,7 +168,8 @@ class Store:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # -- reading ------------------------------------------------------------------------
-    def query(self, text, timeout_s=None, max_rows=None, select_format=None, dataset=None, base_iri=None):
+    def query(self, text, timeout_s=None, max_rows=None, select_format=None, dataset=None, base_iri=None,
+              client=None):
         """Run a read-only SPARQL 1.1 query over the union of the current records, or the graphs it names.
 
         Parameters
@@ -186,6 +191,9 @@ class Store:
             the records as default graph and every record as a named graph.
         base_iri : str or None
             Base IRI against which relative IRIs in the query resolve.
+        client : str or None
+            Who asks (the endpoint gives the client's address): one client may run at most its
+            share of the query slots (`skyweave.catalog.fairshare.ClientShare`).
 
         Returns
         -------
@@ -199,6 +207,8 @@ class Store:
             ``trusted_services`` (`skyweave.catalog.sparqlscan.check_query`): nothing is ever fetched.
         QueryTimeout
             If it runs longer than ``timeout_s``. The server keeps answering other clients.
+        TooManyRequests
+            If ``client`` already runs its share of the query slots.
 
         References
         ----------
@@ -211,7 +221,9 @@ class Store:
         max_rows = self.max_rows if max_rows is None else int(max_rows)
         deadline = time.monotonic() + timeout_s
         check_query(text, self.trusted_services)  # SERVICE: refused unless trusted; nothing is fetched
+        self._share.enter(client)
         if not self._slots.acquire(timeout=timeout_s):
+            self._share.leave(client)
             raise QueryTimeout(
                 f"All {self._workers} query slots stayed busy for {timeout_s:g} s; try again shortly."
             )
@@ -219,8 +231,14 @@ class Store:
             future = self._pool.submit(self._run_query, text, deadline, max_rows, select_format, dataset, base_iri)
         except BaseException:
             self._slots.release()
+            self._share.leave(client)
             raise
-        future.add_done_callback(lambda _: self._slots.release())
+
+        def release(_):
+            self._slots.release()
+            self._share.leave(client)
+
+        future.add_done_callback(release)
         try:
             return future.result(timeout=max(0.0, deadline - time.monotonic()) + 0.05)
         except FutureTimeout:

@@ -376,3 +376,51 @@ def test_a_symlink_out_of_the_repository_is_refused(fresh_client, fresh_app, tmp
         assert "leak.ipynb" in body["detail"] and "symbolic link" in body["detail"] and "root:" not in body["detail"]
     repos = Path(fresh_app.config["DATA_DIR"]) / "repos"
     assert not repos.exists() or not any(repos.iterdir())
+
+
+# -- 5. Query slots: a per-client share ----------------------------------------------------------
+
+def test_one_client_cannot_take_every_query_slot():
+    """A client whose queries never stop holds only its share; others are still answered."""
+    from skyweave.catalog.exceptions import QueryTimeout, TooManyRequests
+    from skyweave.catalog.store import EmbeddedStore
+
+    release = threading.Event()
+
+    class SlowStore(EmbeddedStore):  # test equipment: queries mentioning "slow" run until released
+        def _run_query(self, text, deadline, max_rows, select_format=None):
+            if "slow" in text:
+                release.wait(30)
+            return super()._run_query(text, deadline, max_rows, select_format)
+
+    store = SlowStore(None, timeout_s=0.3, workers=4, client_slots=2)
+    try:
+        slow = "ASK { ?s ?p 'slow' }"
+        for _ in range(2):
+            with pytest.raises(QueryTimeout):
+                store.query(slow, client="10.0.0.1")
+        with pytest.raises(TooManyRequests) as refused:
+            store.query(slow, client="10.0.0.1")
+        assert refused.value.retry_after_s > 0 and "SPARQL_CLIENT_SLOTS" in refused.value.detail
+        assert store.query("ASK { ?s ?p ?o }", client="10.0.0.2").value is False
+        release.set()
+        time.sleep(0.2)
+        assert store.query("ASK { ?s ?p ?o }", client="10.0.0.1").value is False
+    finally:
+        release.set()
+        store.close()
+
+
+def test_the_endpoint_answers_429_with_retry_after(fresh_app):
+    from skyweave.catalog.fairshare import ClientShare
+
+    store = fresh_app.extensions["store"]
+    store._share = ClientShare(1)
+    store._share.enter("127.0.0.1")  # this client's one slot is taken by a query still running
+    response = fresh_app.test_client().get("/sparql", query_string={"query": "ASK {}"},
+                                          headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    other = fresh_app.test_client().get("/sparql", query_string={"query": "ASK {}"},
+                                       environ_base={"REMOTE_ADDR": "10.9.9.9"},
+                                       headers={"Accept": "application/sparql-results+json"})
+    assert other.status_code == 200

@@ -173,11 +173,12 @@ def endpoint():
     if html:
         error, result = None, None
         try:
-            result = get_store().query(text, dataset=dataset, base_iri=base)
+            result = get_store().query(text, dataset=dataset, base_iri=base, client=request.remote_addr)
         except BadRequest as exc:
             error = exc.detail
         return render_template("sparql/query.html", query=text, result=result, error=error,
                                examples=examples(), section="sparql"), (400 if error else 200)
     fmt_param = request.values.get("format")
-    result = get_store().query(text, select_format=_select_format(fmt_param) or "json", dataset=dataset, base_iri=base)
+    result = get_store().query(text, select_format=_select_format(fmt_param) or "json", dataset=dataset, base_iri=base,
+                               client=request.remote_addr)
     return _respond(result, fmt_param)
