@@ -138,8 +138,9 @@ def load_records(store, records, batch_size=400, progress=None):
 
     Each batch is validated together and written in one update (`Store.put_many`); records that
     exist are compared with what is stored first (unchanged ones are skipped) and replaced ones
-    keep their earlier content as a version, exactly as `Store.put` does. Time and memory grow
-    linearly with the number of records.
+    keep their earlier content as a version, exactly as `Store.put` does. Records refused in the
+    first pass are tried once more at the end, since they may reference records that came later.
+    Time and memory grow linearly with the number of records.
 
     Parameters
     ----------
@@ -188,10 +189,16 @@ def load_records(store, records, batch_size=400, progress=None):
             progress(len(batch))
         batch.clear()
 
+    records = [(URIRef(iri), graph) for iri, graph in records]
     for iri, graph in records:
-        batch.append((URIRef(iri), graph))
+        batch.append((iri, graph))
         if len(batch) >= batch_size:
             flush()
     if batch:
+        flush()
+    if report.rejected:  # once more: a record may reference one that came later in the file
+        retry = {iri for iri, _ in report.rejected}
+        report.rejected = []
+        batch.extend((iri, graph) for iri, graph in records if str(iri) in retry)
         flush()
     return report
