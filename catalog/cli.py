@@ -555,6 +555,7 @@ def serve(host, port, with_listener):
         finally:
             if listener is not None:
                 listener.stop.set()
+    _exit_despite_running_queries()
 
 
 def _background_listener(app):
@@ -573,6 +574,19 @@ def _background_listener(app):
     threading.Thread(target=listener.run, name="alert-listener", daemon=True).start()
     click.echo(f"listening to {', '.join(app.config['ALERT_TOPICS'])} beside the web app", err=True)
     return listener
+
+
+def _exit_despite_running_queries():
+    """After a graceful stop (runs filed, store flushed and closed), exit even if a SPARQL query is
+    still computing one big step: its thread cannot be interrupted and would hold the process."""
+    import os
+    import threading
+
+    if any(t.name.startswith("sparql") and t.is_alive() for t in threading.enumerate()):
+        click.echo("A query was still running; exiting without waiting for it.", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @contextmanager
