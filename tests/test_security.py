@@ -388,10 +388,10 @@ def test_one_client_cannot_take_every_query_slot():
     release = threading.Event()
 
     class SlowStore(EmbeddedStore):  # test equipment: queries mentioning "slow" run until released
-        def _run_query(self, text, deadline, max_rows, select_format=None):
+        def _run_query(self, text, *args, **kwargs):
             if "slow" in text:
                 release.wait(30)
-            return super()._run_query(text, deadline, max_rows, select_format)
+            return super()._run_query(text, *args, **kwargs)
 
     store = SlowStore(None, timeout_s=0.3, workers=4, client_slots=2)
     try:
