@@ -95,6 +95,8 @@ def test_the_queue_is_bounded_per_client_and_in_total(runner_app):
     jobs.limits.per_client, jobs.limits.total = 2, 3
     urls = [submit(client, "ring-v1", {"delay_s": str(20 + n)}) for n in range(2)]
     assert all(r.status_code == 303 for r in urls)
+    for response in urls:  # both execute (two workers), so no phase change races the comparison
+        _executing(client, response.headers["Location"])
     before = store.dump()
     refused = submit(client, "ring-v1", {"delay_s": "40"})
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
