@@ -17,6 +17,7 @@ import base64
 import importlib.util
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -298,8 +299,9 @@ def test_run_with_an_uploaded_file_json_and_a_select(mmoda_app, tmp_path):
     assert status["values"]["n_scaled"] == 15 and status["values"]["band_used"] == "g"
     [summary] = [r for r in status["results"] if r["output"] == "summary_path"]
     assert client.get(summary["file"]).get_data() == b"g: 15\n"
+    token = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)  # the form's CSRF token
     form = client.post("/workflows/count-lines-v1/runs", content_type="multipart/form-data", data={
-        "events": (io.BytesIO(b"x\ny\n"), "two.txt"), "config": '{"scale": 1}', "band": "r"})
+        "events": (io.BytesIO(b"x\ny\n"), "two.txt"), "config": '{"scale": 1}', "band": "r", "_csrf": token})
     assert form.status_code == 303
     status = wait_for(client, form.headers["Location"])
     assert (status["phase"], status["values"]["n_scaled"]) == ("COMPLETED", 2), status
