@@ -272,8 +272,10 @@ def main(argv=None):
     print(json.dumps(report, indent=2))
     bad = report["errors"] + lost + partial + load["partial_after_kill"] + load["lost_after_rerun"]
     print(f"SUMMARY probe: {report['requests']} requests, {report['errors']} errors, {lost} lost and {partial} "
-          f"partial of {len(tally.acknowledged)} acknowledged writes across {kills} kill -9; load killed part way: "
-          f"{load['partial_after_kill']} partial records, {load['lost_after_rerun']} missing after the re-run")
+          f"partial of {len(tally.acknowledged)} acknowledged writes across {kills} kill -9; load "
+          + ("killed part way" if load["killed"] else "ended before its kill (raise --load-records)")
+          + f": {load['present_after_kill']} records present, {load['partial_after_kill']} partial; "
+          f"{load['lost_after_rerun']} missing after the re-run")
     return 1 if bad else 0
 
 
