@@ -159,7 +159,11 @@ def list_data(collection, args):
         page = max(1, int(args.get("page", 1)))
     except ValueError:
         raise BadRequest("page must be a positive integer") from None
-    if getattr(store, "index", None) is not None:
+    from ...indexes.extract import COLLECTION_CLASSES
+
+    # The side index holds the catalog's long lists; the others (alerts' events, rules, quarantine,
+    # repositories) are short and read from the store.
+    if getattr(store, "index", None) is not None and collection in COLLECTION_CLASSES:
         return _indexed_list_data(collection, spec, store, base, size, page, args)
     filters, active = _filters(spec, args)
     where = f"?s a {spec.cls} . {_LABEL} " + " ".join(filters)
