@@ -71,9 +71,11 @@ def test_runs_execute_on_a_separate_dask_scheduler_and_workers(dask_cluster, sma
             run=run)
         assert dask_cluster in str(agents[0]["name"])
         # An abort reaches the worker through a distributed Event.
-        slow = submit(http, "ring-v1", {"delay_s": "30"}).headers["Location"]
+        submitted = submit(http, "ring-v1", {"delay_s": "30"})
+        slow = submitted.headers["Location"]
         time.sleep(3)
-        http.delete(slow)
+        assert http.delete(slow).status_code == 401  # only the submitter (abort key) or an editor may abort
+        assert http.delete(slow, headers={"X-Abort-Key": submitted.json["abort_key"]}).status_code == 200
         assert wait_for(http, slow, timeout_s=30)["phase"] == "ABORTED"
         assert app.extensions["store"].get(run).value(run, SW.phase) is not None
     finally:
