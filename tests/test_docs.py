@@ -33,7 +33,7 @@ def test_every_public_function_and_class_has_a_docstring():
     import pkgutil
 
     missing = []
-    infos = [info for package in ("skyweave.catalog", "skyweave.runners", "skyweave.publishers")
+    infos = [info for package in ("skyweave.catalog", "skyweave.runners", "skyweave.publishers", "skyweave.alerts")
              for info in pkgutil.walk_packages(importlib.import_module(package).__path__, package + ".")]
     for info in infos:
         module = __import__(info.name, fromlist=["_"])
