@@ -14,21 +14,12 @@ References
    https://www.w3.org/TR/sparql11-query/#specifyingDataset
 """
 
-import re
 from dataclasses import dataclass
+
+from .sparqlscan import tokens
 
 __all__ = ["Dataset", "declared_dataset", "protocol_dataset"]
 
-# Strings, IRIs and comments, which may contain the word FROM without it being a dataset clause.
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\s]*>'
-    r"|#[^\n]*"
-)
-_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,9 +66,9 @@ def protocol_dataset(default_graph_uris=(), named_graph_uris=()):
 def declared_dataset(text, base_iri=None):
     """Return the dataset a query's ``FROM`` and ``FROM NAMED`` clauses declare, or None if it has none.
 
-    Only a query that contains the keyword ``FROM`` outside its strings, IRIs and comments is
-    parsed (with rdflib's SPARQL parser, which resolves prefixed names and relative IRIs), so the
-    usual query costs one regular-expression scan.
+    Only a query that has the keyword ``FROM`` among its tokens (`skyweave.catalog.sparqlscan.tokens`:
+    not in its strings, IRIs or comments) is parsed (with rdflib's SPARQL parser, which resolves
+    prefixed names and relative IRIs), so the usual query costs one scan of its tokens.
 
     Parameters
     ----------
@@ -99,7 +90,7 @@ def declared_dataset(text, base_iri=None):
     ...                  "FROM NAMED <observations/hess-23523> WHERE { ?s ?p ?o }", "https://example.org/")
     Dataset(default=('https://example.org/targets/crab-nebula',), named=('https://example.org/observations/hess-23523',))
     """
-    if not _FROM.search(_OPAQUE.sub(" ", text)):
+    if not any(kind == "name" and value.upper() == "FROM" for kind, value in tokens(text)):
         return None
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
