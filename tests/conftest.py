@@ -47,14 +47,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for_port(port, timeout_s=15.0):
-    """Wait until 127.0.0.1:port accepts connections; raise RuntimeError after ``timeout_s``."""
+def wait_for_port(port, timeout_s=15.0, process=None):
+    """Wait until 127.0.0.1:port accepts connections; raise RuntimeError after ``timeout_s``, or at once
+    when ``process`` (the server's `subprocess.Popen`, if given) has exited."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"the server for 127.0.0.1:{port} exited with {process.returncode}") from None
             time.sleep(0.05)
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout_s} s")
 
@@ -165,7 +168,7 @@ def running_oxigraph():
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for_port(port)
+        wait_for_port(port, process=process)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
