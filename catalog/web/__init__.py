@@ -6,9 +6,14 @@ stay usable from scripts, workers and notebooks.
 
 from flask import current_app
 
-__all__ = ["get_store"]
+__all__ = ["get_store", "get_jobs"]
 
 
 def get_store():
     """Return the store of the current Flask app (`skyweave.catalog.store.Store`)."""
     return current_app.extensions["store"]
+
+
+def get_jobs():
+    """Return the runs of the current Flask app (`skyweave.runners.jobs.JobManager`)."""
+    return current_app.extensions["jobs"]

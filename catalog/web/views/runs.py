@@ -23,7 +23,7 @@ from ...pages import href_for, record_page
 from skyweave.runners.status import run_status
 from skyweave.runners.registry import latest_version
 
-from .. import get_store
+from .. import get_jobs, get_store
 from .records import alternate_links, record_iri, render_page
 
 bp = Blueprint("runs", __name__)
@@ -35,11 +35,6 @@ def parameter_problems(errors):
     return InvalidContent(f"{len(errors)} parameter value(s) are not valid ({names}); nothing was run.",
                           errors=[{"path": name, "message": message, "focus": None} for name, message in errors],
                           title="Invalid parameter values")
-
-
-def get_jobs():
-    """Return the app's `runners.jobs.JobManager`."""
-    return current_app.extensions["jobs"]
 
 
 def _user():

@@ -16,7 +16,7 @@ from ...queries import prologue
 from skyweave.runners.status import run_status
 from skyweave.runners.registry import latest_version
 
-from .. import get_store
+from .. import get_jobs, get_store
 from ...vocab import PROV, SW
 from .records import alternate_links, record_iri, render_page
 
@@ -158,7 +158,7 @@ def result(name):
     if fmt != "html":
         return rdf_response(graph, fmt)
     run_iri = graph.value(iri, PROV.wasGeneratedBy)
-    status = run_status(store, current_app.extensions["jobs"], base, run_iri)
+    status = run_status(store, get_jobs(), base, run_iri)
     workflow_iri = store.get(run_iri).value(run_iri, PROV.used)
     page = record_page(store, base, iri, graph, request.host_url.rstrip("/") + f"/results/{slug}")
     from urllib.parse import urlencode
@@ -191,7 +191,7 @@ def register():
     source = (request.get_json(silent=True) or {}).get("source") if request.is_json else request.form.get("source")
     if not source:
         raise BadRequest("Give the repository to register as 'source' (a folder path or GIT_URL[@REV]).")
-    jobs = current_app.extensions["jobs"]
+    jobs = get_jobs()
     try:
         added = register_source(source, get_store(), current_app.config["BASE_IRI"], current_app.config["DATA_DIR"],
                                 jobs.executor.kernels if hasattr(jobs.executor, "kernels") else None, env=jobs.env,
