@@ -17,6 +17,9 @@ from skyweave.catalog.web.app import create_app
 from skyweave.catalog.web.app import close_app
 from skyweave.catalog.ingest import load_all
 
+# Hooks that keep a finished session from hanging on its way out (see the module).
+from .exit_guard import pytest_sessionfinish, pytest_terminal_summary, pytest_unconfigure  # noqa: F401
+
 BASE = "http://localhost/"
 """BASE_IRI of the test apps (the Flask test client's host)."""
 
