@@ -77,7 +77,8 @@ class RecordPage:
     cite : dict or None
         ``{"bibtex": str, "csl": str}`` when it has a DOI.
     publishable : bool
-        True for workflow versions and results (they get a Publish button).
+        True for workflow versions, results and events (they get a button per publishing channel that
+        takes their collection, `skyweave.publishers.registry.channels_for`).
     """
 
     iri: str
@@ -276,7 +277,7 @@ def record_page(store, base, iri, graph, url):
     build = _EXTRAS.get(collection)
     if build is not None:
         page.extra = build(store, base, subject, graph)
-    page.publishable = collection in ("workflows", "results")
+    page.publishable = collection in ("workflows", "results", "events")
     identifier = str(graph.value(subject, SDO.identifier) or "")
     if page.publishable and identifier.startswith("10."):
         page.doi = identifier

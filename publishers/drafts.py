@@ -4,7 +4,8 @@
 that generated it, the workflow version the run used, the workflow's instrument and target, the people
 (the run's ``prov:Person`` agents, the workflow's ``schema:creator``), the parameter values with their
 units, the values the run computed (``schema:result``), the workflow's DOI, and an event name found in
-any of their labels. `draft_circular` renders them with the Jinja2 template
+any of their labels. An event (``sw:Event``) gives its own name, trigger time, reporting instruments and
+latest localisation (position and error radius). `draft_circular` renders them with the Jinja2 template
 ``templates/reports/circular.txt`` in GCN's style; the user edits the draft before sending.
 
 References
@@ -60,6 +61,12 @@ class ReportFacts:
         The run's people, then the workflow's creators, without repeats.
     earlier : list of str
         Earlier circulars about the same event held by the catalog ("J. Doe et al., GCN Circ. 40000").
+    trigger_time : str or None
+        An event's trigger time, UTC, as the alert wrote it (``sw:triggerTimeText``).
+    error_radius_deg : float or None
+        Radius in degrees of an event's localisation error circle (``sw:errorRadius``).
+    containment : float or None
+        Probability that the event lies inside that circle (``sw:containmentProbability``, 0-1).
     """
 
     iri: str
@@ -78,6 +85,9 @@ class ReportFacts:
     values: list = field(default_factory=list)
     authors: list = field(default_factory=list)
     earlier: list = field(default_factory=list)
+    trigger_time: str | None = None
+    error_radius_deg: float | None = None
+    containment: float | None = None
 
 
 def _text(graph, node, *predicates):
@@ -126,6 +136,8 @@ def report_facts(store, iri):
     graph = store.get(iri)
     facts = ReportFacts(str(iri), _text(graph, iri, RDFS.label, SDO.name) or str(iri))
     texts = [facts.title]
+    if SW.Event in set(graph.objects(iri, RDF.type)):
+        _event_facts(store, graph, iri, facts)
     run = graph.value(iri, PROV.wasGeneratedBy) if SW.Run not in set(graph.objects(iri, RDF.type)) else iri
     run_graph = _get(store, run)
     wf, wf_graph = None, None
@@ -175,10 +187,28 @@ def report_facts(store, iri):
         facts.ra_deg = float(ra) if ra is not None else None
         facts.dec_deg = float(dec) if dec is not None else None
     texts += [facts.target or "", _text(graph, iri, DCTERMS.identifier, SDO.alternateName) or ""]
-    facts.event = next((e for e in map(event_name, texts) if e), None)
+    facts.event = facts.event or next((e for e in map(event_name, texts) if e), None)
     facts.authors = list(dict.fromkeys(a for a in facts.authors if a))
     facts.earlier = _earlier(store, facts.event, str(iri))
     return facts
+
+
+def _event_facts(store, graph, iri, facts):
+    """Fill an event's name, trigger time, instruments and latest localisation into ``facts``."""
+    facts.event = facts.title
+    facts.trigger_time = _text(graph, iri, SW.triggerTimeText)
+    instruments = [_text(_get(store, i) or graph, i, RDFS.label, SDO.name) or str(i)
+                   for i in sorted(graph.objects(iri, SW.instrument))]
+    facts.instrument = " and ".join(instruments) or None
+    loc = graph.value(iri, SW.localization)
+    loc_graph = _get(store, str(loc).split("#", 1)[0]) if loc is not None else None
+    if loc_graph is None:
+        return
+    number = lambda p: float(loc_graph.value(loc, p)) if loc_graph.value(loc, p) is not None else None  # noqa: E731
+    facts.ra_deg, facts.dec_deg = number(SW.ra), number(SW.dec)
+    facts.error_radius_deg, facts.containment = number(SW.errorRadius), number(SW.containmentProbability)
+    if facts.error_radius_deg is not None:
+        facts.values.append(("position_error_arcsec", f"{facts.error_radius_deg * 3600:g}"))
 
 
 def _earlier(store, event, iri):
@@ -217,7 +247,7 @@ def draft_circular(facts):
         which is also how a resumed submission finds the circular in the archive.
     """
     head = facts.event or facts.target or facts.title
-    what = facts.workflow or facts.title
+    what = facts.workflow or (facts.title if facts.title != head else "follow-up")
     subject = f"{head}: {facts.instrument + ' ' if facts.instrument else ''}{what} with skyweave"
     body = _environment().get_template("reports/circular.txt").render(f=facts, subject=subject)
     return subject, body

@@ -12,7 +12,8 @@ notice field                           from
 ``id``, ``data_archive_page``          the record's slug and IRI
 ``ra``, ``dec`` (deg, ICRS)            ``sw:ra``/``sw:dec`` of the record or its target
 ``ra_dec_error`` (deg)                 run value ``position_error_arcsec`` / 3600
-``trigger_time``                       run value ``discovery_time`` (UTC)
+``trigger_time``                       an event's trigger time, else run value ``discovery_time`` (UTC)
+``containment_probability``            an event's localisation containment (with ``ra_dec_error``)
 ``observation_start``, ``_stop``       run values of those names (UTC)
 ``mission``, ``instrument``            ``"skyweave"`` (the reporter) and the workflow's instrument
 ``alert_datetime``                     when the notice was drafted (UTC)
@@ -77,8 +78,10 @@ def notice_of(facts, now=None):
         notice["ra"], notice["dec"] = round(facts.ra_deg, 6), round(facts.dec_deg, 6)
     if values.get("position_error_arcsec"):
         notice["ra_dec_error"] = round(float(values["position_error_arcsec"]) / 3600, 8)
-    if values.get("discovery_time"):
-        notice["trigger_time"] = _utc(values["discovery_time"])
+    if facts.containment is not None and "ra_dec_error" in notice:
+        notice["containment_probability"] = facts.containment
+    if facts.trigger_time or values.get("discovery_time"):
+        notice["trigger_time"] = _utc(facts.trigger_time or values["discovery_time"])
     for key in ("observation_start", "observation_stop"):
         if values.get(key):
             notice[key] = _utc(values[key])

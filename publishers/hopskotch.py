@@ -2,7 +2,7 @@
 
 The message is a JSON blob mapped from the record's RDF (`publishers.drafts.report_facts`), each value's
 unit in its name: ``event_name``, ``ra_deg``, ``dec_deg`` (ICRS), ``position_error_arcsec``,
-``discovery_time_utc``, ``instrument``, ``workflow`` (name, version, DOI), ``authors``, ``values`` (what
+``discovery_time_utc``, ``trigger_time_utc`` (an event's), ``instrument``, ``workflow`` (name, version, DOI), ``authors``, ``values`` (what
 the run computed) and ``record`` (the IRI). A message without a position is refused before any call.
 
 Exactly once: hop-client gives every message a random ``_id`` header; we pack the message with
@@ -54,6 +54,8 @@ def message_of(facts):
         message["position_error_arcsec"] = float(values["position_error_arcsec"])
     if values.get("discovery_time"):
         message["discovery_time_utc"] = str(values["discovery_time"])
+    if facts.trigger_time:
+        message["trigger_time_utc"] = facts.trigger_time
     return message, missing
 
 
