@@ -78,11 +78,15 @@ class Listener:
     batch_size : int
     on_batch : callable or None
         Called with each `IntakeReport` after its offsets are committed.
+    on_stored : callable or None
+        Called with each batch's messages once they are stored, before their offsets are committed (so
+        a listener killed in between calls it again for them): e.g.
+        `skyweave.publishers.circular_numbers.CircularNumbers`.
     """
 
-    def __init__(self, intake, consumer, topics, batch_size=500, on_batch=None):
+    def __init__(self, intake, consumer, topics, batch_size=500, on_batch=None, on_stored=None):
         self.intake, self.consumer, self.topics = intake, consumer, list(topics)
-        self.batch_size, self.on_batch = int(batch_size), on_batch
+        self.batch_size, self.on_batch, self.on_stored = int(batch_size), on_batch, on_stored
         self.stop = threading.Event()
 
     def run(self, idle_exit_s=None):
@@ -118,6 +122,8 @@ class Listener:
                         break
                     continue
                 report = self.intake.process(messages)
+                if self.on_stored:
+                    self.on_stored(messages)
                 self.consumer.commit(asynchronous=False)  # only now: the batch is stored
                 last = time.monotonic()
                 totals["stored"] += len(report.stored)

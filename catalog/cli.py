@@ -564,13 +564,15 @@ def _background_listener(app):
 
     from skyweave.alerts.listen import Listener, make_consumer
     from skyweave.alerts.service import make_pipeline
+    from skyweave.publishers.circular_numbers import CircularNumbers
 
     try:
         consumer = make_consumer(app.config)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     listener = Listener(make_pipeline(app.config, app.extensions["store"], app.extensions["jobs"]), consumer,
-                        app.config["ALERT_TOPICS"], batch_size=app.config["ALERT_BATCH"])
+                        app.config["ALERT_TOPICS"], batch_size=app.config["ALERT_BATCH"],
+                        on_stored=CircularNumbers.from_settings(app.config, app.extensions["store"]))
     threading.Thread(target=listener.run, name="alert-listener", daemon=True).start()
     click.echo(f"listening to {', '.join(app.config['ALERT_TOPICS'])} beside the web app", err=True)
     return listener
@@ -732,6 +734,7 @@ def listen(topics, bootstrap, exit_when_idle):
     """Consume alert streams (GCN Kafka or a plain broker) into the catalog; offsets are committed once stored."""
     from skyweave.alerts.listen import Listener, make_consumer
     from skyweave.alerts.service import make_pipeline
+    from skyweave.publishers.circular_numbers import CircularNumbers
 
     with opened_app() as app:
         config = dict(app.config)
@@ -750,7 +753,8 @@ def listen(topics, bootstrap, exit_when_idle):
                        "offsets committed", err=False)
 
         click.echo(f"listening to {', '.join(topics)} (group {config['ALERT_GROUP_ID']}); Ctrl+C to stop", err=True)
-        listener = Listener(intake, consumer, topics, batch_size=config["ALERT_BATCH"], on_batch=said)
+        listener = Listener(intake, consumer, topics, batch_size=config["ALERT_BATCH"], on_batch=said,
+                            on_stored=CircularNumbers.from_settings(config, app.extensions["store"]))
         try:
             totals = listener.run(idle_exit_s=exit_when_idle)
         except KeyboardInterrupt:

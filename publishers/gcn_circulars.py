@@ -11,7 +11,8 @@ circular in the archive.
   ``sent`` after; an attempt that finds ``smtp_sending`` without ``sent`` never sends again by itself
   (the message may have left) and says so. Refusals that prove nothing left (connection refused, login
   refused, sender or recipient refused) clear the mark, so a later attempt may send. The circular number
-  is filled in later, when the circular appears (``gcn.circulars`` or the archive).
+  is filled in later, when the circular appears on ``gcn.circulars`` (the alert listener's hook) or in
+  the archive, read by number (`publishers.circular_numbers`).
 - **API** (``via="api"``): ``POST {base}/api/circulars`` with ``Authorization: Bearer <token>`` and JSON
   ``{"subject", "body", "format"}``; the answer's ``circularId`` is the identifier. GCN has no idempotency
   key: after an unknown outcome (timeout, dropped connection, 5xx) and on every resumed attempt, the
@@ -26,6 +27,7 @@ References
 
 import email.message
 import email.utils
+import logging
 import smtplib
 import socket
 import ssl
@@ -37,11 +39,14 @@ from ._http import TIMEOUT, BearerAuth, call, make_session
 from .circular_rules import check_circular
 from .drafts import CIRCULAR_SERVICE, draft_circular, report_facts
 from . import records
+from .circular_numbers import find_in_archive, highest_known, mark_appeared
 from .exactly_once import ExactlyOnce
 from .outcomes import MissingMetadata, OutcomeUnknown, UpstreamError
 from .terms import TermsCheck
 
 __all__ = ["PreparedCircular", "GcnCircularPublisher"]
+
+log = logging.getLogger(__name__)
 
 _NOT_SENT = (smtplib.SMTPConnectError, smtplib.SMTPHeloError, smtplib.SMTPAuthenticationError,
              smtplib.SMTPNotSupportedError, smtplib.SMTPSenderRefused, smtplib.SMTPRecipientsRefused,
@@ -204,8 +209,15 @@ class GcnCircularPublisher(ExactlyOnce):
             attempt.step(step=f"found in the archive circularId={remote['circularId']}")
             return remote
         attempt.step(step=f"sending via {self.via}", via=self.via, subject=attempt.prepared.subject,
-                     first_author=attempt.prepared.first_author)
+                     first_author=attempt.prepared.first_author, **self._lookup_hints())
         return self._email(attempt) if self.via == "email" else self._post(attempt)
+
+    def _lookup_hints(self):
+        """E-mail: what finds the circular once it appears (sender address, first archive number to read)."""
+        if self.via != "email":
+            return {}
+        known = highest_known(self.store)
+        return {"from_address": self.from_address, "archive_from": None if known is None else known + 1}
 
     def _email(self, attempt):
         prepared = attempt.prepared
@@ -279,20 +291,38 @@ class GcnCircularPublisher(ExactlyOnce):
                     return item
         return None
 
-    def refresh(self, pub):
-        """A circular sent by e-mail gets its number once it appears in GCN's archive (a read, never a resend)."""
-        if pub.state != "sent" or not pub.progress.get("subject"):
+    def refresh(self, pub, max_reads=20):
+        """A circular sent by e-mail gets its number once it appears in GCN's archive (reads, never a resend).
+
+        The archive is read by number (``GET {site}/circulars/<n>.json``, the documented archive read of
+        ``specs/external-apis.md`` §4.2), from the first number after the highest the catalog knew when the
+        e-mail left, at most ``max_reads`` numbers per check; the next check continues where this one stopped.
+        The alert listener fills the number in as soon as the circular appears on ``gcn.circulars``
+        (`publishers.circular_numbers.CircularNumbers`), without any read.
+        """
+        start = pub.progress.get("archive_next") or pub.progress.get("archive_from")
+        if pub.state != "sent" or not pub.progress.get("subject") or start is None:
             return pub
         try:
-            found = self._search(PreparedCircular(pub.target, pub.progress["subject"], ""), waits=())
-        except UpstreamError:
+            found, following = find_in_archive(self._archive_read, pub, int(start), max_reads)
+        except UpstreamError as exc:
+            log.warning("GCN's archive could not be read (%s); the circular keeps waiting for its number", exc)
             return pub
         if found is None:
-            return pub
-        number = str(found["circularId"])
-        url = f"{self.api}/circulars/{number}"
-        return records.update(self.store, pub.iri, "published", identifier=number, url=url, generated=url,
-                              step=f"appeared in the archive as circularId={number}")
+            return records.update(self.store, pub.iri, archive_next=following,
+                                  step=f"not in the archive yet (read up to {following - 1})")
+        return mark_appeared(self.store, pub, found, self.api, "the archive")
+
+    def _archive_read(self, number):
+        """Circular ``number`` from GCN's archive (``GET {site}/circulars/<n>.json``), None if there is none yet."""
+        try:
+            response = call(self.session, "GET", f"{self.api}/circulars/{int(number)}.json", idempotent=True,
+                            service=self.service, sleep=self.sleep, retries=2)
+        except UpstreamError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return response.json()
 
     def finish(self, attempt, outcome):
         """``published`` with the circular number (API), or ``sent`` (e-mail, number filled in later)."""

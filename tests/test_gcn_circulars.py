@@ -142,16 +142,55 @@ def test_email_is_sent_once_with_starttls_and_login(plain, smtp, archive):
     assert "smtp-password" not in store.get(URIRef(pub.iri)).serialize(format="nt")
 
 
-def test_emailed_circular_gets_its_number_when_it_appears_in_the_archive(plain, smtp, api, archive):
+def know_circular(store, tmp_path, number):
+    """Store circular ``number`` as the listener does when it reads it on gcn.circulars."""
+    from skyweave.alerts import Message
+    from skyweave.alerts.intake import Intake
+
+    circular = {"circularId": number, "subject": "GRB 241231B: Swift detection", "body": "...",
+                "submitter": "Someone at Elsewhere <s@example.org>", "createdOn": 1735600000000}
+    report = Intake(store, BASE, str(tmp_path / "alerts")).process([Message(json.dumps(circular).encode(),
+                                                                             "gcn.circulars")])
+    assert len(report.stored) == 1
+
+
+def test_emailed_circular_gets_its_number_when_it_appears_in_the_archive(plain, smtp, api, archive, tmp_path):
     store, result = plain
+    know_circular(store, tmp_path, 39999)  # the newest circular the catalog knows when the e-mail leaves
     publisher = GcnCircularPublisher(store, BASE, via="email", from_address="ada@example.org", smtp_host=smtp.host,
                                      smtp_port=smtp.port, smtp_user="ada@example.org", smtp_password="smtp-password",
                                      tls_context=smtp.client_context, api_base_url=api.url)
     assert publisher.publish(result, subject=SUBJECT).identifier == ""  # sent; GCN files it asynchronously
-    later = publisher.publish(result, subject=SUBJECT)  # reads the archive, sends nothing
+    archive.file("GRB 250102A: someone else's circular", "...", "Bob at Nowhere <bob@example.org>", "web")
+    later = publisher.publish(result, subject=SUBJECT)  # reads the archive by number, sends nothing
     assert later.reused and later.identifier == "40000" and len(archive.messages) == 1
     assert publications.find(store, result, "gcn-circulars").state == "published"
     assert api.requests_log(method="POST") == []
+    assert [r.path for r in api.requests_log(method="GET")] == ["/circulars/40000.json"]  # the documented read
+
+
+def test_emailed_circular_not_in_the_archive_yet_is_looked_for_again_from_where_the_last_check_stopped(
+        plain, smtp, api, archive, tmp_path):
+    store, result = plain
+    know_circular(store, tmp_path, 39999)
+    archive.file("GRB 250102A: someone else's circular", "...", "Bob at Nowhere <bob@example.org>", "web")  # 40000
+    lost = CircularsArchive(first_id=50000)  # GCN has not filed ours yet: it is not in the archive the API reads
+    with CircularsSMTP(lost) as elsewhere:
+        publisher = by_email(store, elsewhere, api_base_url=api.url)
+        publisher.publish(result, subject=SUBJECT)
+    assert publisher.publish(result, subject=SUBJECT).identifier == ""
+    assert [r.path for r in api.requests_log(method="GET")] == ["/circulars/40000.json", "/circulars/40001.json"]
+    assert publications.find(store, result, "gcn-circulars").progress["archive_next"] == 40001
+    archive.file(SUBJECT, lost.circulars[50000]["body"], "Ada Lovelace at Skyweave <ada@example.org>", "email")
+    assert publisher.publish(result, subject=SUBJECT).identifier == "40001"
+    assert [r.path for r in api.requests_log(method="GET")][2:] == ["/circulars/40001.json"]
+
+
+def test_an_emailed_circular_is_not_looked_for_by_number_when_the_catalog_knows_no_circular(plain, smtp, api):
+    store, result = plain
+    publisher = by_email(store, smtp, api_base_url=api.url)
+    publisher.publish(result, subject=SUBJECT)
+    assert publisher.publish(result, subject=SUBJECT).identifier == "" and api.requests_log() == []
 
 
 def test_f19_refused_login_names_the_setting_and_a_later_attempt_sends_once(plain, smtp, archive):
