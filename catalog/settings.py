@@ -72,6 +72,7 @@ SETTINGS = (
     Setting("GCN_SMTP_PORT", 587, "Port of GCN_SMTP_HOST (submission with STARTTLS)"),
     Setting("GCN_SMTP_USER", "", "Login at GCN_SMTP_HOST"),
     Setting("GCN_SMTP_PASSWORD", "", "Secret: password at GCN_SMTP_HOST"),
+    Setting("GCN_SMTP_CA_FILE", "", "PEM file of the CA that signs GCN_SMTP_HOST's certificate, if not a public one (STARTTLS)"),
     Setting("GCN_API_BASE_URL", "https://test.gcn.nasa.gov", "GCN site for the Circulars API and archive (the test instance unless set to https://gcn.nasa.gov)"),
     Setting("GCN_API_TOKEN", "", "Secret: GCN access token with the circular-submitter scope (API path)"),
     Setting("GCN_KAFKA_DOMAIN", "test.gcn.nasa.gov", "GCN Kafka domain for notices (the test cluster unless set to gcn.nasa.gov)"),

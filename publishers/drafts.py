@@ -46,7 +46,8 @@ class ReportFacts:
     target : str or None
         The target's label (or the ``source_name`` parameter).
     ra_deg, dec_deg : float or None
-        ICRS position of the target in degrees (``sw:ra``/``sw:dec``).
+        ICRS position in degrees: the workflow target's (``sw:ra``/``sw:dec``), else the run's ``ra`` and
+        ``dec`` parameters in degrees, else the record's own or its localisation's (an event).
     instrument : str or None
         The workflow's instrument label(s), joined with " and ".
     workflow, version, workflow_doi : str or None
@@ -67,6 +68,9 @@ class ReportFacts:
         Radius in degrees of an event's localisation error circle (``sw:errorRadius``).
     containment : float or None
         Probability that the event lies inside that circle (``sw:containmentProbability``, 0-1).
+    matches : list of (str, float or None)
+        An event's catalogued targets inside its latest localisation (at most 10, nearest first): label and
+        separation from the localisation's centre in degrees.
     """
 
     iri: str
@@ -88,6 +92,7 @@ class ReportFacts:
     trigger_time: str | None = None
     error_radius_deg: float | None = None
     containment: float | None = None
+    matches: list = field(default_factory=list)
 
 
 def _text(graph, node, *predicates):
@@ -172,6 +177,7 @@ def report_facts(store, iri):
             facts.ra_deg = float(ra) if ra is not None else None
             facts.dec_deg = float(dec) if dec is not None else None
     if run_graph is not None:
+        position = {}
         for node in run_graph.objects(run, SW.parameterValue):
             parameter = run_graph.value(node, SW.parameter)
             name = str(parameter).rsplit("#param-", 1)[-1]
@@ -181,7 +187,14 @@ def report_facts(store, iri):
             texts.append(value)
             if name in ("source_name", "target") and not facts.target:
                 facts.target = value
+            if name in ("ra", "dec") and unit.strip() in ("deg", ""):
+                position[name] = value
         facts.parameters.sort()
+        if facts.ra_deg is None and len(position) == 2:  # the run's own sky position (ICRS, deg)
+            try:
+                facts.ra_deg, facts.dec_deg = float(position["ra"]), float(position["dec"])
+            except ValueError:
+                pass
     if facts.ra_deg is None:
         ra, dec = graph.value(iri, SW.ra), graph.value(iri, SW.dec)
         facts.ra_deg = float(ra) if ra is not None else None
@@ -207,8 +220,11 @@ def _event_facts(store, graph, iri, facts):
     number = lambda p: float(loc_graph.value(loc, p)) if loc_graph.value(loc, p) is not None else None  # noqa: E731
     facts.ra_deg, facts.dec_deg = number(SW.ra), number(SW.dec)
     facts.error_radius_deg, facts.containment = number(SW.errorRadius), number(SW.containmentProbability)
-    if facts.error_radius_deg is not None:
-        facts.values.append(("position_error_arcsec", f"{facts.error_radius_deg * 3600:g}"))
+    alert = URIRef(str(loc).split("#", 1)[0])
+    rows = store.select("PREFIX sw: <https://skyweave.org/ns#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                        "SELECT ?label ?sep WHERE { $alert sw:crossMatch ?m . ?m sw:target ?t . ?t rdfs:label ?label "
+                        "OPTIONAL { ?m sw:separation ?sep } } ORDER BY ?sep ?label LIMIT 10", alert=alert)
+    facts.matches = [(str(r["label"]), float(r["sep"]) if r.get("sep") is not None else None) for r in rows]
 
 
 def _earlier(store, event, iri):

@@ -112,7 +112,8 @@ class GcnCircularPublisher(ExactlyOnce):
         self.tls_context = tls_context
         self.session = session if session is not None else make_session(timeout=TIMEOUT)
         self.sleep, self.search_waits_s, self.timeout_s = sleep, tuple(search_waits_s), timeout_s
-        self.base_url = f"mailto:{to_address}" if via == "email" else f"{self.api}/api/circulars"
+        self.base_url = (f"mailto:{to_address} through smtp://{self.smtp_host}:{self.smtp_port}" if via == "email"
+                         else f"{self.api}/api/circulars")
 
     def __repr__(self):
         return f"GcnCircularPublisher(via={self.via!r}, {self.base_url!r})"
@@ -140,6 +141,8 @@ class GcnCircularPublisher(ExactlyOnce):
                         smtp_password=config.get("GCN_SMTP_PASSWORD", ""),
                         api_base_url=config.get("GCN_API_BASE_URL"), api_token=config.get("GCN_API_TOKEN", ""),
                         **kwargs)
+        if config.get("GCN_SMTP_CA_FILE") and "tls_context" not in kwargs:
+            publisher.tls_context = ssl.create_default_context(cafile=config["GCN_SMTP_CA_FILE"])
         publisher.terms = TermsCheck.from_settings(config, store)
         return publisher
 
@@ -184,7 +187,7 @@ class GcnCircularPublisher(ExactlyOnce):
         """The exact subject and body, where they go and how."""
         where = {"via": self.via, "to": self.to_address if self.via == "email" else f"{self.api}/api/circulars"}
         if self.via == "email":
-            where["from"] = self.from_address
+            where.update({"from": self.from_address, "smtp": f"{self.smtp_host}:{self.smtp_port}"})
         return {"metadata": {**where, "subject": prepared.subject, "format": prepared.format}, "files": [],
                 "text": f"Subject: {prepared.subject}\n\n{prepared.body}",
                 "draft": {"subject": prepared.subject, "body": prepared.body}}

@@ -11,7 +11,7 @@ notice field                           from
 ``event_name``                         the event named by the record or its target (else the target)
 ``id``, ``data_archive_page``          the record's slug and IRI
 ``ra``, ``dec`` (deg, ICRS)            ``sw:ra``/``sw:dec`` of the record or its target
-``ra_dec_error`` (deg)                 run value ``position_error_arcsec`` / 3600
+``ra_dec_error`` (deg)                 an event's error radius, else run value ``position_error_arcsec`` / 3600
 ``trigger_time``                       an event's trigger time, else run value ``discovery_time`` (UTC)
 ``containment_probability``            an event's localisation containment (with ``ra_dec_error``)
 ``observation_start``, ``_stop``       run values of those names (UTC)
@@ -76,7 +76,9 @@ def notice_of(facts, now=None):
         missing.append("ra, dec: the record has no position (sw:ra, sw:dec of the record or its target)")
     else:
         notice["ra"], notice["dec"] = round(facts.ra_deg, 6), round(facts.dec_deg, 6)
-    if values.get("position_error_arcsec"):
+    if facts.error_radius_deg is not None:
+        notice["ra_dec_error"] = round(facts.error_radius_deg, 8)
+    elif values.get("position_error_arcsec"):
         notice["ra_dec_error"] = round(float(values["position_error_arcsec"]) / 3600, 8)
     if facts.containment is not None and "ra_dec_error" in notice:
         notice["containment_probability"] = facts.containment

@@ -50,7 +50,9 @@ def message_of(facts):
                "ra_deg": facts.ra_deg, "dec_deg": facts.dec_deg, "instrument": facts.instrument,
                "workflow": {"name": facts.workflow, "version": facts.version, "doi": facts.workflow_doi},
                "authors": facts.authors, "values": values, "record": facts.iri}
-    if values.get("position_error_arcsec"):
+    if facts.error_radius_deg is not None:
+        message["position_error_arcsec"] = facts.error_radius_deg * 3600
+    elif values.get("position_error_arcsec"):
         message["position_error_arcsec"] = float(values["position_error_arcsec"])
     if values.get("discovery_time"):
         message["discovery_time_utc"] = str(values["discovery_time"])

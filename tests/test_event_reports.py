@@ -118,3 +118,23 @@ def test_notice_and_hopskotch_message_about_an_event_go_to_the_broker_once(event
     assert outcomes["gcn-notices"].identifier == f"{TOPIC}/0/0" and outcomes["hopskotch"].identifier
     shown = BeautifulSoup(client.get(path).data, "html.parser").select_one("#publication-outcomes").text
     assert f"{TOPIC}/0/0" in shown and outcomes["hopskotch"].identifier in shown
+
+
+def test_an_events_circular_lists_the_catalogued_sources_in_its_localisation(event_app):
+    from skyweave.alerts import Message
+    from skyweave.publishers.drafts import draft_circular, report_facts
+
+    from .alert_samples import example
+
+    app, _ = event_app
+    data = json.loads(example(f"icecube/{ICECUBE}"))
+    data.update(ra=83.7, dec=22.0, ra_dec_error=0.5, event_name=["IceCube-250101A"])
+    schemas = gcn_schemas()
+    Intake(app.extensions["store"], BASE, app.config["DATA_DIR"], schemas).process(
+        [Message(json.dumps(data).encode(), "gcn.notices.icecube.lvk_nu_track_search", 0, 1)])
+    subject, body = draft_circular(report_facts(app.extensions["store"], f"{BASE}events/icecube-250101a"))
+    assert subject == "IceCube-250101A: IceCube follow-up with skyweave"
+    assert "centred at RA, Dec = 83.7000, +22.0000 deg (J2000) with an error circle of 0.5 deg radius" in body
+    sources = body.split("(separation from its centre):\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert sources == ["  3FHL J0534.5+2201 (0.063 deg)", "  Crab Nebula (0.063 deg)"]
+    assert "analysed" not in body and len(body.splitlines()) < 60

@@ -61,10 +61,19 @@ def subject_ok(subject):
 
 
 class CircularsArchive:
-    """The circulars filed so far, numbered from ``first_id``, and GCN's e-mail replies."""
+    """The circulars filed so far, numbered from ``first_id``, and GCN's e-mail replies.
 
-    def __init__(self, first_id=40000):
-        self.first_id = first_id
+    Parameters
+    ----------
+    first_id : int
+        The number of the first circular filed.
+    on_file : callable or None
+        Called with each filed circular's JSON, as GCN publishes it on ``gcn.circulars`` (the demo
+        produces it to a local broker).
+    """
+
+    def __init__(self, first_id=40000, on_file=None):
+        self.first_id, self.on_file = first_id, on_file
         self.lock = threading.Lock()
         self.reset()
 
@@ -86,7 +95,9 @@ class CircularsArchive:
                 item["eventId"] = event.group(0)
             self.circulars[number] = item
             self.kafka.append(("gcn.circulars", item))
-            return item
+        if self.on_file is not None:
+            self.on_file(item)
+        return item
 
     def state(self):
         """JSON dump for ``/__standin__/state``."""
@@ -200,6 +211,8 @@ class CircularsSMTP:
     host, port : str, int
     client_context : ssl.SSLContext
         A client context that trusts the server's test CA (pass it to the publisher).
+    ca : trustme.CA
+        The test CA (``ca.cert_pem.write_to_path(path)`` writes it for the ``GCN_SMTP_CA_FILE`` setting).
     archive : CircularsArchive
     """
 
@@ -208,7 +221,7 @@ class CircularsSMTP:
 
         self.archive = archive or CircularsArchive()
         self.users = users if users is not None else {"ada@example.org": "smtp-password"}
-        ca = trustme.CA()
+        ca = self.ca = trustme.CA()
         server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(server)
         client = ssl.create_default_context()
