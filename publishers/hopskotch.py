@@ -46,7 +46,8 @@ def message_of(facts):
     missing = [] if facts.ra_deg is not None else \
         ["ra_deg, dec_deg: the record has no position (sw:ra, sw:dec of the record or its target)"]
     head = facts.event or facts.target or facts.title
-    message = {"title": f"{head}: skyweave result {facts.title}", "event_name": facts.event or facts.target,
+    title = f"{head}: skyweave result {facts.title}" if facts.title != head else f"{head}: skyweave report"
+    message = {"title": title, "event_name": facts.event or facts.target,
                "ra_deg": facts.ra_deg, "dec_deg": facts.dec_deg, "instrument": facts.instrument,
                "workflow": {"name": facts.workflow, "version": facts.version, "doi": facts.workflow_doi},
                "authors": facts.authors, "values": values, "record": facts.iri}
