@@ -3,6 +3,7 @@ trigger time, localisation), confirmation with a publisher token, and the outcom
 (https://github.com/skyweave issue 11: "Reports out")."""
 
 import json
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -138,3 +139,32 @@ def test_an_events_circular_lists_the_catalogued_sources_in_its_localisation(eve
     sources = body.split("(separation from its centre):\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert sources == ["  3FHL J0534.5+2201 (0.063 deg)", "  Crab Nebula (0.063 deg)"]
     assert "analysed" not in body and len(body.splitlines()) < 60
+
+
+def test_an_emailed_circular_shows_as_sent_until_a_look_in_the_archive_finds_its_number(event_app, gcn_api, archive):
+    from skyweave.standins.gcn import CircularsSMTP
+
+    from .test_gcn_circulars import know_circular
+
+    app, path = event_app
+    store = app.extensions["store"]
+    know_circular(store, Path(app.config["DATA_DIR"]), 39999)  # the newest circular the catalog holds
+    with CircularsSMTP(archive) as smtp:
+        ca = Path(app.config["DATA_DIR"]) / "smtp-ca.pem"  # the stand-in's test CA, as GCN_SMTP_CA_FILE
+        smtp.ca.cert_pem.write_to_path(str(ca))
+        app.config.update(GCN_CIRCULARS_VIA="email", GCN_SMTP_HOST=smtp.host, GCN_SMTP_PORT=smtp.port,
+                          GCN_SMTP_USER="ada@example.org", GCN_SMTP_PASSWORD="smtp-password",
+                          GCN_FROM_ADDRESS="ada@example.org", GCN_SMTP_CA_FILE=str(ca))
+        client = app.test_client()
+        assert client.post(f"{path}/publish/gcn-circulars", data={"api_token": "publisher-token"}).status_code == 303
+    soup = BeautifulSoup(client.get(path).data, "html.parser")
+    item = soup.select_one('#publication-outcomes li[data-service="gcn-circulars"]')
+    assert "its number comes when it appears" in item.text and item.select_one("a") is None
+    look = item.select_one("form.look-again")
+    assert look["action"] == f"{path}/publish/gcn-circulars" and look.select_one("input[name=_csrf]") is not None
+    assert client.post(look["action"], data={"api_token": "publisher-token"}).status_code == 303
+    link = BeautifulSoup(client.get(path).data, "html.parser").select_one(
+        '#publication-outcomes li[data-service="gcn-circulars"] a')
+    assert link.text == "40000" and link["href"] == f"{gcn_api.url}/circulars/40000"
+    assert len(archive.messages) == 1 and gcn_api.requests_log(method="POST") == []
+    assert [r.path for r in gcn_api.requests_log(method="GET")] == ["/circulars/40000.json"]
