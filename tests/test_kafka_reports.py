@@ -114,6 +114,15 @@ def test_notice_without_position_is_refused_before_the_broker(spec, tmp_path):  
     store = new_store(hess_records())
     workflow = add_workflow(store, spec, tmp_path, "ring-v1", context=False)
     result = add_detection(store, spec, workflow, tmp_path)
+    from skyweave.catalog.vocab import SW
+
+    def no_sky_parameters(graph, run):  # no target, and the run's ra/dec parameters (deg) gone: no position
+        for node in list(graph.objects(run, SW.parameterValue)):
+            if str(graph.value(node, SW.parameter)).rsplit("#param-", 1)[-1] in ("ra", "dec"):
+                graph.remove((run, SW.parameterValue, node))
+                graph.remove((node, None, None))
+
+    edit(store, f"{BASE}runs/d1", no_sky_parameters)
     with pytest.raises(MissingMetadata, match="ra, dec: the record has no position"):
         GcnNoticePublisher(store, BASE, topic=TOPIC, schema_dir=SCHEMA_DIR).publish(result)
 
@@ -154,3 +163,12 @@ def test_hopskotch_unconfirmed_send_is_read_back_by_id(catalog, tansu_broker, mo
     outcome = make_publisher("hopskotch", config, store).publish(result)
     assert len(tansu_broker.read_all("skyweave.test")) == 1
     assert "found on the topic" in publications.get(store, outcome.publication).progress["steps"][-1]
+
+
+@needs_schema
+def test_a_result_without_target_takes_its_position_from_the_runs_ra_dec_parameters(spec, tmp_path):  # noqa: F811
+    store = new_store(hess_records())
+    workflow = add_workflow(store, spec, tmp_path, "ring-v1", context=False)
+    result = add_detection(store, spec, workflow, tmp_path)  # the run's parameters: ra 83.633, dec 22.0145 (deg)
+    notice = GcnNoticePublisher(store, BASE, topic=TOPIC, schema_dir=SCHEMA_DIR).prepare(result).notice
+    assert (notice["ra"], notice["dec"]) == (83.633, 22.0145)

@@ -127,7 +127,7 @@ class TansuBroker:
         """
         from confluent_kafka.admin import AdminClient, NewTopic
 
-        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        admin = AdminClient({"bootstrap.servers": self.bootstrap, "log_level": 4})  # no purge notices at exit
         futures = admin.create_topics([NewTopic(name, partitions, 1, config={"max.message.bytes": "1048588"})])
         for future in futures.values():
             try:
