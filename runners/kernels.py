@@ -5,7 +5,8 @@ runs execute), optionally with heavy modules already imported before any user co
 one out, waiting only when none is ready; `release` discards it (shut down in the background), and
 the thread starts a replacement. Nothing a run does to its interpreter (matplotlib rcParams, numpy's
 random state, astropy settings, ``os.environ``, ``sys.path``, ``sys.modules``, IPython's history)
-can reach a later run, whoever asked for it.
+can reach a later run, whoever asked for it; kernels keep no history database on disk either
+(`KERNEL_ARGUMENTS`).
 
 References
 ----------
@@ -20,12 +21,17 @@ import time
 
 from jupyter_client.manager import KernelManager
 
-__all__ = ["Kernel", "KernelPool", "DEFAULT_PRELOAD"]
+__all__ = ["Kernel", "KernelPool", "DEFAULT_PRELOAD", "KERNEL_ARGUMENTS"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PRELOAD = ("numpy", "astropy.units", "astropy.table", "astropy.coordinates")
 """Modules a spare kernel imports before any run (only imported: no name is bound in the user namespace)."""
+
+KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False",)
+"""Options of every kernel: IPython keeps the cells it ran in memory only. Its default history is an
+SQLite file shared by every kernel of the user, so a run could read an earlier run's cells (and
+parameter values) with ``%history -g``; writing each cell to it also costs every cell a commit."""
 
 
 def _kernel_env():
@@ -56,19 +62,20 @@ class Kernel:
     def __init__(self, kernel_name="python3", cwd=None, preload=()):
         self.cwd = cwd or os.getcwd()
         self.manager = KernelManager(kernel_name=kernel_name)
-        self.manager.start_kernel(cwd=self.cwd, env=_kernel_env())
+        self.manager.start_kernel(cwd=self.cwd, env=_kernel_env(), extra_arguments=list(KERNEL_ARGUMENTS))
         self.client = self.manager.client()
         self.client.start_channels()
         self.broken = False
         try:
             self.client.wait_for_ready(timeout=60)
-            if preload:
-                # silent: no execution count, no history entry, no `_`; the list binds no name.
-                code = f"[__import__('importlib').import_module(_m) for _m in {list(preload)!r}]"
-                reply = self.client.execute_interactive(code, silent=True, store_history=False, timeout=120,
-                                                        output_hook=lambda msg: None)
-                if reply["content"]["status"] != "ok":
-                    raise RuntimeError(f"preloading {', '.join(preload)} failed: {reply['content'].get('evalue')}")
+            # Always one silent execution before the kernel is handed out: IPython's first cell pays
+            # for lazy set-up (tens of milliseconds) that would otherwise fall on the run.
+            # silent: no execution count, no history entry, no `_`; the list binds no name.
+            code = f"[__import__('importlib').import_module(_m) for _m in {list(preload)!r}]" if preload else "pass"
+            reply = self.client.execute_interactive(code, silent=True, store_history=False, timeout=120,
+                                                    output_hook=lambda msg: None)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"preloading {', '.join(preload)} failed: {reply['content'].get('evalue')}")
         except Exception:
             self.shutdown()
             raise

@@ -13,6 +13,7 @@ References
    https://papermill.readthedocs.io/en/latest/usage-parameterize.html
 """
 
+import ast
 import hashlib
 import inspect
 import json
@@ -37,8 +38,21 @@ __all__ = ["code_dirs", "prepare_notebook", "scrub_paths", "execute", "run_reque
 MARKER = "<<skyweave-outputs>>"
 """Prefix of the line in which the last cell reports the outputs."""
 
-_REPORTER = inspect.getsource(inkernel)
-"""Source of the output report sent to the kernel as the last cell."""
+
+
+def _compact(source):
+    """Return Python source without its docstrings (the same code, fewer characters)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
+_REPORTER = _compact(inspect.getsource(inkernel))
+"""Source of the output report (`runners.inkernel`) run by the last cell, without docstrings."""
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _LOG_LIMIT = 200_000
@@ -111,12 +125,25 @@ def prepare_notebook(path, parameters, outputs, workdir, env=None, code_root=Non
         "del _sw_os, _sw_sys",
     ])
     injected = "\n".join(f"{name} = {value!r}" for name, value in parameters.items()) or "pass"
-    report = "\n".join([_REPORTER, f"_sw_report({list(outputs)!r}, {MARKER!r}, {dirs!r}, {dirs[-1]!r})"])
-    tag = lambda name: {"tags": [name]}  # noqa: E731 - a tiny local helper
-    nb.cells.insert(index + 1, nbformat.v4.new_code_cell(injected, metadata=tag("injected-parameters")))
-    nb.cells.insert(0, nbformat.v4.new_code_cell(setup, metadata=tag("skyweave-setup")))
-    nb.cells.append(nbformat.v4.new_code_cell(report, metadata=tag("skyweave-outputs")))
+    # One string literal run with exec in a namespace of its own: IPython tokenizes every line of a
+    # cell before running it (tens of milliseconds for the module's source), a literal is one token,
+    # and the report binds no name in the notebook's namespace.
+    call = f"_sw_report({list(outputs)!r}, {MARKER!r}, {dirs!r}, {dirs[-1]!r})"
+    report = f"exec({_REPORTER + chr(10) + call!r}, {{}})"
+    nb.cells.insert(index + 1, _code_cell(injected, "injected-parameters"))
+    nb.cells.insert(0, _code_cell(setup, "skyweave-setup"))
+    nb.cells.append(_code_cell(report, "skyweave-outputs"))
     return nb
+
+
+def _code_cell(source, tag):
+    """A code cell tagged ``tag`` whose id is the tag (unique: each tag is added once per run).
+
+    Built as a plain `nbformat.NotebookNode`: ``nbformat.v4.new_code_cell`` validates each new cell
+    against the whole notebook schema, which costs milliseconds per cell on every run.
+    """
+    return nbformat.from_dict({"id": tag, "cell_type": "code", "metadata": {"tags": [tag]},
+                               "execution_count": None, "source": source, "outputs": []})
 
 
 def _text_of(cell):
@@ -180,8 +207,9 @@ def execute(request, kernel, progress=None, abort=None):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
-            client.execute_cell(cell, index)
-            if index not in (0, len(nb.cells) - 1):
+            ours = index in (0, len(nb.cells) - 1)  # the setup and report cells: kept out of In/Out
+            client.execute_cell(cell, index, store_history=not ours)
+            if not ours:
                 done += 1
                 if progress:
                     progress(done, total)
@@ -209,7 +237,7 @@ def execute(request, kernel, progress=None, abort=None):
     if error and error not in log:
         log = f"{log}\n{error}".strip()
     log, error = (scrub_paths(t, _machine_paths(request, workdir)) if t else t for t in (log, error))
-    files.append(OutputFile("executed.ipynb", nbformat.writes(nb).encode("utf-8"), None))
+    files.append(OutputFile("executed.ipynb", _notebook_bytes(nb), None))
     shutil.rmtree(workdir, ignore_errors=True)
     return RunResult(status=status, started_at=started, ended_at=_now(), values=values, files=files,
                      log=log[-_LOG_LIMIT:], error=error, cells_done=done, cells_total=total, units=units,
@@ -260,10 +288,20 @@ def _first_line(exc):
     return (lines[-1] if lines else exc.__class__.__name__)[:500]
 
 
+def _notebook_bytes(nb):
+    """The executed notebook as nbformat JSON (UTF-8).
+
+    Written with `json.dumps` as nbformat's own writer lays it out (sorted keys, indent 1), without
+    its deep copy and schema validation of the whole notebook: the cells came from a notebook
+    validated when it was registered and from nbclient.
+    """
+    return (json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def _report_after_failure(client, nb):
     """Run the output-report cell after a failed cell, to keep partial outputs."""
     try:
-        client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
+        client.execute_cell(nb.cells[-1], len(nb.cells) - 1, store_history=False)
     except Exception:
         pass
 

@@ -2,7 +2,8 @@
 
 A run that changes matplotlib's rcParams, numpy's random state and error handling, astropy's
 enabled equivalencies and Galactocentric frame defaults, warning filters, ``os.environ``,
-``sys.path`` and ``sys.modules`` (a module named like another repository's helper) is followed in
+``sys.path``, ``sys.modules`` (a module named like another repository's helper) and IPython's
+history (in memory and in its database, ``%history -g``) is followed in
 the same pool by runs that check every default; a workflow with two versions whose helper module
 differs, run alternately, gives each version's own output.
 """
@@ -67,6 +68,8 @@ checks = {
     "sys.path": "/leaked/path" not in sys.path,
     "helper module": helper.REPO == "B",
     "history": not any(("polluter" + "-secret") in str(cell) for cell in In),  # not this cell itself
+    "history database": not any(("polluter" + "-secret") in str(row)
+                                for row in get_ipython().history_manager.search("*")),
     "namespace": "repo" not in globals() and "secret" not in globals(),
 }
 failed = ", ".join(name for name, ok in checks.items() if not ok) or "none"
