@@ -35,6 +35,9 @@ class RunRequest:
         Root of the workflow version's checked-out files (put on the module path after the
         notebook's own folder; the files the run imports from it are hashed into its provenance).
         None: the notebook's folder.
+    output_units : dict of str to str
+        Declared unit (astropy string, e.g. ``TeV``) of numeric outputs, by name (``oda:unit`` in
+        the outputs cell): a Quantity is converted to it, a plain number is taken to be in it.
     """
 
     run_iri: str
@@ -45,6 +48,7 @@ class RunRequest:
     timeout_s: float = 600.0
     env: dict = field(default_factory=dict)
     code_root: str | None = None
+    output_units: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from skyweave.catalog.vocab import ODA, PREFIXES, PROV, RDF, SDO, SDO_INPUT, SDO_OUTPUT, SW, iri_for
 from skyweave.runners.annotations import OutputSpec, ParameterSpec, Resource, WorkflowSpec
-from skyweave.runners.oda import OUTPUT_TYPES, PARAMETER_TYPES, curie, literal_value, python_type_for
+from skyweave.runners.oda import OUTPUT_TYPES, PARAMETER_TYPES, UNITS, curie, literal_value, python_type_for
 
 __all__ = ["DEFAULT_CREATOR", "workflow_graph", "spec_from_graph", "version_of"]
 
@@ -171,6 +171,8 @@ def workflow_graph(spec, iri=None, base=None, *, creators=None, code_repository=
             graph.add((node, *triple))
         if output.type_iri is not None:  # else: typed from its value at run time
             graph.add((node, SDO.additionalType, URIRef(output.type_iri)))
+        if output.unit is not None:
+            graph.add((node, ODA.unit, URIRef(output.unit)))
         _add_texts(graph, node, output)
     _add_environment(graph, iri, spec)
     return graph
@@ -295,8 +297,11 @@ def spec_from_graph(graph, iri):
         type_iri = graph.value(node, SDO.additionalType)
         if type_iri is not None and type_iri not in OUTPUT_TYPES:
             raise ValueError(f"output <{node}> has the type {curie(type_iri)}, which is not an output type")
+        unit = graph.value(node, ODA.unit)
+        if unit is not None and unit not in UNITS:
+            raise ValueError(f"output <{node}> has the unit {curie(unit)}, which skyweave does not know")
         outputs.append(OutputSpec(_text(graph, node, SDO.name), type_iri, _text(graph, node, ODA.label),
-                                  _text(graph, node, ODA.description)))
+                                  _text(graph, node, ODA.description), unit))
     return WorkflowSpec(
         slug=str(iri).split("#")[0].rstrip("/").rsplit("/", 1)[-1],
         title=_text(graph, iri, SDO.name) or "",

@@ -1,12 +1,13 @@
 """Code that runs inside a run's kernel, after the notebook's cells: report outputs and what ran.
 
-`runners.notebook` sends this module's source as the text of the run's last cell, followed by a
-call of `_sw_report`; the kernel never imports skyweave. Every name is prefixed ``_sw_`` so that
+`runners.notebook` sends this module's source (without docstrings) and a call of `_sw_report` as
+the run's last cell, run with ``exec`` in a namespace of its own; the kernel never imports skyweave. Every name is prefixed ``_sw_`` so that
 nothing a notebook defines is shadowed before its outputs are read.
 
 The report is one line, ``<<skyweave-outputs>>`` followed by JSON with ``values`` (declared
-outputs, JSON-able), ``units`` (unit of each value that was an astropy Quantity) and
-``environment``: ``code_files`` (each imported file under the code folders, by path relative to
+outputs, JSON-able), ``units`` (each value's declared unit, else the unit of a value that was an
+astropy Quantity), ``problems`` (outputs whose Quantity could not be converted to the declared
+unit) and ``environment``: ``code_files`` (each imported file under the code folders, by path relative to
 the code root, with its SHA-256), ``packages`` (every loaded top-level, non-standard-library module
 that states a ``__version__``, outside the code folders), ``python`` and ``kernel``.
 """
@@ -14,7 +15,7 @@ that states a ``__version__``, outside the code folders), ``python`` and ``kerne
 __all__ = ["_sw_report"]
 
 
-def _sw_report(outputs, marker, code_dirs, code_root):
+def _sw_report(outputs, marker, code_dirs, code_root, declared=None):
     """Print the outputs and the environment of this run as one marked JSON line.
 
     Parameters
@@ -27,6 +28,9 @@ def _sw_report(outputs, marker, code_dirs, code_root):
         Folders of the workflow version's files (imported modules under them are hashed).
     code_root : str
         Folder the hashed files' paths are relative to.
+    declared : dict of str to str or None
+        Declared unit (astropy string) of numeric outputs by name: a Quantity is converted to it
+        (one that cannot be is reported under ``problems`` and left out), a number is in it.
     """
     import hashlib
     import json
@@ -35,12 +39,22 @@ def _sw_report(outputs, marker, code_dirs, code_root):
     import sys
 
     user = sys.modules["__main__"].__dict__
-    values, units = {}, {}
+    declared = declared or {}
+    values, units, problems = {}, {}, []
     for name in outputs:
         value = user.get(name)
         if value is None:
             continue
-        if hasattr(value, "unit") and hasattr(value, "to_value") and getattr(value, "shape", None) == ():
+        quantity = hasattr(value, "unit") and hasattr(value, "to_value") and getattr(value, "shape", None) == ()
+        if quantity and name in declared:
+            try:
+                value = value.to_value(declared[name])
+            except Exception as exc:  # astropy's UnitConversionError, or a unit it cannot parse
+                problems.append(f"output {name} is in {value.unit}, which cannot be converted to its declared "
+                                f"unit {declared[name]} ({exc.__class__.__name__})")
+                continue
+            units[name] = declared[name]
+        elif quantity:
             try:  # FITS / VOUnit-style text (cm-2 s-1 TeV-1), else astropy's generic form
                 units[name] = value.unit.to_string("fits")
             except ValueError:
@@ -52,6 +66,8 @@ def _sw_report(outputs, marker, code_dirs, code_root):
             value = value.item()
         if not isinstance(value, (bool, int, float, str)):
             value = str(value)
+        if name in declared and name not in units and isinstance(value, (int, float)) and not isinstance(value, bool):
+            units[name] = declared[name]  # a plain number is in its declared unit
         values[name] = value
     # The code folders arrive resolved, as they were put on sys.path, so a plain prefix test finds
     # the modules loaded from them (no realpath per module: that costs a stat per path component).
@@ -73,4 +89,4 @@ def _sw_report(outputs, marker, code_dirs, code_root):
     environment = {"code_files": dict(sorted(files.items())), "packages": dict(sorted(packages.items())),
                    "python": platform.python_version(),
                    "kernel": f"ipykernel {getattr(kernel, '__version__', '?')}"}
-    print(marker + json.dumps({"values": values, "units": units, "environment": environment}))
+    print(marker + json.dumps({"values": values, "units": units, "environment": environment, "problems": problems}))

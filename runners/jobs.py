@@ -32,6 +32,7 @@ from .environment import code_digest, code_root, package_versions
 from .oda import UNITS
 from .limits import RunLimits, abort_key_matches, new_abort_key
 from .params import check_values, normalised_key
+from .spec import output_units
 from .provenance import now, result_records, run_graph, xsd_time
 from .files import stored_path
 from .resources import resource_environment
@@ -286,7 +287,7 @@ class JobManager:
         relative = str(graph.value(URIRef(workflow_iri), SW.notebook))
         request = RunRequest(run_iri, str(workflow_iri), str(self.data_dir / relative), checked,
                              tuple(o.name for o in spec.outputs), self.timeout_s, {**self.env, **(bindings or {})},
-                             str(code_root(self.data_dir, relative)))
+                             str(code_root(self.data_dir, relative)), output_units(spec.outputs))
         job = _Job(request, key, spec, user, spec.title, client=client, abort_digest=digest)
         self._jobs[run_iri] = job
         self._by_key[key] = run_iri
@@ -353,6 +354,7 @@ class JobManager:
                           self.executor.name, cache_key=job.key, label=f"{job.title}: run {job.request.run_iri[-12:]}",
                           version=__version__, informed_by=job.informed_by, plan=job.plan,
                           parameter_units={p.name: UNITS[p.unit] for p in params if p.unit in UNITS},
+                          unit_codes={o.name: str(o.unit) for o in job.spec.outputs if o.unit is not None},
                           time_parameters={p.name for p in params if p.kind == "time" and p.format != "mjd"}, **kwargs)
         self.store.put(job.request.run_iri, graph)
         if phase not in FINAL_PHASES:

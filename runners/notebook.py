@@ -83,7 +83,7 @@ def code_dirs(path, code_root=None):
     return dirs
 
 
-def prepare_notebook(path, parameters, outputs, workdir, env=None, code_root=None):
+def prepare_notebook(path, parameters, outputs, workdir, env=None, code_root=None, units=None):
     """Return the notebook at ``path`` ready to run: setup, injected parameters, output report.
 
     Parameters
@@ -100,6 +100,8 @@ def prepare_notebook(path, parameters, outputs, workdir, env=None, code_root=Non
         Environment variables to set in the kernel.
     code_root : str or None
         Root of the workflow version's files, put on the module path after the notebook's folder.
+    units : dict of str to str or None
+        Declared unit (astropy string) of numeric outputs, by name (`runners.spec.output_units`).
 
     Returns
     -------
@@ -128,7 +130,7 @@ def prepare_notebook(path, parameters, outputs, workdir, env=None, code_root=Non
     # One string literal run with exec in a namespace of its own: IPython tokenizes every line of a
     # cell before running it (tens of milliseconds for the module's source), a literal is one token,
     # and the report binds no name in the notebook's namespace.
-    call = f"_sw_report({list(outputs)!r}, {MARKER!r}, {dirs!r}, {dirs[-1]!r})"
+    call = f"_sw_report({list(outputs)!r}, {MARKER!r}, {dirs!r}, {dirs[-1]!r}, {dict(units or {})!r})"
     report = f"exec({_REPORTER + chr(10) + call!r}, {{}})"
     nb.cells.insert(index + 1, _code_cell(injected, "injected-parameters"))
     nb.cells.insert(0, _code_cell(setup, "skyweave-setup"))
@@ -184,7 +186,7 @@ def execute(request, kernel, progress=None, abort=None):
     deadline = time.monotonic() + request.timeout_s
     abort = abort or threading.Event()
     nb = prepare_notebook(request.notebook, request.parameters, request.outputs, workdir, request.env,
-                          request.code_root)
+                          request.code_root, request.output_units)
     total = len(nb.cells) - 2  # the author's cells plus the injected parameters
     client = NotebookClient(nb, km=kernel.manager, timeout=max(1, int(request.timeout_s)), allow_errors=False)
     client.kc = kernel.client
@@ -224,13 +226,15 @@ def execute(request, kernel, progress=None, abort=None):
     finally:
         stop.set()
         guard.join()
-    values, units, environment, files = _collect(nb, request.outputs, workdir)
+    values, units, environment, files, problems = _collect(nb, request.outputs, workdir)
     environment["notebook_sha256"] = hashlib.sha256(Path(request.notebook).read_bytes()).hexdigest()
     root = Path(code_dirs(request.notebook, request.code_root)[-1])
     environment["notebook"] = Path(request.notebook).resolve().relative_to(root).as_posix()
     if status == "COMPLETED":
         missing = [n for n in request.outputs if n not in values and not any(f.output == n for f in files)]
-        if missing:
+        if problems:  # a value left out because its unit is wrong: say why, not just that it is missing
+            status, error = "ERROR", "; ".join(problems)
+        elif missing:
             status = "ERROR"
             error = "Declared output(s) yielded nothing: " + ", ".join(missing)
     log = "\n".join(t for t in (_text_of(c) for c in nb.cells[1:-1]) if t)
@@ -324,7 +328,8 @@ def _collect(nb, outputs, workdir):
                 files.append(OutputFile(candidate.name, candidate.read_bytes(), name))
                 continue
         values[name] = value
-    return values, {k: v for k, v in units.items() if k in values}, report.get("environment", {}), files
+    return (values, {k: v for k, v in units.items() if k in values}, report.get("environment", {}), files,
+            report.get("problems", []))
 
 
 _POOL = None

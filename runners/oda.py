@@ -42,8 +42,8 @@ KNOWN_PREDICATES = {ODA[name] for name in (
     "description", "group",
 )}
 """The predicates a parameter's annotation may use."""
-OUTPUT_PREDICATES = {ODA.label, ODA.description}
-"""The predicates an output's annotation may use."""
+OUTPUT_PREDICATES = {ODA.label, ODA.description, ODA.unit}
+"""The predicates an output's annotation may use (``oda:unit`` on ``oda:Float`` and ``oda:Integer`` only)."""
 NOTEBOOK_PREDICATES = {ODA.version, ODA.reference, ODA.label, ODA.description, ODA.oda_token_access,
                        ODA.usesRequiredResource, ODA.usesOptionalResource}
 """The predicates of notebook-level comment lines (``# oda:version "1.2"``)."""

@@ -40,7 +40,8 @@ def xsd_time(value):
 
 def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cache_key=None, label=None,
               started=None, ended=None, log=None, error=None, values=None, notebook_url=None, version="0",
-              informed_by=None, plan=None, units=None, parameter_units=None, time_parameters=(), environment=None):
+              informed_by=None, plan=None, units=None, parameter_units=None, time_parameters=(), environment=None,
+              unit_codes=None):
     """Build the record of a run in a given phase.
 
     Parameters
@@ -80,6 +81,8 @@ def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cac
         file become ``sw:codeUsed`` ``schema:SoftwareSourceCode`` nodes with ``schema:sha256``,
         the packages, Python and the kernel ``sw:softwareUsed`` ``schema:SoftwareApplication``
         nodes with ``schema:softwareVersion``.
+    unit_codes : dict of str to str or None
+        ``unit:`` IRI of each output whose unit the notebook declares (``schema:unitCode``).
 
     Returns
     -------
@@ -125,7 +128,7 @@ def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cac
         g.add((run, SW.log, Literal(log)))
     if error:
         g.add((run, SW.error, Literal(error)))
-    add_results(g, run, values or {}, units)
+    add_results(g, run, values or {}, units, unit_codes)
     _add_environment(g, run, environment or {})
     if notebook_url:
         node = BNode()

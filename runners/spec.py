@@ -22,7 +22,7 @@ from skyweave.runners.oda import (
     UNITS, curie, literal_value, parse_annotation, python_type_for, time_format,
 )
 
-__all__ = ["AnnotationError", "ParameterSpec", "OutputSpec", "parameter_spec", "output_spec"]
+__all__ = ["AnnotationError", "ParameterSpec", "OutputSpec", "parameter_spec", "output_spec", "output_units"]
 
 
 class AnnotationError(ValueError):
@@ -122,12 +122,22 @@ class OutputSpec:
         output named without a type (``data = dd`` or a bare ``result``), whose type is taken from
         its value at run time (a file the notebook wrote, or a value), as nb2workflow does.
     label, description : str or None
+    unit : rdflib.URIRef or None
+        ``oda:unit`` of a numeric output (``index = idx  # oda:Float ; oda:unit unit:TeV``): the
+        ``unit:`` IRI its values are in, a key of `runners.oda.UNITS`. A value that is an astropy
+        Quantity is converted to it; a plain number is taken to be in it.
     """
 
     name: str
     type_iri: object
     label: str | None = None
     description: str | None = None
+    unit: object = None
+
+    @property
+    def unit_text(self):
+        """The unit as an astropy / VOUnit string (``TeV``), or None."""
+        return None if self.unit is None else UNITS[self.unit]
 
 
 _INFERRED = {bool: ODA.Boolean, int: ODA.Integer, float: ODA.Float, str: ODA.String}
@@ -357,8 +367,9 @@ def output_spec(cell, line, name, default, text):
     Raises
     ------
     AnnotationError
-        For an unknown or parameter-only type, a predicate other than ``oda:label`` and
-        ``oda:description``, or an annotation that is not Turtle.
+        For an unknown or parameter-only type, a predicate other than ``oda:label``,
+        ``oda:description`` and ``oda:unit``, an unknown unit, a unit on an output that is not
+        ``oda:Float`` or ``oda:Integer``, or an annotation that is not Turtle.
     """
     type_iri, pairs = (None, []) if text is None else _annotation(
         cell, line, name, text, OUTPUT_TYPES, "output")
@@ -368,6 +379,44 @@ def output_spec(cell, line, name, default, text):
     for predicate, values in fields.items():
         if len(values) > 1:
             raise cell.error(line, f"{curie(predicate)} is given {len(values)} times for {name}")
-    label, description = (fields.get(p, [None])[0] for p in (ODA.label, ODA.description))
+    label, description, unit = (fields.get(p, [None])[0] for p in (ODA.label, ODA.description, ODA.unit))
+    if unit is not None:
+        if unit not in UNITS:
+            raise cell.error(line, f"unknown unit {curie(unit)} on {name}; use one of "
+                             f"{', '.join(curie(k) for k in UNITS)}")
+        if type_iri not in (ODA.Float, ODA.Integer):
+            said = "an output without a type" if type_iri is None else curie(type_iri)
+            raise cell.error(line, f"oda:unit applies to numeric outputs (oda:Float, oda:Integer), not "
+                             f"{said} ({name})")
     return OutputSpec(name=name, type_iri=type_iri, label=None if label is None else str(label),
-                      description=None if description is None else str(description))
+                      description=None if description is None else str(description), unit=unit)
+
+
+def output_units(outputs):
+    """Return the declared unit of each numeric output, as astropy strings by output name.
+
+    An output ``X_err`` (the uncertainty of ``X``) or ``X_ul`` (an upper limit on ``X``) without a
+    unit of its own is in ``X``'s declared unit.
+
+    Parameters
+    ----------
+    outputs : sequence of OutputSpec
+
+    Returns
+    -------
+    dict of str to str
+
+    Examples
+    --------
+    >>> from skyweave.catalog.vocab import ODA_UNIT
+    >>> output_units([OutputSpec("t", ODA.Float, unit=ODA_UNIT.h), OutputSpec("t_err", ODA.Float),
+    ...               OutputSpec("n", ODA.Integer)])
+    {'t': 'h', 't_err': 'h'}
+    """
+    units = {o.name: o.unit_text for o in outputs if o.unit is not None}
+    for output in outputs:
+        for suffix in ("_err", "_ul"):
+            base = output.name[: -len(suffix)]
+            if output.name.endswith(suffix) and output.name not in units and base in units:
+                units[output.name] = units[base]
+    return units

@@ -3,7 +3,8 @@
 One model everywhere (RDF, pages, JSON, SPARQL): schema.org. A numeric output is a
 ``schema:QuantitativeValue`` with ``schema:name``, ``schema:value`` (``xsd:double`` or
 ``xsd:integer``, full precision) and ``schema:unitText`` (an astropy / IVOA VOUnit string such as
-``TeV-1 cm-2 s-1``; absent for a dimensionless number), an ``sw:uncertainty`` (1 sigma, same unit)
+``TeV-1 cm-2 s-1``; absent for a dimensionless number) with, when the notebook declares the unit
+(``oda:unit``), ``schema:unitCode`` (its ``unit:`` IRI), an ``sw:uncertainty`` (1 sigma, same unit)
 and, for an upper limit, ``schema:maxValue`` instead of ``schema:value``. Other outputs are
 ``schema:PropertyValue`` nodes. A run's parameter value carries the ``schema:unitText`` of its
 parameter; a time is an ``xsd:dateTime`` in UTC.
@@ -20,11 +21,11 @@ References
 import math
 from datetime import datetime, timezone
 
-from rdflib import BNode, Literal
+from rdflib import BNode, Literal, URIRef
 
 from skyweave.catalog.vocab import RDF, SDO, SW, XSD
 
-__all__ = ["literal", "time_literal", "add_results", "read_results", "display"]
+__all__ = ["literal", "time_literal", "add_results", "read_results", "result_item", "display"]
 
 _ERR, _UL = "_err", "_ul"
 
@@ -73,7 +74,7 @@ def time_literal(isot):
     return Literal(text + "Z", datatype=XSD.dateTime)
 
 
-def add_results(graph, run, values, units=None):
+def add_results(graph, run, values, units=None, unit_codes=None):
     """Add a run's output values to ``graph`` as ``schema:result`` nodes (see the module notes).
 
     Parameters
@@ -84,8 +85,11 @@ def add_results(graph, run, values, units=None):
         Output values by name (``X_err`` and ``X_ul`` are folded into ``X``'s node).
     units : dict of str to str or None
         Unit of each value (astropy string), by output name.
+    unit_codes : dict of str to str or None
+        The ``unit:`` IRI of each output whose unit its annotation declares (``oda:unit``),
+        recorded as ``schema:unitCode`` beside the ``schema:unitText``.
     """
-    units = units or {}
+    units, unit_codes = units or {}, unit_codes or {}
     for name, value in values.items():
         if name.endswith(_ERR) and name[: -len(_ERR)] in values:
             continue
@@ -102,6 +106,8 @@ def add_results(graph, run, values, units=None):
         unit = units.get(name)
         if unit:
             graph.add((node, SDO.unitText, Literal(unit)))
+            if unit_codes.get(name):
+                graph.add((node, SDO.unitCode, URIRef(unit_codes[name])))
         error = values.get(name + _ERR)
         if numeric and isinstance(error, (int, float)) and not isinstance(error, bool) and math.isfinite(error):
             graph.add((node, SW.uncertainty, literal(float(error))))
@@ -113,20 +119,34 @@ def read_results(graph, run):
     Returns
     -------
     list of dict
-        ``name``, ``value`` (None for an upper limit), ``unit`` (str or None), ``uncertainty``,
+        ``name``, ``value`` (None for an upper limit), ``unit`` (str or None), ``unit_code`` (the
+        declared ``unit:`` IRI or None), ``uncertainty``,
         ``upper_limit`` (the limit or None) and ``text``, the value for display (`display`).
     """
-    out = []
-    for node in graph.objects(run, SDO.result):
-        get = lambda p: graph.value(node, p)  # noqa: E731
-        value, limit, unit, error = get(SDO.value), get(SDO.maxValue), get(SDO.unitText), get(SW.uncertainty)
-        item = {"name": str(get(SDO.name)), "value": None if value is None else value.toPython(),
-                "unit": None if unit is None else str(unit),
-                "uncertainty": None if error is None else error.toPython(),
-                "upper_limit": None if limit is None else limit.toPython()}
-        item["text"] = display(item["value"], item["unit"], item["uncertainty"], item["upper_limit"])
-        out.append(item)
-    return sorted(out, key=lambda item: item["name"])
+    items = [result_item(lambda p, node=node: graph.value(node, p)) for node in graph.objects(run, SDO.result)]
+    return sorted(items, key=lambda item: item["name"])
+
+
+def result_item(get):
+    """Return one ``schema:result`` node as the dict `read_results` gives.
+
+    Parameters
+    ----------
+    get : callable
+        ``get(predicate) -> rdflib term or None``: the node's object for a predicate.
+
+    Returns
+    -------
+    dict
+    """
+    value, limit, unit, error = get(SDO.value), get(SDO.maxValue), get(SDO.unitText), get(SW.uncertainty)
+    code = get(SDO.unitCode)
+    item = {"name": str(get(SDO.name)), "value": None if value is None else value.toPython(),
+            "unit": None if unit is None else str(unit), "unit_code": None if code is None else str(code),
+            "uncertainty": None if error is None else error.toPython(),
+            "upper_limit": None if limit is None else limit.toPython()}
+    item["text"] = display(item["value"], item["unit"], item["uncertainty"], item["upper_limit"])
+    return item
 
 
 def _number(value):

@@ -158,7 +158,14 @@ def test_annotation_errors(tmp_path, source, line, fragment):
 @pytest.mark.parametrize("outputs, line, fragment", [
     ("x = 1.0  # oda:Angle", 1, "oda:Angle is a parameter type, not an output type"),
     ("x = 1.0  # oda:Nonsense", 1, "unknown type oda:Nonsense"),
-    ("x = 'a.png'  # oda:ODAPictureProduct ; oda:unit unit:deg", 1, "unknown annotation term oda:unit"),
+    ("x = 'a.png'  # oda:ODAPictureProduct ; oda:unit unit:deg", 1,
+     "oda:unit applies to numeric outputs (oda:Float, oda:Integer), not oda:ODAPictureProduct (x)"),
+    ("x = y  # oda:unit unit:deg", 1, "oda:unit applies to numeric outputs (oda:Float, oda:Integer), not an "
+                                      "output without a type (x)"),
+    ("x = y  # oda:Float ; oda:unit unit:parsec", 1, "unknown unit unit:parsec on x"),
+    ("x = y  # oda:Float ; oda:unit \"TeV\"", 1, "unknown unit"),
+    ("x = y  # oda:Float ; oda:unit unit:TeV ; oda:unit unit:GeV", 1, "oda:unit is given 2 times for x"),
+    ("x = y  # oda:Float ; oda:lower_limit 0", 1, "unknown annotation term oda:lower_limit on x"),
     ('# oda:version "1"\nx = 1.0', 1, "oda:version belongs in the parameters cell"),
 ])
 def test_output_errors(tmp_path, outputs, line, fragment):
@@ -167,6 +174,27 @@ def test_output_errors(tmp_path, outputs, line, fragment):
         read_notebook(path)
     assert (info.value.cell, info.value.line) == (2, line)
     assert fragment in str(info.value)
+
+
+def test_output_units_are_read_recorded_and_read_back(tmp_path):
+    """Output annotations may declare a unit as parameters do (issue 9)."""
+    from skyweave.runners.spec import output_units
+
+    path = write_notebook(tmp_path / "units.ipynb", "n = 1", "livetime = t  # oda:Float ; oda:unit unit:h\n"
+                          "livetime_err = dt  # oda:Float\nsize = s  # oda:Integer ; oda:unit unit:arcmin ; "
+                          "oda:label \"Size\"\ncount = c  # oda:Integer")
+    spec = read_notebook(path)
+    outputs = {o.name: o for o in spec.outputs}
+    assert (outputs["livetime"].unit, outputs["livetime"].unit_text) == (ODA_UNIT.h, "h")
+    assert (outputs["size"].unit, outputs["size"].label) == (ODA_UNIT.arcmin, "Size")
+    assert outputs["count"].unit is None and outputs["livetime_err"].unit is None
+    # the uncertainty is in its value's unit
+    assert output_units(spec.outputs) == {"livetime": "h", "livetime_err": "h", "size": "arcmin"}
+    iri = URIRef(f"{BASE}workflows/units")
+    graph = workflow_graph(spec, iri)
+    assert graph.value(URIRef(f"{iri}#output-livetime"), ODA.unit) == ODA_UNIT.h
+    assert validate(graph).conforms
+    assert spec_from_graph(graph, iri).outputs == spec.outputs
 
 
 def test_two_parameters_cells(tmp_path):
