@@ -72,10 +72,23 @@ def code_digest(root, notebook):
     return digest.hexdigest()
 
 
-def _install_signature():
-    """Modification times of the module path's folders: installing or removing a distribution changes them."""
+def _distribution_folders():
+    """The folders of the module path that hold installed distributions (``*.dist-info``, ``*.egg-info``)."""
     out = []
     for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as items:
+                if any(item.name.endswith((".dist-info", ".egg-info")) for item in items):
+                    out.append(entry)
+        except OSError:  # a zip file, a missing folder
+            continue
+    return tuple(out)
+
+
+def _install_signature(folders):
+    """Modification times of ``folders``: installing or removing a distribution changes them."""
+    out = []
+    for entry in folders:
         try:
             out.append((entry, os.stat(entry or ".").st_mtime_ns))
         except OSError:
@@ -84,13 +97,17 @@ def _install_signature():
 
 
 _VERSIONS = {}
+_FOLDERS = {}
 
 
 def package_versions(names=KEY_PACKAGES):
     """Return the installed versions of ``names`` and of Python, as a dict.
 
     Reading distribution metadata costs tens of milliseconds, so the answer is kept until a folder
-    of the module path changes (which any install, upgrade or removal of a distribution does).
+    of the module path that holds distributions (site-packages) changes, which any install, upgrade
+    or removal there does. Other folders of the module path (the project's, a script's) are not
+    watched: writing files there is no install, and it must not cost every cache lookup a new read
+    of the metadata. The module path itself is part of the key.
 
     Parameters
     ----------
@@ -108,7 +125,12 @@ def package_versions(names=KEY_PACKAGES):
     >>> versions["no-such-distribution"], sorted(versions)
     ('absent', ['no-such-distribution', 'numpy', 'python'])
     """
-    signature = (tuple(names), _install_signature())
+    path = tuple(sys.path)
+    folders = _FOLDERS.get(path)
+    if folders is None:
+        _FOLDERS.clear()
+        folders = _FOLDERS[path] = _distribution_folders()
+    signature = (tuple(names), path, _install_signature(folders))
     if signature in _VERSIONS:
         return dict(_VERSIONS[signature])
     out = {}
