@@ -88,7 +88,8 @@ def agrees(measured, published, uncertainty=0.0):
     ----------
     measured : float
     published : dict
-        ``{"value": v, "uncertainty": s}`` or ``{"min": lo, "max": hi}``.
+        ``{"value": v, "uncertainty": s}`` or ``{"min": lo, "max": hi}`` (a ``unit`` key is ignored:
+        ``measured`` must be in the published unit).
     uncertainty : float or None
         1-sigma uncertainty of ``measured`` (None or 0 if unknown).
 
@@ -151,6 +152,8 @@ def _reference(store, iri):
     published = ({"min": get(SDO.minValue).toPython(), "max": get(SDO.maxValue).toPython()}
                  if get(SDO.minValue) is not None else
                  {"value": get(SDO.value).toPython(), "uncertainty": get(SW.uncertainty).toPython()})
+    if get(SDO.unitText) is not None:
+        published["unit"] = str(get(SDO.unitText))
     parameters = {str(g.value(p, SDO.name)): g.value(p, SDO.value).toPython()
                   for p in g.objects(ref, SDO.additionalProperty)}
     return (str(g.value(ref, SW.workflowName)), str(get(SDO.name)), published, parameters,
@@ -163,17 +166,35 @@ def _references(store, slug=None):
     return [str(r["r"]) for r in rows if slug is None or str(r["w"]) == slug]
 
 
-def _quantity(store, run_iri, name):
+def _quantity(store, run_iri, name, unit=None):
+    """A run's output value and uncertainty, in ``unit`` (an astropy string) when given.
+
+    Raises
+    ------
+    astropy.units.UnitsError, ValueError
+        If the run's unit for the output cannot be converted to ``unit``.
+    """
     g = store.get(run_iri)
     for node in g.objects(URIRef(run_iri), SDO.result):
         if str(g.value(node, SDO.name)) == name and g.value(node, SDO.value) is not None:
             error = g.value(node, SW.uncertainty)
-            return float(g.value(node, SDO.value).toPython()), (None if error is None else float(error.toPython()))
+            value, error = float(g.value(node, SDO.value).toPython()), (None if error is None else float(error.toPython()))
+            have = g.value(node, SDO.unitText)
+            if unit is not None and have is not None and str(have) != unit:
+                import astropy.units as u
+
+                scale = u.Unit(str(have)).to(u.Unit(unit))
+                value, error = value * scale, (None if error is None else error * scale)
+            return value, error
     return None, None
 
 
 def verify(store, jobs, base, workflow=None, sample=0, timeout_s=1800, progress=None):
     """Re-run every workflow with references in fresh kernels, compare, and file the outcomes.
+
+    References with the same workflow version and parameter values share one fresh run (never a
+    cached one). A published value with a ``schema:unitText`` is compared with the run's value
+    converted to that unit.
 
     Parameters
     ----------
@@ -199,16 +220,24 @@ def verify(store, jobs, base, workflow=None, sample=0, timeout_s=1800, progress=
     say = progress or (lambda message: None)
     load_references(store, base)
     report = Report()
+    runs = {}  # one fresh run per workflow version and parameter values, shared by its references
     for ref in _references(store, workflow):
         slug, output, published, parameters, citation = _reference(store, ref)
         version = latest_version(store, base, slug)
         run = measured = error = None
         outcome = "failed"
         if version is not None:
-            say(f"{slug}: re-running {version.rsplit('/', 1)[-1]} in a fresh kernel for {output}")
-            run = jobs.submit(version, parameters, user=VERIFIER, fresh=True).run_iri
-            if jobs.wait(run, timeout_s) == "COMPLETED":
-                measured, error = _quantity(store, run, output)
+            key = (version, tuple(sorted((k, repr(v)) for k, v in parameters.items())))
+            if key not in runs:
+                say(f"{slug}: re-running {version.rsplit('/', 1)[-1]} in a fresh kernel for {output}")
+                run = jobs.submit(version, parameters, user=VERIFIER, fresh=True).run_iri
+                runs[key] = (run, jobs.wait(run, timeout_s))
+            run, phase = runs[key]
+            if phase == "COMPLETED":
+                try:
+                    measured, error = _quantity(store, run, output, published.get("unit"))
+                except (ValueError, TypeError) as exc:  # astropy's UnitsError is a ValueError
+                    say(f"{slug} {output}: the run's unit does not convert to the published one: {exc}")
                 if measured is not None:
                     outcome = "reproduced" if agrees(measured, published, error) else "drift"
         check = Check(ref, version or "", run, output, published, measured, error, outcome, citation)
@@ -317,12 +346,16 @@ def verifications(store, base, slug):
         seen.add(ref)
         _, output, published, _, _ = _reference(store, ref)
         run = str(row["run"]) if row.get("run") is not None else None
-        measured, error = _quantity(store, run, output) if run and store.exists(run) else (None, None)
+        unit = published.get("unit")
+        try:
+            measured, error = _quantity(store, run, output, unit) if run and store.exists(run) else (None, None)
+        except (ValueError, TypeError):  # a unit that does not convert: the check failed, nothing to show
+            measured, error = None, None
         out.append({
             "output": output, "outcome": str(row["outcome"]), "citation": str(row["cite"]), "source": str(row["src"]),
-            "published": (f"{display(published['min'])} – {display(published['max'])}" if "min" in published
-                          else display(published["value"], None, published["uncertainty"])),
-            "measured": "–" if measured is None else display(measured, None, error),
+            "published": (f"{display(published['min'])} – {display(published['max'], unit)}" if "min" in published
+                          else display(published["value"], unit, published["uncertainty"])),
+            "measured": "–" if measured is None else display(measured, unit, error),
             "run": href_for(base, run) if run else None, "time": str(row["t"]),
         })
     return sorted(out, key=lambda item: item["output"])

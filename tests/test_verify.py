@@ -1,5 +1,6 @@
 """``skyweave verify``: published references re-computed in fresh kernels, and cached runs re-checked (issue 9)."""
 
+import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
 from skyweave.catalog.vocab import DCTERMS, PROV, RDF, SDO, SW
@@ -44,7 +45,8 @@ def test_references_are_reproduced_or_drift_and_recorded(runner_app):
     outcomes = {c.reference: c.outcome for c in report.checks}
     assert outcomes == {good: "reproduced", bad: "drift"}, report.checks
     runs = {c.run for c in report.checks}
-    assert len(runs) == 2  # each reference re-ran in its own fresh run, not from the cache
+    # The two references name the same parameter values: one fresh run (not the cache) serves both.
+    assert len(runs) == 1 and None not in runs
     rows = store.select(
         "PREFIX sw: <https://skyweave.org/ns#> SELECT ?ref ?outcome ?run WHERE { ?v a sw:Verification ; "
         "sw:reference ?ref ; sw:outcome ?outcome ; sw:verifiedRun ?run }")
@@ -61,9 +63,39 @@ def test_references_are_reproduced_or_drift_and_recorded(runner_app):
 def test_bundled_references_load_and_conform(runner_app):
     store = runner_app.extensions["store"]
     iris = load_references(store, BASE)
-    assert iris == [f"{BASE}references/hess-spectrum-index"]
-    graph = store.get(iris[0])
-    assert "Mohrmann" in str(graph.value(URIRef(iris[0]), DCTERMS.bibliographicCitation))
+    assert iris == [f"{BASE}references/hess-spectrum-{q}-{tool}" for q in ("flux", "index") for tool in ("ctools", "hap")]
+    for iri in iris:
+        graph = store.get(iri)
+        assert "Mohrmann" in str(graph.value(URIRef(iri), DCTERMS.bibliographicCitation))
+        value = graph.value(URIRef(iri), SW.publishedValue)
+        assert graph.value(value, SW.uncertainty).toPython() > 0  # a published value with its error
+        assert {(str(graph.value(p, SDO.name)), graph.value(p, SDO.value).toPython())
+                for p in graph.objects(URIRef(iri), SDO.additionalProperty)} == {("e_ref", 1.45)}
+    flux = store.get(iris[0]).value(URIRef(iris[0]), SW.publishedValue)
+    assert str(store.get(iris[0]).value(flux, SDO.unitText)) == "TeV-1 cm-2 s-1"
+
+
+def test_a_published_unit_is_compared_in_that_unit(runner_app):
+    """The run's value is converted to the reference's unit before the comparison."""
+    from skyweave.runners.verify import _quantity
+
+    store = runner_app.extensions["store"]
+    run = URIRef(f"{BASE}runs/unit-check")
+    g = Graph()
+    g.add((run, RDF.type, SW.Run))
+    g.add((run, RDF.type, PROV.Activity))
+    node = BNode()
+    g.add((run, SDO.result, node))
+    g.add((node, SDO.name, Literal("amplitude")))
+    g.add((node, SDO.value, literal(4.0e-11)))
+    g.add((node, SDO.unitText, Literal("cm-2 s-1 TeV-1")))
+    g.add((node, SW.uncertainty, literal(2.0e-12)))
+    store.put(run, g, validate=False)
+    assert _quantity(store, run, "amplitude", "TeV-1 cm-2 s-1") == (4.0e-11, 2.0e-12)
+    value, error = _quantity(store, run, "amplitude", "GeV-1 m-2 s-1")
+    assert (round(value / 4.0e-10, 9), round(error / 2.0e-11, 9)) == (1.0, 1.0)  # x 1e4 cm2/m2 / 1e3 GeV/TeV
+    with pytest.raises(ValueError):
+        _quantity(store, run, "amplitude", "deg")
 
 
 def test_a_cached_run_whose_outputs_changed_is_flagged(runner_app):
