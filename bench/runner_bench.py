@@ -15,7 +15,8 @@ Three measurements, each reported as medians and ratios taken in the same run:
    ``papermill.execute_notebook`` (a fresh kernel per run, its default) and
    `runners.notebook.execute` in a fresh kernel of a `runners.kernels.KernelPool` (acquire a
    pre-started kernel, execute, release, which discards it in the background; the pool's start of
-   the next kernel is not timed, as in the service it happens while other runs execute), minus the
+   the next kernel, including the one silent cell every kernel runs before it is handed out, is
+   not timed, as in the service it happens while other runs execute), minus the
    time of the notebook's cells alone, measured by sending the same cells to a warm kernel back to back.
 3. **Throughput**: a batch of short runs of the ring notebook (0.2 s sleep each, distinct
    parameter values) submitted at once to `runners.executors.LocalExecutor` and to

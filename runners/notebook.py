@@ -39,7 +39,6 @@ MARKER = "<<skyweave-outputs>>"
 """Prefix of the line in which the last cell reports the outputs."""
 
 
-
 def _compact(source):
     """Return Python source without its docstrings (the same code, fewer characters)."""
     tree = ast.parse(source)
