@@ -18,10 +18,11 @@ import os
 import queue
 import threading
 import time
+from queue import Empty
 
 from jupyter_client.manager import KernelManager
 
-__all__ = ["Kernel", "KernelPool", "DEFAULT_PRELOAD", "KERNEL_ARGUMENTS"]
+__all__ = ["Kernel", "KernelKilled", "KernelPool", "DEFAULT_PRELOAD", "KERNEL_ARGUMENTS"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,67 @@ def _kernel_env():
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+class KernelKilled(RuntimeError):
+    """The kernel was killed (run aborted or over its time limit), or died, while its client waited for a message."""
+
+
+class _StoppableChannel:
+    """A client channel whose waits end within ``step_s`` once ``stopped`` is set or the kernel died.
+
+    nbclient waits for a cell's output messages without a time limit; when the kernel is killed
+    none comes. Closing the channel's socket from another thread to end that wait is not safe
+    (ZeroMQ sockets belong to one thread, and the wait may then never return), so the waiting
+    thread polls in short steps and checks the flag, and after a quiet step the kernel process.
+    """
+
+    def __init__(self, channel, stopped, alive, step_s=0.1):
+        self._channel, self._stopped, self._alive, self._step_s = channel, stopped, alive, step_s
+
+    def get_msg(self, timeout=None):
+        """Return the next message, as ``channel.get_msg``; raise `KernelKilled` once the kernel is killed.
+
+        Raises
+        ------
+        queue.Empty
+            If ``timeout`` (seconds) passes without a message.
+        KernelKilled
+            If the kernel is killed while waiting.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self._stopped.is_set():
+                raise KernelKilled("the kernel was killed")
+            step = self._step_s if deadline is None else max(0.0, min(self._step_s, deadline - time.monotonic()))
+            try:
+                return self._channel.get_msg(timeout=step)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+                if not self._stopped.is_set() and not self._alive():
+                    raise KernelKilled("the kernel process died") from None
+
+    def __getattr__(self, name):
+        return getattr(self._channel, name)
+
+
+class _StoppableClient:
+    """The kernel's client as nbclient uses it, with `_StoppableChannel` shell and IOPub channels."""
+
+    def __init__(self, client, stopped, alive):
+        self._client = client
+        self.shell_channel = _StoppableChannel(client.shell_channel, stopped, alive)
+        self.iopub_channel = _StoppableChannel(client.iopub_channel, stopped, alive)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def __setattr__(self, name, value):
+        if name in ("_client", "shell_channel", "iopub_channel"):
+            object.__setattr__(self, name, value)
+        else:  # nbclient sets allow_stdin on its client
+            setattr(self._client, name, value)
 
 
 class Kernel:
@@ -66,6 +128,7 @@ class Kernel:
         self.client = self.manager.client()
         self.client.start_channels()
         self.broken = False
+        self._killed = threading.Event()
         try:
             self.client.wait_for_ready(timeout=60)
             # Always one silent execution before the kernel is handed out: IPython's first cell pays
@@ -98,18 +161,22 @@ class Kernel:
             except Exception:
                 pass
 
+    def run_client(self):
+        """Return the client to give nbclient: its waits end with `KernelKilled` soon after `kill`."""
+        return _StoppableClient(self.client, self._killed, self.alive)
+
     def kill(self):
-        """Kill the kernel process (used to abort a run or enforce a time limit)."""
+        """Kill the kernel process (used to abort a run or enforce a time limit).
+
+        Safe from another thread than the run's: a client of `run_client` waiting for a message
+        raises `KernelKilled` within a tenth of a second; the sockets are closed later, by
+        `shutdown`, when nobody waits on them.
+        """
         self.broken = True
+        self._killed.set()
         try:
             self.manager.shutdown_kernel(now=True)
         except Exception:  # already dead
-            pass
-        # nbclient may be blocked reading the (now silent) output channel: closing the client's
-        # sockets ends that read with an error, so the run returns at once.
-        try:
-            self.client.stop_channels()
-        except Exception:
             pass
 
 

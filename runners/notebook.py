@@ -188,7 +188,7 @@ def execute(request, kernel, progress=None, abort=None):
                           request.code_root, request.output_units)
     total = len(nb.cells) - 2  # the author's cells plus the injected parameters
     client = NotebookClient(nb, km=kernel.manager, timeout=max(1, int(request.timeout_s)), allow_errors=False)
-    client.kc = kernel.client
+    client.kc = kernel.run_client()
     stop = threading.Event()
     killed = {}
 

@@ -1,0 +1,48 @@
+"""The kernel client given to nbclient ends its waits when the kernel is killed or dies (`runners.kernels`)."""
+
+import threading
+import time
+from queue import Empty
+
+import pytest
+
+from skyweave.runners.kernels import KernelKilled, _StoppableChannel
+
+
+class _SilentChannel:
+    """A channel on which no message ever comes (a killed kernel's)."""
+
+    def __init__(self):
+        self.waits = 0
+
+    def get_msg(self, timeout=None):
+        assert timeout is not None, "a wait without a time limit cannot be ended from another thread"
+        self.waits += 1
+        time.sleep(timeout)
+        raise Empty
+
+
+def test_a_wait_without_limit_ends_soon_after_the_kill_from_another_thread():
+    stopped = threading.Event()
+    channel = _StoppableChannel(_SilentChannel(), stopped, alive=lambda: True, step_s=0.02)
+    timer = threading.Timer(0.2, stopped.set)
+    timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KernelKilled, match="killed"):
+            channel.get_msg(timeout=None)
+    finally:
+        timer.cancel()
+        timer.join()
+    assert 0.15 < time.monotonic() - started < 2
+
+
+def test_a_wait_ends_when_the_kernel_process_died_and_a_time_limit_still_holds():
+    channel = _StoppableChannel(_SilentChannel(), threading.Event(), alive=lambda: False, step_s=0.02)
+    with pytest.raises(KernelKilled, match="died"):
+        channel.get_msg(timeout=None)
+    alive = _StoppableChannel(_SilentChannel(), threading.Event(), alive=lambda: True, step_s=0.02)
+    started = time.monotonic()
+    with pytest.raises(Empty):
+        alive.get_msg(timeout=0.1)
+    assert time.monotonic() - started < 1
