@@ -546,9 +546,18 @@ def serve_app(app, host, port):
               help="List the settings and exit")
 @click.option("--listen", "with_listener", is_flag=True,
               help="Also consume the alert streams (ALERT_TOPICS), as skyweave listen does, in a background thread")
-def serve(host, port, with_listener):
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="SPARQL query worker processes over the on-disk store, killed at the time limit "
+                   "(default: setting SPARQL_PROCESSES, auto = one per CPU core; 0 = threads of this process)")
+def serve(host, port, with_listener, workers):
     """Serve the catalog website, SPARQL endpoint and API."""
+    if workers is not None:  # the environment overrides skyweave.toml, as for every setting
+        os.environ["SKYWEAVE_SPARQL_PROCESSES"] = str(workers)
     with opened_app() as app:
+        pool = app.extensions["store"].query_workers
+        if pool is not None:
+            pool.start()
+            click.echo(f"SPARQL queries run in {pool.processes} worker processes.")
         listener = _background_listener(app) if with_listener else None
         try:
             serve_app(app, host, port)

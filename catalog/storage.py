@@ -5,7 +5,45 @@ from pathlib import Path
 from .remote import RemoteStore
 from .store import EmbeddedStore
 
-__all__ = ["open_store"]
+__all__ = ["open_store", "query_processes"]
+
+
+def query_processes(value):
+    """Return the number of query worker processes a ``SPARQL_PROCESSES`` value asks for.
+
+    Parameters
+    ----------
+    value : int or str
+        A count, ``"auto"`` (one per CPU core, see `skyweave.catalog.query_workers.default_processes`)
+        or 0 (queries run in threads of the server process).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is neither ``"auto"`` nor a count >= 0.
+
+    Examples
+    --------
+    >>> query_processes("3"), query_processes(0)
+    (3, 0)
+    """
+    from .query_workers import default_processes
+
+    if value in (None, ""):
+        return 0
+    if str(value).strip().lower() == "auto":
+        return default_processes()
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        count = -1
+    if count < 0:
+        raise ValueError(f"SPARQL_PROCESSES must be 'auto' or a count >= 0, not {value!r}")
+    return count
 
 
 def open_store(config):
@@ -16,7 +54,7 @@ def open_store(config):
     config : Mapping
         Settings: ``STORE`` (embedded | memory | remote), ``DATA_DIR``, ``REMOTE_*``,
         ``SPARQL_TIMEOUT_S``, ``SPARQL_MAX_ROWS``, ``SPARQL_WORKERS``, ``BASE_IRI``,
-        ``MAX_LITERAL_BYTES``, ``SPARQL_TRUSTED_SERVICES``.
+        ``MAX_LITERAL_BYTES``, ``SPARQL_TRUSTED_SERVICES``, ``SPARQL_PROCESSES``.
 
     Returns
     -------
@@ -37,7 +75,7 @@ def open_store(config):
         return EmbeddedStore(None, **options)
     if kind == "embedded":
         return EmbeddedStore(Path(config["DATA_DIR"]) / "store", memory_mirror=config.get("STORE_MEMORY_MIRROR", False),
-                             **options)
+                             processes=query_processes(config.get("SPARQL_PROCESSES", 0)), **options)
     if kind == "remote":
         return RemoteStore(
             config["REMOTE_QUERY_URL"], config["REMOTE_UPDATE_URL"], config["REMOTE_GSP_URL"],

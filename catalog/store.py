@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from . import validate as shacl
 from .dataset import declared_dataset
@@ -26,7 +26,7 @@ from .content import check_record
 from .fairshare import ClientShare
 from .exceptions import BadRequest, CatalogError, NotFound, QueryTimeout, ValidationFailed
 from .sparqlscan import check_query
-from .results import AskResult, GraphResult, RawGraphResult, SelectResult, SerializedSelect, count_rows
+from .oxquery import run_oxigraph_query, to_rdflib
 from .vocab import PROV, RDF, SW, XSD
 
 __all__ = ["Store", "EmbeddedStore", "WriteResult", "Version", "ONTOLOGY_GRAPH"]
@@ -126,6 +126,7 @@ class Store:
         self._next_mark = 0
         self._marks_lock = threading.Lock()
         self.index = None  # a skyweave.catalog.indexes.CatalogIndex kept in step with writes, if any
+        self.query_workers = None  # a skyweave.catalog.query_workers.QueryWorkers answering query(), if any
 
     def _journal(self, iris):
         """Tell the side index which records are about to be written (before the store changes)."""
@@ -222,6 +223,11 @@ class Store:
         deadline = time.monotonic() + timeout_s
         check_query(text, self.trusted_services)  # SERVICE: refused unless trusted; nothing is fetched
         self._share.enter(client)
+        if self.query_workers is not None:  # in a process that is killed at the time limit
+            try:
+                return self.query_workers.run(text, timeout_s, max_rows, select_format, dataset, base_iri)
+            finally:
+                self._share.leave(client)
         if not self._slots.acquire(timeout=timeout_s):
             self._share.leave(client)
             raise QueryTimeout(
@@ -581,6 +587,10 @@ class EmbeddedStore(Store):
     memory_mirror : bool
         Answer reads from an in-memory copy of the on-disk store (filled at start; about 350 bytes
         per triple), writing to both. Several times faster queries for the memory it costs.
+    processes : int
+        On disk: answer `query` (the endpoint's queries) in this many worker processes holding
+        read-only handles, killed and replaced when a query passes its time limit
+        (`skyweave.catalog.query_workers`); 0 answers them in threads of this process.
     index : bool
         Keep the side indexes (`skyweave.catalog.indexes`: list order, facets, sky pixels, full
         text) in step with every write: in a SQLite file beside the store folder, or in memory.
@@ -598,7 +608,7 @@ class EmbeddedStore(Store):
        https://pyoxigraph.readthedocs.io/)
     """
 
-    def __init__(self, path=None, memory_mirror=False, index=True, **kwargs):
+    def __init__(self, path=None, memory_mirror=False, index=True, processes=0, **kwargs):
         import pyoxigraph as ox
 
         super().__init__(**kwargs)
@@ -617,6 +627,11 @@ class EmbeddedStore(Store):
             self.reader.bulk_extend(self.ox.quads_for_pattern(None, None, None, None))
         if index:
             self.open_index()
+        if path is not None and processes:
+            from .query_workers import QueryWorkers
+
+            self.query_workers = QueryWorkers(path, processes)
+            self._share.limit = min(self._share.limit, max(1, self.query_workers.processes - 1))
 
     def open_index(self, progress=None):
         """Open the side index beside the store (`skyweave.catalog.indexes`), building or repairing it.
@@ -662,6 +677,8 @@ class EmbeddedStore(Store):
         """
         ox = self._ox_module
         self.ox.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+        if self.query_workers is not None:
+            self.query_workers.changed()
         if self.reader is not self.ox:
             self.reader.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
         if self.index is None:
@@ -682,48 +699,12 @@ class EmbeddedStore(Store):
         return all_record_pairs(self.reader)
 
     def _run_query(self, text, deadline, max_rows, select_format=None, dataset=None, base_iri=None):
-        ox = self._ox_module
-        results = item = None
-        if dataset is None:
-            scope = {"use_default_graph_as_union": True}
-        else:
-            scope = {"default_graph": [ox.NamedNode(i) for i in dataset.default],
-                     "named_graphs": [ox.NamedNode(i) for i in dataset.named]}
-        try:
-            results = self.reader.query(text, base_iri=base_iri, **scope)
-            if isinstance(results, ox.QueryBoolean):
-                return AskResult(bool(results))
-            if isinstance(results, ox.QueryTriples) and select_format:
-                triples = []
-                for n, item in enumerate(results):
-                    _check_limits(n, deadline, max_rows, "triples")
-                    triples.append(item)
-                return RawGraphResult(triples)
-            if isinstance(results, ox.QueryTriples):
-                graph = Graph()
-                for n, item in enumerate(results):
-                    _check_limits(n, deadline, max_rows, "triples")
-                    graph.add((_term(item.subject), _term(item.predicate), _term(item.object)))
-                return GraphResult(graph)
-            if select_format:
-                return _serialize_solutions(results, select_format, deadline, max_rows)
-            names = [v.value for v in results.variables]
-            rows = []
-            width = range(len(names))
-            for n, item in enumerate(results):
-                _check_limits(n, deadline, max_rows, "rows")
-                rows.append(tuple(_term(item[i]) for i in width))
-            return SelectResult(names, rows)
-        except SyntaxError as exc:
-            raise BadRequest(f"The SPARQL query does not parse: {exc}") from None
-        except ValueError as exc:  # an IRI of the dataset that is not an absolute IRI
-            raise BadRequest(f"The query's dataset is not valid: {exc}") from None
-        finally:
-            # pyoxigraph's result iterators must be dropped on the thread that made them.
-            results = item = None
+        return run_oxigraph_query(self.reader, text, deadline, max_rows, select_format, dataset, base_iri)
 
     def _update(self, text):
         self.ox.update(text)
+        if self.query_workers is not None:
+            self.query_workers.changed()  # before the write is acknowledged: no stale read after it
         if self.reader is not self.ox:
             self.reader.update(text)
 
@@ -732,7 +713,7 @@ class EmbeddedStore(Store):
         node = ox.NamedNode(str(iri))
         graph = Graph()
         for q in self.reader.quads_for_pattern(None, None, None, node):
-            graph.add((_term(q.subject), _term(q.predicate), _term(q.object)))
+            graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
         return graph if len(graph) else None
 
     def _quads(self):
@@ -743,8 +724,10 @@ class EmbeddedStore(Store):
         return len(self.ox)
 
     def close(self):
-        """Flush and release the store (and its on-disk lock)."""
+        """Flush and release the store (and its on-disk lock), stopping its query worker processes."""
         super().close()
+        if self.query_workers is not None:
+            self.query_workers.close()
         if getattr(self, "ox", None) is None:
             return
         if self.index is not None:
@@ -753,89 +736,3 @@ class EmbeddedStore(Store):
         if self.path is not None:
             self.ox.flush()
         self.ox = self.reader = None
-
-
-class _CappedBuffer:
-    """A binary sink for pyoxigraph's serialisers that stops a result too large or too late."""
-
-    def __init__(self, cap_bytes, deadline):
-        self.data = bytearray()
-        self.cap_bytes, self.deadline = cap_bytes, deadline
-        self.too_large = self.too_late = False
-
-    def write(self, chunk):
-        self.data += chunk
-        if len(self.data) > self.cap_bytes:
-            self.too_large = True
-            raise OSError("result too large")
-        if time.monotonic() > self.deadline:
-            self.too_late = True
-            raise OSError("time limit")
-        return len(chunk)
-
-    def flush(self):
-        pass
-
-
-_BYTES_PER_ROW = 4096
-"""Size cap per allowed row while a result is serialised (the row count is checked exactly after)."""
-
-
-_MIN_ROW_BYTES = {"json": 2, "xml": 9, "csv": 1, "tsv": 1}
-"""Fewest bytes one solution takes in each format (``{}``, ``<result/>``, a line end), so a body
-shorter than ``max_rows + 1`` times this cannot hold too many rows and is not parsed to count them."""
-
-
-def _serialize_solutions(results, fmt, deadline, max_rows):
-    """Serialise SELECT solutions natively (pyoxigraph), enforcing the time and row limits."""
-    import pyoxigraph as ox
-
-    formats = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-               "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
-    sink = _CappedBuffer(max_rows * _BYTES_PER_ROW + 65536, deadline)
-    try:
-        results.serialize(sink, formats[fmt])
-    except OSError:
-        if not (sink.too_large or sink.too_late):
-            raise
-    if sink.too_late:
-        raise QueryTimeout("The query ran longer than its time limit and was stopped.")
-    body = bytes(sink.data)
-    rows = None
-    if not sink.too_large and len(body) >= _MIN_ROW_BYTES[fmt] * (max_rows + 1):
-        rows = count_rows(body, fmt)  # only a body this large could hold more than max_rows solutions
-    if sink.too_large or (rows is not None and rows > max_rows):
-        raise BadRequest(
-            f"The query returns more than {max_rows} rows, the limit of this endpoint "
-            "(setting SPARQL_MAX_ROWS). Add a LIMIT or narrow the pattern."
-        )
-    return SerializedSelect(fmt, body, rows)
-
-
-def _check_limits(n, deadline, max_rows, what):
-    if n >= max_rows:
-        raise BadRequest(
-            f"The query returns more than {max_rows} {what}, the limit of this endpoint "
-            "(setting SPARQL_MAX_ROWS). Add a LIMIT or narrow the pattern."
-        )
-    if n % 256 == 0 and time.monotonic() > deadline:
-        raise QueryTimeout("The query ran longer than its time limit and was stopped.")
-
-
-def _term(term):
-    """Convert a pyoxigraph term to the equal rdflib term (None stays None)."""
-    if term is None:
-        return None
-    kind = type(term).__name__
-    if kind == "NamedNode":
-        return URIRef(term.value)
-    if kind == "BlankNode":
-        return BNode(term.value)
-    if kind == "Literal":
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
-    raise BadRequest(f"RDF-star terms are not supported in results: {term}")

@@ -1,0 +1,253 @@
+"""Endpoint queries in killable worker processes (issue 8: a query over its time limit stops using CPU;
+issue 13: ``serve --workers N``).
+
+https://github.com/skyweave/skyweave/issues/8 , https://github.com/skyweave/skyweave/issues/13
+"""
+
+import threading
+import time
+
+import psutil
+import pytest
+from rdflib import Graph, Literal, URIRef
+
+from skyweave.catalog.exceptions import QueryTimeout, TooManyRequests
+from skyweave.catalog.store import EmbeddedStore
+
+from .conftest import make_app
+
+EX = "http://example.org/"
+CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+"""An aggregate over a cross product: one big step that a thread could not interrupt."""
+
+
+def _record(n, triples=1):
+    graph = Graph()
+    for i in range(triples):
+        graph.add((URIRef(f"{EX}r{n}"), URIRef(f"{EX}p{i}"), Literal(f"value {n} {i}")))
+    return graph
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = EmbeddedStore(tmp_path / "store", index=False, processes=2, timeout_s=1.0, client_slots=1)
+    for n in range(20):
+        store.put(URIRef(f"{EX}r{n}"), _record(n, triples=20), validate=False)
+    yield store
+    store.close()
+
+
+def _cpu_s(pids):
+    """CPU seconds (user + system) used so far by this process and the given live processes."""
+    total = sum(psutil.Process().cpu_times()[:2])
+    for pid in pids:
+        try:
+            total += sum(psutil.Process(pid).cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def test_a_query_over_its_limit_is_killed_and_cpu_returns_to_idle(store):
+    store.query_workers.start()
+    assert store.query("ASK { ?s ?p ?o }").value is True
+    before = set(store.query_workers.pids())
+    assert len(before) == 2
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        store.query(CROSS_PRODUCT)
+    assert time.monotonic() - started < 1.0 + 1.0  # answered at the limit, not when the query would end
+    killed = before - set(store.query_workers.pids())
+    assert killed and not any(psutil.pid_exists(pid) for pid in killed)
+    assert store.query_workers.wait_idle()  # the replacement has started
+    pids = store.query_workers.pids()
+    assert len(pids) == 2 and not killed & set(pids)
+    cpu_before, wall_before = _cpu_s(pids), time.monotonic()
+    time.sleep(1.0)
+    used = _cpu_s(pids) - cpu_before
+    assert used < 0.25 * (time.monotonic() - wall_before), f"{used:.2f} s of CPU in a second after the 503"
+    rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout_s=30).rows
+    assert int(rows[0][0]) == 400
+
+
+def test_the_endpoint_answers_503_and_then_answers_normally(tmp_path, small_records):
+    app = make_app(small_records, STORE="embedded", DATA_DIR=str(tmp_path), SPARQL_PROCESSES=2,
+                   SPARQL_TIMEOUT_S=1.0)
+    try:
+        client = app.test_client()
+        pool = app.extensions["store"].query_workers
+        pool.start()
+        accept = {"Accept": "application/sparql-results+json"}
+        assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}, headers=accept).json["boolean"]
+        before = set(pool.pids())
+        slow = client.get("/sparql", query_string={"query": CROSS_PRODUCT}, headers=accept)
+        assert slow.status_code == 503 and "time limit" in slow.json["detail"]
+        assert not any(psutil.pid_exists(pid) for pid in before - set(pool.pids()))
+        ok = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s a ?t } LIMIT 3"}, headers=accept)
+        assert ok.status_code == 200 and len(ok.json["results"]["bindings"]) == 3
+    finally:
+        from skyweave.catalog.web.app import close_app
+
+        close_app(app)
+
+
+def test_reads_are_never_stale_after_an_acknowledged_write(store):
+    for n in range(100, 115):
+        store.put(URIRef(f"{EX}r{n}"), _record(n), validate=False)
+        assert store.query(f"ASK {{ <{EX}r{n}> ?p ?o }}").value is True
+        store.delete(URIRef(f"{EX}r{n - 1}")) if n > 100 else None
+        if n > 100:
+            assert store.query(f"ASK {{ GRAPH <{EX}r{n - 1}> {{ ?s ?p ?o }} }}").value is False
+
+
+def test_every_result_form_comes_back_from_a_worker(store):
+    select = store.query(f"SELECT ?o WHERE {{ <{EX}r1> <{EX}p0> ?o }}")
+    assert [row[0] for row in select.rows] == [Literal("value 1 0")]
+    serialized = store.query(f"SELECT ?o WHERE {{ <{EX}r1> ?p ?o }}", select_format="csv")
+    assert serialized.body.count(b"\n") == 21
+    graph = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{EX}r2> {{ ?s ?p ?o }} }}")
+    assert len(graph.graph) == 20
+    raw = store.query(f"DESCRIBE <{EX}r2>", select_format="json")
+    assert len(raw.triples) == 20
+    from skyweave.catalog.exceptions import BadRequest
+
+    with pytest.raises(BadRequest, match="does not parse"):
+        store.query("SELECT WHERE {")
+    with pytest.raises(BadRequest, match="more than 5 rows"):
+        store.query("SELECT * WHERE { ?s ?p ?o }", max_rows=5)
+
+
+def test_one_client_holds_only_its_share_of_the_workers(tmp_path):
+    store = EmbeddedStore(tmp_path / "store", index=False, processes=3, timeout_s=2.0, client_slots=2)
+    try:
+        for n in range(20):
+            store.put(URIRef(f"{EX}r{n}"), _record(n, triples=20), validate=False)
+        store.query_workers.start()
+        errors = []
+
+        def slow():
+            try:
+                store.query(CROSS_PRODUCT, client="10.0.0.1")
+            except QueryTimeout as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=slow) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        with pytest.raises(TooManyRequests):
+            store.query("ASK { ?s ?p ?o }", client="10.0.0.1")
+        assert store.query("ASK { ?s ?p ?o }", client="10.0.0.2").value is True
+        for thread in threads:
+            thread.join(10)
+        assert len(errors) == 2
+        assert store.query("ASK { ?s ?p ?o }", client="10.0.0.1").value is True
+    finally:
+        store.close()
+
+
+def test_memory_stores_keep_answering_in_threads(tmp_path):
+    store = EmbeddedStore(None, index=False, processes=2)
+    try:
+        assert store.query_workers is None and store.query("ASK {}").value is True
+    finally:
+        store.close()
+
+
+def test_closing_the_store_stops_every_worker(tmp_path):
+    store = EmbeddedStore(tmp_path / "store", index=False, processes=2)
+    store.query_workers.start()
+    pids = store.query_workers.pids()
+    assert len(pids) == 2
+    store.close()
+    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in pids)
+
+
+def test_serve_with_workers_answers_from_worker_processes_and_stops_them(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import requests
+
+    from .conftest import free_port, wait_for_port
+
+    port = free_port()
+    env = dict(os.environ, SKYWEAVE_DATA_DIR=str(tmp_path / "data"), SKYWEAVE_STORE="embedded",
+               SKYWEAVE_SPARQL_TIMEOUT_S="1.0", SKYWEAVE_RUNNER_RECOVER="false")
+    server = subprocess.Popen([str(Path(sys.executable).parent / "skyweave"), "serve", "--port", str(port),
+                               "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, timeout_s=60, process=server)
+
+        def workers():
+            found = set()
+            for child in psutil.Process(server.pid).children(recursive=True):
+                try:
+                    if "skyweave.catalog.query_workers" in " ".join(child.cmdline()):
+                        found.add(child.pid)
+                except psutil.Error:  # ended meanwhile
+                    pass
+            return found
+
+        before = workers()
+        assert len(before) == 2
+        url, accept = f"http://127.0.0.1:{port}/sparql", {"Accept": "application/sparql-results+json"}
+        assert requests.get(url, params={"query": "ASK { ?s ?p ?o }"}, headers=accept, timeout=30).json()["boolean"]
+        slow = requests.get(url, params={"query": CROSS_PRODUCT}, headers=accept, timeout=30)
+        assert slow.status_code == 503
+        assert not any(psutil.pid_exists(pid) for pid in before - workers())
+        assert requests.get(url, params={"query": "ASK { ?s ?p ?o }"}, headers=accept, timeout=30).status_code == 200
+        alive = workers()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+                       for pid in alive)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(10)
+        server.stdout.close()
+
+
+def test_workers_end_when_the_server_is_killed(tmp_path):
+    """An idle worker sees its socket close; a busy one ends itself shortly after the query's limit."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import sys, threading, time, pyoxigraph
+        from skyweave.catalog.query_workers import QueryWorkers
+        writer = pyoxigraph.Store({str(tmp_path / "store")!r})
+        for n in range(400):
+            writer.add(pyoxigraph.Quad(pyoxigraph.NamedNode(f"http://e/s{{n}}"), pyoxigraph.NamedNode("http://e/p"),
+                                       pyoxigraph.Literal(str(n)), pyoxigraph.NamedNode("http://e/g")))
+        pool = QueryWorkers({str(tmp_path / "store")!r}, 2)
+        pool.start()
+        print(" ".join(map(str, pool.pids())), flush=True)
+        threading.Thread(target=pool.run, args=({CROSS_PRODUCT!r}, 1.0, 10), daemon=True).start()
+        time.sleep(60)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(pids) == 2
+        time.sleep(0.3)
+    finally:
+        parent.kill()
+        parent.wait(10)
+        parent.stdout.close()
+
+    def running(pid):
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + 1.0 + 2.0 + 5.0
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(running(pid) for pid in pids)
