@@ -74,6 +74,7 @@ class SW(DefinedNamespace):
     parameterValue: URIRef
     parameter: URIRef
     cacheKey: URIRef
+    abortKeyDigest: URIRef
     log: URIRef
     productType: URIRef
     service: URIRef

@@ -356,15 +356,28 @@ class JobManager:
                           parameter_units={p.name: UNITS[p.unit] for p in params if p.unit in UNITS},
                           unit_codes={o.name: str(o.unit) for o in job.spec.outputs if o.unit is not None},
                           time_parameters={p.name for p in params if p.kind == "time" and p.format != "mjd"}, **kwargs)
+        if job.abort_digest:  # the key's hash, never the key: aborting still works after a restart
+            graph.add((URIRef(job.request.run_iri), SW.abortKeyDigest, Literal(job.abort_digest)))
         self.store.put(job.request.run_iri, graph)
         if phase not in FINAL_PHASES:
             job.phase = phase
 
     # -- control ----------------------------------------------------------------------------
     def may_abort(self, run_iri, key):
-        """Return True if ``key`` is the abort key given to the submitter of run ``run_iri``."""
+        """Return True if ``key`` is the abort key given to the submitter of run ``run_iri``.
+
+        The key's SHA-256 is kept with the run (``sw:abortKeyDigest``), so this holds after a restart.
+        """
+        if not key:
+            return False
         job = self._jobs.get(str(run_iri))
-        return job is not None and abort_key_matches(key, job.abort_digest)
+        digest = job.abort_digest if job is not None else None
+        if digest is None:
+            rows = self.store.select("PREFIX sw: <https://skyweave.org/ns#> "
+                                     "SELECT ?digest WHERE { $run sw:abortKeyDigest ?digest } LIMIT 1",
+                                     run=URIRef(str(run_iri)))
+            digest = str(rows[0]["digest"]) if rows else None
+        return abort_key_matches(key, digest)
 
     def abort(self, run_iri, key=None, privileged=False):
         """Abort a run that is queued or executing; return its phase afterwards (always a final one
@@ -492,7 +505,9 @@ class JobManager:
         wgraph, spec = self.workflow(workflow_iri)
         checked = check_values(spec, values, resolve_target=self.resolve_target)
         with self._lock:
-            job = self._job(run_iri, workflow_iri, wgraph, spec, checked, str(graph.value(run, SW.cacheKey)), user)
+            digest = graph.value(run, SW.abortKeyDigest)
+            job = self._job(run_iri, workflow_iri, wgraph, spec, checked, str(graph.value(run, SW.cacheKey)), user,
+                            digest=str(digest) if digest is not None else None)
             job.informed_by, job.plan = graph.value(run, PROV.wasInformedBy), graph.value(run, PROV.wasInfluencedBy)
         self._start(job)
 

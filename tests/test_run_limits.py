@@ -181,3 +181,33 @@ def test_stopping_leaves_queued_runs_queued_and_files_executing_ones(runner_app)
     assert phases == ["ERROR", "ERROR", "QUEUED", "QUEUED"]
     assert "service stopped" in str(store.get(URIRef("http://localhost" + runs[0])).value(
         URIRef("http://localhost" + runs[0]), SW.error))
+
+
+def test_abort_keys_survive_a_restart(runner_app):
+    """Only the key's SHA-256 is kept with the run, and it still lets the submitter abort after a restart."""
+    import hashlib
+
+    from skyweave.catalog.web.app import init_runners
+
+    jobs = runner_app.extensions["jobs"]
+    store = runner_app.extensions["store"]
+    client = runner_app.test_client()
+    jobs.limits.per_client = 10
+    answers = [submit(client, "ring-v1", {"delay_s": str(40 + n)}) for n in range(3)]
+    keys = [a.json["abort_key"] for a in answers]
+    _executing(client, answers[0].headers["Location"])
+    _executing(client, answers[1].headers["Location"])
+    assert jobs.close() == (1, 2)  # the third stays QUEUED in the store
+    dump = "\n".join(store.dump())
+    assert not any(key in dump for key in keys)
+    assert all(hashlib.sha256(key.encode()).hexdigest() in dump for key in keys)
+    init_runners(runner_app)  # a restart: a new job manager that knows the runs only from the store
+    url = answers[2].headers["Location"]
+    for headers in ({"X-Abort-Key": "guess"}, {"X-Abort-Key": keys[0]}, {}):
+        response = client.delete(url, headers={"Accept": "application/json", **headers})
+        assert response.status_code in (401, 403), headers
+    assert client.delete(url, headers={"X-Abort-Key": keys[2]}).json["phase"] == "ABORTED"
+    # A run that ended before the restart answers its phase to its own key, and 403 to another.
+    ended = answers[0].headers["Location"]
+    assert client.delete(ended, headers={"X-Abort-Key": keys[0]}).json["phase"] == "ERROR"
+    assert client.delete(ended, headers={"X-Abort-Key": keys[1]}).status_code == 403
