@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from skyweave.catalog.exceptions import StorageFull, TooManyRequests
+from skyweave.catalog.exceptions import PayloadTooLarge, StorageFull, TooManyRequests
 
 __all__ = ["RunLimits", "new_abort_key", "abort_key_matches", "folder_bytes"]
 
@@ -121,6 +121,49 @@ class RunLimits:
             raise StorageFull(
                 f"The result store holds {used} bytes, at its quota of {self.storage_bytes} bytes (setting "
                 "RESULT_STORAGE_MAX_BYTES); no new runs are accepted until an administrator frees space.")
+
+    def reserve(self, nbytes):
+        """Count files about to be stored (a run's uploaded inputs) against the quota, or refuse them.
+
+        Uploaded inputs are stored with the results, so they take from the same quota. Call this
+        before storing anything: a refusal leaves the files folder and the store as they were.
+
+        Parameters
+        ----------
+        nbytes : int
+            Total size of the files, in bytes.
+
+        Raises
+        ------
+        PayloadTooLarge
+            If the files alone are larger than the whole quota (HTTP 413).
+        StorageFull
+            If they do not fit in what is left of it (HTTP 507).
+
+        Examples
+        --------
+        >>> limits = RunLimits(storage_bytes=1000)
+        >>> limits.reserve(600)
+        >>> limits.reserve(600)
+        Traceback (most recent call last):
+        ...
+        skyweave.catalog.exceptions.StorageFull: The uploaded files (600 bytes) do not fit in the result store: ...
+        """
+        nbytes = int(nbytes)
+        if not self.storage_bytes or nbytes <= 0:
+            return
+        if nbytes > self.storage_bytes:
+            raise PayloadTooLarge(
+                f"The uploaded files take {nbytes} bytes, more than the whole result store quota of "
+                f"{self.storage_bytes} bytes (setting RESULT_STORAGE_MAX_BYTES); nothing was stored.")
+        with self._lock:
+            if self.files_dir is not None and time.monotonic() - self._measured > 10:
+                self._used, self._measured = folder_bytes(self.files_dir), time.monotonic()
+            if self._used + nbytes > self.storage_bytes:
+                raise StorageFull(
+                    f"The uploaded files ({nbytes} bytes) do not fit in the result store: it holds {self._used} "
+                    f"of its {self.storage_bytes} bytes (setting RESULT_STORAGE_MAX_BYTES); nothing was stored.")
+            self._used += nbytes
 
     def note_stored(self, nbytes):
         """Count ``nbytes`` of result files just stored (until the next measurement)."""

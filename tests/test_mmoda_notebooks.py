@@ -328,3 +328,50 @@ def test_a_missing_required_resource_stops_the_run_with_a_clear_error(mmoda_app,
     monkeypatch.setenv("SKYWEAVE_TEST_ARCHIVE_S3", "s3://bucket")
     status = wait_for(mmoda_app.test_client(), "/" + jobs.submit(BASE + "workflows/needs-storage-v1", {}).run_iri[len(BASE):])
     assert status["phase"] == "COMPLETED", status
+
+
+def _files(folder):
+    return sorted((str(p), p.stat().st_size) for p in Path(folder).rglob("*") if p.is_file())
+
+
+def test_uploads_count_in_the_result_storage_quota(mmoda_app, tmp_path):
+    """Uploaded run inputs are stored with the results: over the quota they are refused, and nothing changes
+    (issue 8, https://skyweave.org/issues/8)."""
+    from skyweave.runners.limits import folder_bytes
+    from skyweave.runners.registry import register
+
+    repo = shutil.copytree(MMODA / "run", tmp_path / "run")
+    register(str(repo), mmoda_app.extensions["store"], BASE, mmoda_app.config["DATA_DIR"], None,
+             mmoda_app.extensions["jobs"].env)
+    client, store = mmoda_app.test_client(), mmoda_app.extensions["store"]
+    limits = mmoda_app.extensions["jobs"].limits
+    files_dir = Path(mmoda_app.config["DATA_DIR"]) / "files"
+    limits.storage_bytes, limits._measured = folder_bytes(files_dir) + 3000, -1e9
+    page = client.get("/workflows/count-lines-v1", headers={"Accept": "text/html"}).get_data(as_text=True)
+    token = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
+    before, files_before = store.dump(), _files(files_dir)
+
+    def as_json(data, name="events.txt"):
+        return client.post("/workflows/count-lines-v1/runs", headers={"Accept": "application/json"}, json={
+            "parameters": {"events": {"filename": name, "content_base64": base64.b64encode(data).decode()},
+                           "config": '{"scale": 1}', "band": "g"}})
+
+    def as_form(data):
+        return client.post("/workflows/count-lines-v1/runs", content_type="multipart/form-data",
+                           headers={"Accept": "application/json"},
+                           data={"events": (io.BytesIO(data), "big.txt"), "config": '{"scale": 1}', "band": "g",
+                                 "_csrf": token})
+
+    too_big = b"x" * (limits.storage_bytes + 1)  # more than the whole quota
+    for send in (as_json, as_form):
+        refused = send(too_big)
+        assert refused.status_code == 413 and "RESULT_STORAGE_MAX_BYTES" in refused.json["detail"]
+        assert store.dump() == before and _files(files_dir) == files_before
+    fits = as_json(b"a\n" * 1000)  # 2000 bytes of the 3000 left
+    assert fits.status_code == 303
+    assert wait_for(client, fits.headers["Location"])["phase"] == "COMPLETED"
+    before, files_before = store.dump(), _files(files_dir)
+    for send in (as_json, as_form):
+        refused = send(b"b\n" * 1000)  # another 2000 bytes: over what is left
+        assert refused.status_code == 507 and "RESULT_STORAGE_MAX_BYTES" in refused.json["detail"]
+        assert store.dump() == before and _files(files_dir) == files_before

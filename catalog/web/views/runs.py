@@ -60,14 +60,22 @@ def _store_upload(filename, data):
 
 
 def _uploaded_json(name, value):
-    """A file given in JSON as ``{"filename": ..., "content_base64": ...}`` is stored; other values pass."""
+    """Return ``(filename, bytes)`` of a file given in JSON as ``{"filename": ..., "content_base64": ...}``,
+    or None for any other value."""
     if not (isinstance(value, dict) and set(value) == {"filename", "content_base64"}):
-        return value
+        return None
     try:
         data = base64.b64decode(value["content_base64"], validate=True)
     except (ValueError, TypeError):
         raise BadRequest(f"{name}: content_base64 is not base64.") from None
-    return _store_upload(str(value["filename"]), data)
+    return str(value["filename"]), data
+
+
+def _store_uploads(uploads):
+    """Store every uploaded file once they fit in the result-storage quota together (all or none);
+    return the URL of each by parameter name."""
+    get_jobs().limits.reserve(sum(len(data) for _, data in uploads.values()))
+    return {name: _store_upload(filename, data) for name, (filename, data) in uploads.items()}
 
 
 @bp.post("/workflows/<slug>/runs")
@@ -88,12 +96,12 @@ def create(slug):
         values = body.get("parameters", body)
         if not isinstance(values, dict):
             raise BadRequest("\"parameters\" must be a JSON object {name: value, ...}.")
-        values = {k: _uploaded_json(k, v) for k, v in values.items()}
+        uploads = {k: f for k, f in ((k, _uploaded_json(k, v)) for k, v in values.items()) if f is not None}
+        values = {**values, **_store_uploads(uploads)}
     else:
         values = {k: v for k, v in request.form.items() if v != "" and not k.startswith("_")}
-        for name, upload in request.files.items():
-            if upload.filename:
-                values[name] = _store_upload(upload.filename, upload.read())
+        uploads = {name: (f.filename, f.read()) for name, f in request.files.items() if f.filename}
+        values.update(_store_uploads(uploads))
     try:
         submission = get_jobs().submit(iri, values, user=_user(), client=request.remote_addr)
     except ParameterErrors as exc:
