@@ -1155,29 +1155,51 @@ def run_size(label, n_triples, repeat, run_rdflib=True, rdflib_skip_reason=None,
     return out
 
 
+def _tree_rss_mb(pid):
+    """Resident memory of process ``pid`` and all its descendants, in MB."""
+    import psutil
+
+    children = psutil.Process(pid).children(recursive=True)
+    return sum(page_bench.rss_mb(p) or 0 for p in [pid] + [c.pid for c in children])
+
+
 def serve_and_compare(data_dir, catalog, paths, repeat, clients=8, duration_s=5.0):
     """Time ``skyweave serve`` and bare ``oxigraph serve-read-only`` on the store in ``data_dir``, one after the other.
+
+    ``skyweave serve`` runs twice: with its query worker processes (``--workers``, default one per
+    core: the pages are timed on this one) and with ``--workers 0`` (queries in threads of the
+    server process, as before the workers existed), so the endpoint throughput of both paths is
+    measured in the same run as the bare server's.
 
     Returns
     -------
     dict
-        ``{skyweave: {ready_s, pages, rss_mb, throughput}, oxigraph: {ready_s, rss_mb, throughput} or None}``.
+        ``{skyweave: {ready_s, pages, rss_mb, throughput, workers}, skyweave_threads: {ready_s, rss_mb,
+        throughput}, oxigraph: {ready_s, rss_mb, throughput} or None}``.
     """
+    from skyweave.catalog.query_workers import default_processes
+
     env = {"SKYWEAVE_DATA_DIR": str(data_dir), "SKYWEAVE_BASE_IRI": BASE, "SKYWEAVE_STORE": "embedded"}
     cheap = page_bench.cheap_queries(catalog)
-    process, url, ready = page_bench.served_process(page_bench.skyweave_command(), env, "/")
-    try:
-        ours = {"ready_s": ready}
-        with requests.Session() as session:
-            ours["pages"] = page_bench.time_pages(session, url, paths, repeat)
-        ours["throughput"] = page_bench.throughput(url + "/sparql", cheap, clients, duration_s)
-        ours["rss_mb"] = page_bench.rss_mb(process.pid)
-    finally:
-        page_bench.stop(process)
-    _log(f"skyweave serve: ready in {ready:.2f} s, {ours['throughput']['qps']:.0f} q/s, RSS {ours['rss_mb']:.0f} MB")
+    served = {}
+    for key, workers in (("skyweave", default_processes()), ("skyweave_threads", 0)):
+        command = page_bench.skyweave_command() + ["--workers", str(workers)]
+        process, url, ready = page_bench.served_process(command, env, "/")
+        try:
+            ours = {"ready_s": ready, "workers": workers}
+            if key == "skyweave":
+                with requests.Session() as session:
+                    ours["pages"] = page_bench.time_pages(session, url, paths, repeat)
+            ours["throughput"] = page_bench.throughput(url + "/sparql", cheap, clients, duration_s)
+            ours["rss_mb"] = _tree_rss_mb(process.pid)  # the server and its query workers
+        finally:
+            page_bench.stop(process)
+        served[key] = ours
+        _log(f"skyweave serve --workers {workers}: ready in {ready:.2f} s, {ours['throughput']['qps']:.0f} q/s, "
+             f"RSS {ours['rss_mb']:.0f} MB")
     binary = Path(sys.executable).parent / "oxigraph"
     if not binary.exists():
-        return {"skyweave": ours, "oxigraph": None}
+        return {**served, "oxigraph": None}
     command = [str(binary), "serve-read-only", "--location", str(Path(data_dir) / "store"), "--bind",
                "127.0.0.1:{port}", "--union-default-graph"]
     process, url, ready = page_bench.served_process(command, None, "/query?query=ASK%7B%7D")
@@ -1187,7 +1209,7 @@ def serve_and_compare(data_dir, catalog, paths, repeat, clients=8, duration_s=5.
     finally:
         page_bench.stop(process)
     _log(f"oxigraph serve-read-only: ready in {ready:.2f} s, {bare['throughput']['qps']:.0f} q/s, RSS {bare['rss_mb']:.0f} MB")
-    return {"skyweave": ours, "oxigraph": bare}
+    return {**served, "oxigraph": bare}
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -1238,8 +1260,15 @@ def format_size(result):
     if result.get("served"):
         ours, bare = result["served"]["skyweave"], result["served"].get("oxigraph")
         t = ours["throughput"]
-        lines.append(f"skyweave serve: ready in {ours['ready_s']:.2f} s; RSS after the pages {ours['rss_mb']:.0f} MB; "
+        lines.append(f"skyweave serve --workers {ours.get('workers', '?')}: ready in {ours['ready_s']:.2f} s; "
+                     f"RSS after the pages {ours['rss_mb']:.0f} MB; "
                      f"8 clients: {t['qps']:.0f} q/s, p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms")
+        threads = result["served"].get("skyweave_threads")
+        if threads:
+            h = threads["throughput"]
+            lines.append(f"skyweave serve --workers 0 (threads): ready in {threads['ready_s']:.2f} s; RSS "
+                         f"{threads['rss_mb']:.0f} MB; 8 clients: {h['qps']:.0f} q/s, p50 {h['p50_ms']:.1f} ms, "
+                         f"p99 {h['p99_ms']:.1f} ms  => workers/threads q/s {t['qps'] / h['qps']:.2f}")
         if bare:
             b = bare["throughput"]
             lines.append(f"oxigraph serve-read-only: ready in {bare['ready_s']:.2f} s; RSS {bare['rss_mb']:.0f} MB; "
