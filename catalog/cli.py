@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -555,9 +556,8 @@ def serve(host, port, with_listener, workers):
         os.environ["SKYWEAVE_SPARQL_PROCESSES"] = str(workers)
     with opened_app() as app:
         pool = app.extensions["store"].query_workers
-        if pool is not None:
-            pool.start()
-            click.echo(f"SPARQL queries run in {pool.processes} worker processes.")
+        if pool is not None:  # started beside the server: pages answer at once, queries when a worker is up
+            threading.Thread(target=_start_query_workers, args=(pool,), name="sparql-start", daemon=True).start()
         listener = _background_listener(app) if with_listener else None
         try:
             serve_app(app, host, port)
@@ -596,6 +596,18 @@ def _start_listener(app, config):
     thread.start()
     click.echo(f"listening to {', '.join(config['ALERT_TOPICS'])} beside the web app", err=True)
     return listener, thread
+
+
+def _start_query_workers(pool):
+    """Start the SPARQL query worker processes, saying how many (or why not) on stderr."""
+    from .exceptions import CatalogError
+
+    try:
+        pool.start()
+    except CatalogError as exc:
+        click.echo(f"The SPARQL query workers did not start: {exc.detail}", err=True)
+        return
+    click.echo(f"SPARQL queries run in {pool.processes} worker processes.", err=True)
 
 
 def _exit_despite_running_queries():

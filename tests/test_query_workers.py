@@ -192,6 +192,9 @@ def test_serve_with_workers_answers_from_worker_processes_and_stops_them(tmp_pat
                     pass
             return found
 
+        deadline = time.monotonic() + 60  # the workers start beside the server
+        while len(workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
         before = workers()
         assert len(before) == 2
         url, accept = f"http://127.0.0.1:{port}/sparql", {"Accept": "application/sparql-results+json"}
