@@ -38,13 +38,16 @@ _GRACE_S = 0.25
 
 
 def default_processes():
-    """Return the default number of query worker processes: one per CPU core, at least 2 and at most 8.
+    """Return the default number of query worker processes: one per CPU core, at least 3 and at most 8.
+
+    At least 3, so that one client's default share of the query slots (``SPARQL_CLIENT_SLOTS``, 2)
+    always leaves a worker for the others.
 
     Returns
     -------
     int
     """
-    return max(2, min(8, os.cpu_count() or 2))
+    return max(3, min(8, os.cpu_count() or 3))
 
 
 def _open(ox, path):
@@ -97,6 +100,9 @@ def _serve(path, conn):
             except OSError as exc:  # a file the handle expected was compacted away: reopen once
                 reader = None
                 reply = ("error", "StoreUnavailable", f"The store could not be read: {exc}")
+            except Exception as exc:  # anything else the engine raises: answer it rather than die
+                reply = ("error", "StoreUnavailable", f"The query failed in the store: {exc}")
+                break
         signal.setitimer(signal.ITIMER_REAL, 0)
         conn.send(reply)
 

@@ -41,7 +41,7 @@ SETTINGS = (
     Setting("SPARQL_TIMEOUT_S", 10.0, "Abort SPARQL queries after this many seconds"),
     Setting("SPARQL_MAX_ROWS", 10000, "Refuse SPARQL results of more rows or triples than this"),
     Setting("SPARQL_WORKERS", 4, "How many SPARQL queries run at once; further ones wait their turn"),
-    Setting("SPARQL_PROCESSES", "auto", "Embedded on-disk store: worker processes answering SPARQL queries, each killed and replaced when its query passes SPARQL_TIMEOUT_S (auto: one per CPU core, 2 to 8; 0: threads of the server process, which cannot stop a query); serve --workers N sets it"),
+    Setting("SPARQL_PROCESSES", "auto", "Embedded on-disk store: worker processes answering SPARQL queries, each killed and replaced when its query passes SPARQL_TIMEOUT_S (auto: one per CPU core, 3 to 8; 0: threads of the server process, which cannot stop a query); serve --workers N sets it"),
     Setting("SPARQL_CLIENT_SLOTS", 2, "Most SPARQL queries one client (address) may have running; more get 429"),
     Setting("MAX_CONTENT_LENGTH", 5 * 1024 * 1024, "Largest request body accepted, in bytes (larger: 413)"),
     Setting("MAX_LITERAL_BYTES", 1024 * 1024, "Largest literal a record may hold, in bytes of UTF-8 (larger: 413)"),
