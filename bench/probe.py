@@ -4,19 +4,23 @@ What it does, on 127.0.0.1 only, against a real ``skyweave serve`` process with 
 in a temporary data folder:
 
 1. loads the bundled real catalog with ``skyweave load``;
-2. starts the server and runs ``--clients`` client threads for ``--seconds``, each doing a mix of
-   page views (60 %), SPARQL queries (25 %) and validated writes of new target records with an
-   editor token (15 %); twice during that time the server is killed with SIGKILL and started
-   again, while the clients keep going;
+2. registers a small notebook workflow (``skyweave add``), starts the server and runs ``--clients``
+   client threads for ``--seconds``, each doing a mix of page views (58 %), SPARQL queries (25 %),
+   validated writes of new target records with an editor token (15 %) and anonymous run requests
+   (2 %); twice during that time the server is killed with SIGKILL and started again, while the
+   clients keep going (so writes, queries and runs are cut mid-way);
 3. reads back every write the server acknowledged (2xx) and compares it triple for triple with
-   what was sent: a missing record is *lost*, a different one *partial*;
+   what was sent: a missing record is *lost*, a different one *partial*; then waits for every
+   acknowledged run (303) to end: a run the server no longer knows is a *lost run*, one still
+   queued or executing at the end an *unfinished run* (a run cut by a kill is filed ERROR at the
+   next start, a queued one is queued again);
 4. stops the server with SIGTERM (it must exit by itself), then runs ``skyweave load`` on a file
    of new records, kills it with SIGKILL part way, checks that every record in the store is whole
    (no *partial* record), runs the load again and checks that it completes every record, skipping
    those already loaded.
 
-It prints the counts (requests, errors, unavailable while restarting, lost, partial) and exits 1
-unless errors, lost and partial writes are all 0. ``--quick`` runs 12 clients for 15 s and a
+It prints the counts (requests, errors, unavailable while restarting, lost, partial, runs) and
+exits 1 unless errors, lost and partial writes and lost runs are all 0. ``--quick`` runs 12 clients for 15 s and a
 smaller load.
 
 Run ``.venv/bin/python bench/probe.py --quick`` (or without ``--quick``: 50 clients, 60 s).
@@ -45,6 +49,8 @@ from skyweave.catalog.ingest import load_all
 from skyweave.catalog.vocab import DCTERMS, RDF, RDFS, SW
 
 TOKEN = "probe-editor-token"
+WORKFLOW = "ring-v1"
+"""The workflow anonymous clients request runs of (`register_workflow`)."""
 PAGES = ["/", "/targets/", "/targets/crab-nebula", "/targets/pks-2155-304.ttl", "/instruments/",
          "/observations/hess-23523", "/search?q=Crab", "/ns", "/sparql", "/catalogs/hgps.jsonld"]
 QUERIES = [
@@ -114,6 +120,7 @@ class Tally:
     def __init__(self):
         self.counts = Counter()
         self.acknowledged = {}  # path -> the set of N-Triples lines sent
+        self.runs = []  # paths of the runs the server acknowledged (303)
         self.lock = threading.Lock()
         self.error_samples = []
 
@@ -133,9 +140,16 @@ def client_loop(number, server, base, stop, tally):
         try:
             if roll < 0.60:
                 response = session.get(server.url + rng.choice(PAGES), timeout=30)
-            elif roll < 0.85:
+            elif roll < 0.83:
                 response = session.get(server.url + "/sparql", params={"query": rng.choice(QUERIES)},
                                        headers={"Accept": "application/sparql-results+json"}, timeout=30)
+            elif roll < 0.85:
+                response = session.post(server.url + f"/workflows/{WORKFLOW}/runs", timeout=30, allow_redirects=False,
+                                        json={"parameters": {"n_points": str(rng.randint(2, 1000)), "delay_s": "0.5"}},
+                                        headers={"Accept": "application/json"})
+                if response.status_code == 303:
+                    with tally.lock:
+                        tally.runs.append(response.headers["Location"])
             else:
                 n += 1
                 path = f"/targets/probe-{number}-{n}"
@@ -169,6 +183,44 @@ def check_writes(server, tally):
         if {" ".join(line.split()) for line in got} != {" ".join(line.split()) for line in sent}:
             partial += 1
     return lost, partial
+
+
+FINAL = ("COMPLETED", "FAILED", "ERROR", "ABORTED")
+
+
+def check_runs(server, tally, wait_s, say):
+    """Wait up to ``wait_s`` for every acknowledged run to end; return (lost, unfinished, phases)."""
+    pending, phases, lost = set(tally.runs), Counter(), 0
+    deadline = time.monotonic() + wait_s
+    while pending:
+        for path in sorted(pending):
+            response = requests.get(server.url + path, headers={"Accept": "application/json"}, timeout=30)
+            if response.status_code == 404:
+                lost += 1
+                pending.discard(path)
+            elif response.ok and response.json()["phase"] in FINAL:
+                phases[response.json()["phase"]] += 1
+                pending.discard(path)
+        if not pending or time.monotonic() > deadline:
+            break
+        say(f"{len(pending)} acknowledged runs still queued or executing")
+        time.sleep(5)
+    for path in pending:
+        phases[requests.get(server.url + path, headers={"Accept": "application/json"}, timeout=30).json()["phase"]] += 1
+    return lost, len(pending), dict(phases)
+
+
+def register_workflow(env, workdir, say):
+    """Register the test suite's small ring workflow (``tests/workflow_repo.py``) with ``skyweave add``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.workflow_repo import make_repo
+
+    repo = make_repo(Path(workdir) / "workflows")
+    result = subprocess.run(skyweave_command() + ["add", str(repo)], env=env, capture_output=True, text=True,
+                            timeout=600)
+    if f"workflows/{WORKFLOW} " not in result.stdout:
+        raise RuntimeError("skyweave add failed: " + result.stdout[-1000:] + result.stderr[-1000:])
+    say(f"registered {WORKFLOW}")
 
 
 def graph_sizes(env, prefix):
@@ -229,7 +281,8 @@ def main(argv=None):
     base = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "SKYWEAVE_DATA_DIR": str(Path(workdir) / "data"), "SKYWEAVE_STORE": "embedded",
            "SKYWEAVE_BASE_IRI": base, "SKYWEAVE_API_TOKENS": json.dumps({TOKEN: "editor"}),
-           "SKYWEAVE_RUNNER_WORKERS": "1", "SKYWEAVE_SPARQL_CLIENT_SLOTS": "64"}
+           "SKYWEAVE_RUNNER_WORKERS": "1", "SKYWEAVE_SPARQL_CLIENT_SLOTS": "64",
+           "SKYWEAVE_RUN_QUEUE_PER_CLIENT": "16"}
     catalog = Graph()
     for _, graph in load_all(base):
         catalog += graph
@@ -237,6 +290,7 @@ def main(argv=None):
     say("loading the real catalog")
     subprocess.run(skyweave_command() + ["load", str(Path(workdir) / "catalog.nt")], env=env, check=True,
                    capture_output=True)
+    register_workflow(env, workdir, say)
     server = Server(env, port)
     server.start()
     say(f"server up on {server.url}; {args.clients} clients for {args.seconds:g} s")
@@ -259,6 +313,8 @@ def main(argv=None):
         thread.join(60)
     say("checking every acknowledged write")
     lost, partial = check_writes(server, tally)
+    say(f"checking the {len(tally.runs)} acknowledged runs")
+    lost_runs, unfinished_runs, run_phases = check_runs(server, tally, 180.0, say)
     stop_s = server.terminate()
     say(f"SIGTERM: the server exited in {stop_s:.1f} s")
     load = probe_load(env, base, workdir, args.load_records, say)
@@ -267,12 +323,15 @@ def main(argv=None):
         "requests": tally.counts["requests"], "errors": tally.counts["errors"],
         "throttled_429": tally.counts["throttled"], "unavailable_while_restarting": tally.counts["unavailable"],
         "acknowledged_writes": len(tally.acknowledged), "lost_writes": lost, "partial_writes": partial,
+        "acknowledged_runs": len(tally.runs), "lost_runs": lost_runs, "unfinished_runs": unfinished_runs,
+        "run_phases": run_phases,
         "sigterm_exit_s": round(stop_s, 1), "load": load, "error_samples": tally.error_samples,
     }
     print(json.dumps(report, indent=2))
-    bad = report["errors"] + lost + partial + load["partial_after_kill"] + load["lost_after_rerun"]
+    bad = report["errors"] + lost + partial + lost_runs + load["partial_after_kill"] + load["lost_after_rerun"]
     print(f"SUMMARY probe: {report['requests']} requests, {report['errors']} errors, {lost} lost and {partial} "
-          f"partial of {len(tally.acknowledged)} acknowledged writes across {kills} kill -9; load "
+          f"partial of {len(tally.acknowledged)} acknowledged writes across {kills} kill -9; {lost_runs} lost and "
+          f"{unfinished_runs} unfinished of {len(tally.runs)} acknowledged runs {run_phases}; load "
           + ("killed part way" if load["killed"] else "ended before its kill (raise --load-records)")
           + f": {load['present_after_kill']} records present, {load['partial_after_kill']} partial; "
           f"{load['lost_after_rerun']} missing after the re-run")
