@@ -1179,7 +1179,9 @@ def serve_and_compare(data_dir, catalog, paths, repeat, clients=8, duration_s=5.
     """
     from skyweave.catalog.query_workers import default_processes
 
-    env = {"SKYWEAVE_DATA_DIR": str(data_dir), "SKYWEAVE_BASE_IRI": BASE, "SKYWEAVE_STORE": "embedded"}
+    # The clients all come from 127.0.0.1: each may run a query at once, as distinct users would.
+    env = {"SKYWEAVE_DATA_DIR": str(data_dir), "SKYWEAVE_BASE_IRI": BASE, "SKYWEAVE_STORE": "embedded",
+           "SKYWEAVE_SPARQL_CLIENT_SLOTS": str(clients)}
     cheap = page_bench.cheap_queries(catalog)
     served = {}
     for key, workers in (("skyweave", default_processes()), ("skyweave_threads", 0)):

@@ -631,7 +631,6 @@ class EmbeddedStore(Store):
             from .query_workers import QueryWorkers
 
             self.query_workers = QueryWorkers(path, processes)
-            self._share.limit = min(self._share.limit, max(1, self.query_workers.processes - 1))
 
     def open_index(self, progress=None):
         """Open the side index beside the store (`skyweave.catalog.indexes`), building or repairing it.
