@@ -80,9 +80,43 @@ def index_counts(store, collection):
     return total, facets
 
 
+def _term(value):
+    return URIRef(value).n3() if value.startswith(("http://", "https://")) else Literal(value).n3()
+
+
+def full_filtered_list(store, collection, filters):
+    """The IRIs of the collection with every facet value of ``filters``, by a scan of the store (SPARQL)."""
+    patterns = " ".join(f"?s {FACET_PATTERNS[collection, f]} {_term(v)} ." for f, v in filters.items())
+    rows = store.select(prologue() + f"SELECT DISTINCT ?s WHERE {{ ?s a {CLASSES[collection]} . {LABEL} {patterns} }}")
+    return {str(r["s"]) for r in rows}
+
+
+def full_filtered_facet(store, collection, facet, filters):
+    """Counts of one facet's values among the records with ``filters``, by a scan of the store."""
+    patterns = " ".join(f"?s {FACET_PATTERNS[collection, f]} {_term(v)} ." for f, v in filters.items())
+    rows = store.select(prologue() + f"SELECT ?v (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {CLASSES[collection]} . "
+                        f"{LABEL} {patterns} ?s {FACET_PATTERNS[collection, facet]} ?v }} GROUP BY ?v")
+    return sorted((str(r["v"]), int(r["n"])) for r in rows)
+
+
+def assert_filtered_exact(store):
+    """With each facet value active: its count, the other facet's counts and the listed records equal a scan."""
+    for (collection, facet) in FACET_PATTERNS:
+        for value, n in ix.facet_counts(store.index, collection, facet, limit=10**6):
+            active = {facet: value}
+            listed = [i for i, _ in ix.list_page(store.index, collection, active, size=10**6).iris]
+            assert len(listed) == len(set(listed)) == n == ix.count(store.index, collection, active)
+            assert set(listed) == full_filtered_list(store, collection, active)
+            for (c2, other) in FACET_PATTERNS:
+                if c2 == collection and other != facet:
+                    got = sorted(ix.facet_counts(store.index, collection, other, active, limit=10**6))
+                    assert got == full_filtered_facet(store, collection, other, active), (collection, active, other)
+
+
 def assert_counts_exact(store):
     for collection in CLASSES:
         assert index_counts(store, collection) == full_counts(store, collection)
+    assert_filtered_exact(store)
 
 
 def test_counts_and_facets_equal_a_full_count_after_writes_deletes_and_rejected_writes(store):
@@ -115,9 +149,52 @@ def test_counts_and_facets_equal_a_full_count_after_writes_deletes_and_rejected_
     assert_counts_exact(store)
     filtered = ix.count(store.index, "targets", {"class": "agn", "catalog": str(HGPS)})
     assert filtered == 5
+    both = {"class": "agn", "catalog": str(HGPS)}
+    assert {i for i, _ in ix.list_page(store.index, "targets", both, size=10**6).iris} == full_filtered_list(
+        store, "targets", both)
+
+    for i in range(5):                                          # deleting lowers every maintained count
+        store.delete(f"{BASE}targets/batch-{i}")
+    assert ix.count(store.index, "targets", both) == 0
+    assert ("agn", 5) not in ix.facet_counts(store.index, "targets", "class")
+    assert_counts_exact(store)
 
 
 # -- keyset pagination -------------------------------------------------------------------
+def test_filtered_pages_return_every_matching_record_exactly_once_in_list_order_while_writing(small_records):
+    store = EmbeddedStore(None)
+    try:
+        rng = np.random.default_rng(11)
+        store.put_many([r for r in small_records if "/catalogs/" in str(r[0])])
+        store.put_many([target(f"t-{i}", rng.uniform(0, 360), rng.uniform(-90, 90), cls=("pwn", "snr", "agn")[i % 3],
+                               label=f"T {rng.integers(10**6):06d}") for i in range(200)], validate=False)
+        active = {"class": "snr", "catalog": str(HGPS)}
+        present = [i for i, _ in ix.list_page(store.index, "targets", active, size=10**6).iris]
+        assert set(present) == full_filtered_list(store, "targets", active)
+        everything = [i for i, _ in ix.list_page(store.index, "targets", size=10**6).iris]
+        assert present == [i for i in everything if i in set(present)], "filtered order differs from the list order"
+        seen, after, n = [], None, 0
+        while True:
+            page = ix.list_page(store.index, "targets", active, size=6, after=after)
+            seen += [i for i, _ in page.iris]
+            store.put(*target(f"late-{n}", 1, 1, cls="snr", label=f"T {rng.integers(10**6):06d}"), validate=False)
+            n += 1
+            if page.next_after is None:
+                break
+            after = page.next_after
+        assert len(seen) == len(set(seen)), "a record came twice"
+        assert set(present) <= set(seen), "a record present throughout was skipped"
+        full = [i for i, _ in ix.list_page(store.index, "targets", active, size=10**6).iris]
+        back, before = [], full[-1]
+        while before:
+            page = ix.list_page(store.index, "targets", active, size=5, before=before)
+            back = [i for i, _ in page.iris] + back
+            before = page.prev_before
+        assert back == full[:-1]
+    finally:
+        store.close()
+
+
 def test_pages_return_every_record_exactly_once_while_records_are_written(small_records):
     store = EmbeddedStore(None)
     try:

@@ -4,7 +4,9 @@ One SQLite database (standard library; a file beside the on-disk store, or in me
 what the store's SPARQL cannot answer without scanning a whole class:
 
 - ``records``: each listed record with its display label and ordering key (keyset pagination);
-- ``facets``: its facet values (counts per value);
+- ``facets``: its facet values with its ordering key (a filtered page is one range of this table);
+- ``list_counts``, ``facet_counts``, ``facet_pairs``: how many records each list, facet value and
+  pair of values of two facets has, maintained by every write (no request counts a class);
 - ``positions``: its ICRS position and HEALPix pixel (cone searches, `skyweave.catalog.indexes.sky`);
 - ``texts``: its names and descriptions in an FTS5 trigram index (`skyweave.catalog.indexes.text`).
 
@@ -13,20 +15,21 @@ committed before the store changes) and `CatalogIndex.refresh` after its update 
 re-reads those records from the store and replaces their rows in one SQLite transaction. A process
 killed between the two leaves journal rows, and the next `CatalogIndex.open` re-reads those records:
 the index is never older than the store for longer than a restart. Every refresh bumps a generation
-number, which keys the cache of counts (`CatalogIndex.cached`), so counts are exact after every write
-and delete, and a rejected write (which never reaches the store) changes nothing.
+number, which keys the cache of the rarer counts that are not maintained (`CatalogIndex.cached`), so
+counts are exact after every write and delete, and a rejected write (which never reaches the store)
+changes nothing.
 """
 
 import sqlite3
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from pathlib import Path
 
 from .extract import record_rows
 
 __all__ = ["CatalogIndex", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 """Bumped when the tables change; an index of another version is rebuilt from the store."""
 
 _TEXT_TRIGGER = """
@@ -40,9 +43,16 @@ CREATE TABLE IF NOT EXISTS journal (iri TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS records (coll TEXT, iri TEXT, label TEXT, sort TEXT, PRIMARY KEY (coll, iri)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS records_order ON records (coll, sort, iri);
 CREATE INDEX IF NOT EXISTS records_iri ON records (iri);
-CREATE TABLE IF NOT EXISTS facets (coll TEXT, facet TEXT, value TEXT, iri TEXT,
-                                   PRIMARY KEY (coll, facet, value, iri)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS facets (coll TEXT, facet TEXT, value TEXT, sort TEXT, iri TEXT,
+                                   PRIMARY KEY (coll, facet, value, sort, iri)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS facets_iri ON facets (iri);
+CREATE TABLE IF NOT EXISTS list_counts (coll TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS facet_counts (coll TEXT, facet TEXT, value TEXT, n INTEGER,
+                                         PRIMARY KEY (coll, facet, value)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS facet_counts_top ON facet_counts (coll, facet, n DESC, value);
+CREATE TABLE IF NOT EXISTS facet_pairs (coll TEXT, facet TEXT, value TEXT, facet2 TEXT, value2 TEXT, n INTEGER,
+                                        PRIMARY KEY (coll, facet, value, facet2, value2)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS facet_pairs_top ON facet_pairs (coll, facet, value, facet2, n DESC, value2);
 CREATE TABLE IF NOT EXISTS positions (coll TEXT, hpix INTEGER, iri TEXT, ra REAL, dec REAL,
                                       PRIMARY KEY (coll, hpix, iri)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS positions_iri ON positions (iri);
@@ -89,6 +99,7 @@ class CatalogIndex:
             self._db.executescript(
                 "DROP TABLE IF EXISTS texts; DROP TABLE IF EXISTS text_rows; DROP TABLE IF EXISTS records; "
                 "DROP TABLE IF EXISTS facets; DROP TABLE IF EXISTS positions; DROP TABLE IF EXISTS journal; "
+                "DROP TABLE IF EXISTS list_counts; DROP TABLE IF EXISTS facet_counts; DROP TABLE IF EXISTS facet_pairs; "
                 "DROP TABLE IF EXISTS meta;" + _SCHEMA)
         self.needs_rebuild = fresh
 
@@ -155,17 +166,24 @@ class CatalogIndex:
 
         positions = [(c, r.iri, ra, dec) for r in rows for c, ra, dec in r.positions]
         pixels = pixels_of([p[2] for p in positions], [p[3] for p in positions])
+        sorts = {(r.iri, c): sort for r in rows for c, _, sort in r.lists}
+        facet_rows = sorted({(c, f, v, sorts[r.iri, c], r.iri) for r in rows for c, f, v in r.facets})
         db = self._db
         with self._lock:
             db.execute("BEGIN IMMEDIATE")
             try:
                 if not fresh:
+                    old_lists = [row for r in rows for row in db.execute(
+                        "SELECT coll, iri FROM records WHERE iri = ?", (r.iri,))]
+                    old_facets = [row for r in rows for row in db.execute(
+                        "SELECT coll, facet, value, sort, iri FROM facets WHERE iri = ?", (r.iri,))]
                     for table in ("records", "facets", "positions", "text_rows"):
                         db.executemany(f"DELETE FROM {table} WHERE iri = ?", [(r.iri,) for r in rows])
+                    self._count(old_lists, old_facets, -1)
+                    self._count([(c, r.iri) for r in rows for c, _, _ in r.lists], facet_rows, +1)
                 db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
                                [(c, r.iri, label, sort) for r in rows for c, label, sort in r.lists])
-                db.executemany("INSERT OR IGNORE INTO facets VALUES (?, ?, ?, ?)",
-                               [(c, f, v, r.iri) for r in rows for c, f, v in r.facets])
+                db.executemany("INSERT OR IGNORE INTO facets VALUES (?, ?, ?, ?, ?)", facet_rows)
                 db.executemany("INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?)",
                                [(c, pix, iri, ra, dec) for (c, iri, ra, dec), pix in zip(positions, pixels)])
                 db.executemany("INSERT INTO text_rows (iri, label, text) VALUES (?, ?, ?)",
@@ -177,6 +195,38 @@ class CatalogIndex:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+    def _count(self, lists, facets, sign):
+        """Add ``sign`` times the given rows to the maintained counts (inside the caller's transaction).
+
+        Parameters
+        ----------
+        lists : list of (str, str)
+            ``(collection, iri)`` rows of ``records``.
+        facets : list of (str, str, str, str, str)
+            ``(collection, facet, value, sort, iri)`` rows of ``facets``.
+        sign : int
+            +1 for rows written, -1 for rows removed.
+        """
+        db = self._db
+        per_list = Counter(c for c, _ in lists)
+        per_value = Counter((c, f, v) for c, f, v, _, _ in facets)
+        of_record = {}
+        for c, f, v, _, iri in facets:
+            of_record.setdefault((c, iri), []).append((f, v))
+        per_pair = Counter((c, f, v, f2, v2) for (c, _), values in of_record.items()
+                           for f, v in values for f2, v2 in values if f2 != f)
+        db.executemany("INSERT INTO list_counts VALUES (?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                       [(c, sign * n) for c, n in per_list.items()])
+        db.executemany("INSERT INTO facet_counts VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                       [(*k, sign * n) for k, n in per_value.items()])
+        db.executemany("INSERT INTO facet_pairs VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                       [(*k, sign * n) for k, n in per_pair.items()])
+        if sign < 0:
+            db.executemany("DELETE FROM facet_counts WHERE coll = ? AND facet = ? AND value = ? AND n <= 0",
+                           list(per_value))
+            db.executemany("DELETE FROM facet_pairs WHERE coll = ? AND facet = ? AND value = ? AND facet2 = ? "
+                           "AND value2 = ? AND n <= 0", list(per_pair))
 
     def recover(self, store):
         """Re-read the records journalled by writes a killed process left unfinished.
@@ -209,9 +259,11 @@ class CatalogIndex:
         with self._lock:
             # The full-text index is built once at the end ('rebuild'), not row by row.
             # Until it ends, the index counts as missing: a crash mid-way means a rebuild on the next start.
-            self._db.executescript("DELETE FROM meta WHERE key = 'schema'; DROP TRIGGER IF EXISTS text_rows_ai; DELETE FROM records; DELETE FROM facets; "
-                                   "DELETE FROM positions; DELETE FROM text_rows; DELETE FROM journal; "
-                                   "INSERT INTO texts (texts) VALUES ('delete-all');")
+            self._db.executescript(
+                "DELETE FROM meta WHERE key = 'schema'; DROP TRIGGER IF EXISTS text_rows_ai; DELETE FROM records; "
+                "DELETE FROM facets; DELETE FROM list_counts; DELETE FROM facet_counts; DELETE FROM facet_pairs; "
+                "DELETE FROM positions; DELETE FROM text_rows; DELETE FROM journal; "
+                "INSERT INTO texts (texts) VALUES ('delete-all');")
         batch, n = [], 0
         for iri, pairs in store.all_record_pairs():
             batch.append(record_rows(iri, pairs))
@@ -224,6 +276,13 @@ class CatalogIndex:
         self._replace(batch, fresh=True)
         n += len(batch)
         with self._lock:
+            # The maintained counts, once over the filled tables; from here on every write adjusts them.
+            self._db.executescript(
+                "BEGIN; INSERT INTO list_counts SELECT coll, COUNT(*) FROM records GROUP BY coll; "
+                "INSERT INTO facet_counts SELECT coll, facet, value, COUNT(*) FROM facets GROUP BY coll, facet, value; "
+                "INSERT INTO facet_pairs SELECT a.coll, a.facet, a.value, b.facet, b.value, COUNT(*) FROM facets a "
+                "JOIN facets b ON b.iri = a.iri AND b.coll = a.coll AND b.facet <> a.facet "
+                "GROUP BY a.coll, a.facet, a.value, b.facet, b.value; COMMIT;")
             self._db.executescript("INSERT INTO texts (texts) VALUES ('rebuild');" + _TEXT_TRIGGER)
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
             self._db.execute("ANALYZE")

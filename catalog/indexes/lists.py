@@ -52,6 +52,9 @@ def _where(collection, filters, q):
 def count(index, collection, filters=None, q=""):
     """Return the number of records of ``collection`` matching facet ``filters`` and label text ``q``.
 
+    Without ``q`` and with at most two filters the number is read from the counts every write
+    maintains; otherwise it is counted once per index generation.
+
     Parameters
     ----------
     index : skyweave.catalog.indexes.CatalogIndex
@@ -65,13 +68,28 @@ def count(index, collection, filters=None, q=""):
     -------
     int
     """
-    joins, where, params = _where(collection, filters or {}, q)
+    filters = sorted((filters or {}).items())
+    if not q and len(filters) <= 2:
+        if not filters:
+            rows = index.execute("SELECT n FROM list_counts WHERE coll = ?", (collection,))
+        elif len(filters) == 1:
+            rows = index.execute("SELECT n FROM facet_counts WHERE coll = ? AND facet = ? AND value = ?",
+                                 (collection, *filters[0]))
+        else:
+            rows = index.execute("SELECT n FROM facet_pairs WHERE coll = ? AND facet = ? AND value = ? AND facet2 = ? "
+                                 "AND value2 = ?", (collection, *filters[0], *filters[1]))
+        return int(rows[0][0]) if rows else 0
+    joins, where, params = _where(collection, dict(filters), q)
     return index.cached(("count", joins, where, tuple(params)), lambda: index.execute(
         f"SELECT COUNT(*) FROM records r {joins} WHERE {where}", params)[0][0])
 
 
 def facet_counts(index, collection, facet, filters=None, q="", limit=30):
     """Return the most frequent values of one facet among the matching records.
+
+    Without ``q`` and with at most one other facet's value active, the counts are the maintained
+    ones (a range of an index ordered by count: the cost of ``limit`` rows); otherwise they are
+    counted once per index generation.
 
     Parameters
     ----------
@@ -87,16 +105,37 @@ def facet_counts(index, collection, facet, filters=None, q="", limit=30):
     list of (str, int)
         ``(value, count)``, most records first, then by value.
     """
-    others = {k: v for k, v in (filters or {}).items() if k != facet}
-    joins, where, params = _where(collection, others, q)
+    others = sorted((k, v) for k, v in (filters or {}).items() if k != facet)
+    if not q and not others:
+        return [(v, n) for v, n in index.execute(
+            "SELECT value, n FROM facet_counts WHERE coll = ? AND facet = ? ORDER BY n DESC, value LIMIT ?",
+            (collection, facet, int(limit)))]
+    if not q and len(others) == 1:
+        return [(v, n) for v, n in index.execute(
+            "SELECT value2, n FROM facet_pairs WHERE coll = ? AND facet = ? AND value = ? AND facet2 = ? "
+            "ORDER BY n DESC, value2 LIMIT ?", (collection, *others[0], facet, int(limit)))]
+    joins, where, params = _where(collection, dict(others), q)
     sql = (f"SELECT g.value, COUNT(*) AS n FROM facets g JOIN records r ON r.coll = g.coll AND r.iri = g.iri {joins} "
            f"WHERE g.coll = ? AND g.facet = ? AND {where} GROUP BY g.value ORDER BY n DESC, g.value LIMIT ?")
     args = [*params[:2 * len(others)], collection, facet, *params[2 * len(others):], int(limit)]
     return index.cached(("facets", sql, tuple(args)), lambda: index.execute(sql, args))
 
 
+def _rarest_first(index, collection, filters):
+    """The active ``(facet, value)`` pairs, the one with the fewest records first."""
+    def n(item):
+        rows = index.execute("SELECT n FROM facet_counts WHERE coll = ? AND facet = ? AND value = ?", (collection, *item))
+        return (rows[0][0] if rows else 0, item)
+
+    return sorted(filters.items(), key=n)
+
+
 def list_page(index, collection, filters=None, q="", size=50, after=None, before=None, offset=0):
     """Return one page of a list, cut by keyset after (or before) a record, else at ``offset``.
+
+    An unfiltered page is a range of the records' ordering index; a filtered one is a range of the
+    rarest active facet value's rows, which are kept in the same order, with the other values
+    checked by key. Either way a page reads about ``size`` rows, whatever the catalog holds.
 
     Parameters
     ----------
@@ -115,7 +154,25 @@ def list_page(index, collection, filters=None, q="", size=50, after=None, before
     -------
     ListPage
     """
-    joins, where, params = _where(collection, filters or {}, q)
+    filters = filters or {}
+    if filters:
+        (facet, value), *others = _rarest_first(index, collection, filters)
+        # CROSS JOIN keeps the driving facet range outermost, in its (sort, iri) order.
+        source = "facets d CROSS JOIN records r ON r.coll = d.coll AND r.iri = d.iri"
+        where = ["d.coll = ?", "d.facet = ?", "d.value = ?"]
+        params = [collection, facet, value]
+        for f, v in others:
+            where.append("EXISTS (SELECT 1 FROM facets o WHERE o.coll = d.coll AND o.facet = ? AND o.value = ? "
+                         "AND o.sort = d.sort AND o.iri = d.iri)")
+            params += [f, v]
+        key_sort, key_iri = "d.sort", "d.iri"
+    else:
+        source, where, params = "records r", ["r.coll = ?"], [collection]
+        key_sort, key_iri = "r.sort", "r.iri"
+    if q:
+        where.append("instr(lower(r.label), lower(?)) > 0")
+        params.append(q)
+    where = " AND ".join(where)
     cursor = after or before
     key = None
     if cursor:
@@ -123,17 +180,17 @@ def list_page(index, collection, filters=None, q="", size=50, after=None, before
         key = (found[0][0], cursor) if found else None
     if key and before and not after:
         rows = index.execute(
-            f"SELECT r.iri, r.label FROM records r {joins} WHERE {where} AND (r.sort, r.iri) < (?, ?) "
-            f"ORDER BY r.sort DESC, r.iri DESC LIMIT ?", [*params, *key, size + 1])
+            f"SELECT r.iri, r.label FROM {source} WHERE {where} AND ({key_sort}, {key_iri}) < (?, ?) "
+            f"ORDER BY {key_sort} DESC, {key_iri} DESC LIMIT ?", [*params, *key, size + 1])
         more_before = len(rows) > size
         rows = rows[:size][::-1]
         more_after = True
     else:
         extra, args = "", []
         if key:
-            extra, args = " AND (r.sort, r.iri) > (?, ?)", list(key)
+            extra, args = f" AND ({key_sort}, {key_iri}) > (?, ?)", list(key)
         rows = index.execute(
-            f"SELECT r.iri, r.label FROM records r {joins} WHERE {where}{extra} ORDER BY r.sort, r.iri LIMIT ? OFFSET ?",
+            f"SELECT r.iri, r.label FROM {source} WHERE {where}{extra} ORDER BY {key_sort}, {key_iri} LIMIT ? OFFSET ?",
             [*params, *args, size + 1, 0 if key else max(0, int(offset))])
         more_after = len(rows) > size
         rows = rows[:size]
