@@ -1,16 +1,16 @@
-"""Astronomy helpers on astropy: parsing sky positions and radii, and cone searches over the store."""
+"""Astronomy helpers on astropy: parsing sky positions and radii, and cone searches over the store.
 
-import numpy as np
-import astropy.units as u
-from astropy.coordinates import Angle, SkyCoord
+astropy and numpy are imported by the functions that use them, not with this module: the web app
+imports it at start, and only the search and target pages need them.
+"""
 
 from .exceptions import BadRequest
 
 __all__ = ["parse_position", "parse_radius", "cone_search", "box_query", "find_in_cone", "neighbours",
            "target_resolver"]
 
-MAX_RADIUS = 30 * u.deg
-"""Largest cone radius the site accepts (larger cones would list most of the sky)."""
+MAX_RADIUS_DEG = 30.0
+"""Largest cone radius the site accepts, degrees (larger cones would list most of the sky)."""
 
 
 def parse_position(ra, dec):
@@ -39,6 +39,9 @@ def parse_position(ra, dec):
     >>> print(f"{c.ra.deg:.3f} {c.dec.deg:.4f}")
     83.633 22.0145
     """
+    import astropy.units as u
+    from astropy.coordinates import Angle, SkyCoord
+
     try:
         ra_angle = Angle(float(ra), u.deg) if _is_number(ra) else Angle(ra, unit=u.hourangle if ":" in ra else None)
         dec_angle = Angle(float(dec), u.deg) if _is_number(dec) else Angle(dec, unit=u.deg)
@@ -51,13 +54,13 @@ def parse_position(ra, dec):
     return SkyCoord(ra_angle, dec_angle, frame="icrs")
 
 
-def parse_radius(text, default_unit=u.deg):
+def parse_radius(text, default_unit="deg"):
     """Parse a cone radius such as ``"1.5"``, ``"30 arcmin"`` or ``"0.5 deg"``.
 
     Parameters
     ----------
     text : str
-    default_unit : astropy.units.Unit
+    default_unit : astropy.units.Unit or str
         Unit of a bare number.
 
     Returns
@@ -75,13 +78,15 @@ def parse_radius(text, default_unit=u.deg):
     >>> parse_radius("30 arcmin")
     <Quantity 0.5 deg>
     """
+    import astropy.units as u
+
     try:
-        q = u.Quantity(text) if not _is_number(text) else float(text) * default_unit
+        q = u.Quantity(text) if not _is_number(text) else float(text) * u.Unit(default_unit)
         q = q.to(u.deg)
     except (TypeError, ValueError, u.UnitsError) as exc:
         raise BadRequest(f"Cannot read the radius {text!r} as an angle: {exc}") from None
-    if not 0 * u.deg < q <= MAX_RADIUS:
-        raise BadRequest(f"The radius must be in (0, {MAX_RADIUS:g}]; got {q:g}.")
+    if not 0 * u.deg < q <= MAX_RADIUS_DEG * u.deg:
+        raise BadRequest(f"The radius must be in (0, {MAX_RADIUS_DEG:g} deg]; got {q:g}.")
     return q
 
 
@@ -130,6 +135,10 @@ def cone_search(ra, dec, center, radius):
     >>> mask
     array([ True, False])
     """
+    import astropy.units as u
+    import numpy as np
+    from astropy.coordinates import Angle, SkyCoord
+
     ra = u.Quantity(ra)
     dec = u.Quantity(dec)
     if ra.shape != dec.shape:
@@ -159,6 +168,9 @@ def box_query(center, radius):
     -------
     str
     """
+    import astropy.units as u
+    import numpy as np
+
     c = center.icrs
     r = radius.to_value(u.deg)
     dec0, ra0 = c.dec.deg, c.ra.deg
@@ -190,6 +202,9 @@ def find_in_cone(store, center, radius, kinds=("targets", "observations")):
         ``{"targets": [...], "observations": [...]}``; each item has ``iri``, ``label``, ``ra_deg``,
         ``dec_deg``, ``separation_deg``, sorted by separation.
     """
+    import astropy.units as u
+    import numpy as np
+
     index = getattr(store, "index", None)
     if index is not None:
         return _find_in_cone_indexed(index, center, radius, kinds)
@@ -221,6 +236,9 @@ def find_in_cone(store, center, radius, kinds=("targets", "observations")):
 
 def _find_in_cone_indexed(index, center, radius, kinds):
     """`find_in_cone` over the HEALPix pixels of the side index, then the exact separation."""
+    import astropy.units as u
+    import numpy as np
+
     from .indexes.sky import cone_candidates
 
     c = center.icrs
@@ -258,6 +276,9 @@ def neighbours(store, base, ra_deg, dec_deg, radius_deg, exclude=None):
     list of dict
         ``{href, label, ra_deg, dec_deg, separation_deg}``, nearest first.
     """
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+
     center = SkyCoord(ra_deg * u.deg, dec_deg * u.deg)
     hits = find_in_cone(store, center, radius_deg * u.deg, kinds=("targets",))["targets"]
     return [

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-from .remote import RemoteStore
 from .store import EmbeddedStore
 
 __all__ = ["open_store", "query_processes"]
@@ -77,6 +76,8 @@ def open_store(config):
         return EmbeddedStore(Path(config["DATA_DIR"]) / "store", memory_mirror=config.get("STORE_MEMORY_MIRROR", False),
                              processes=query_processes(config.get("SPARQL_PROCESSES", 0)), **options)
     if kind == "remote":
+        from .remote import RemoteStore  # its SPARQL results parser loads only in remote mode
+
         return RemoteStore(
             config["REMOTE_QUERY_URL"], config["REMOTE_UPDATE_URL"], config["REMOTE_GSP_URL"],
             http_timeout_s=config["REMOTE_TIMEOUT_S"], **options,

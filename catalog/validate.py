@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
@@ -169,6 +168,8 @@ def _run_shacl(data_graphs):
             data += graph
     # The concept schemes and rdfs:subClassOf axioms that sh:class and sh:in checks rely on.
     data += ontology_graph()
+    import pyshacl  # with the first validation, not at start (the read-only pages never need it)
+
     _, report_graph, _ = pyshacl.validate(
         data,
         shacl_graph=shapes_graph(),

@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 
 from . import RunResult
 from .kernels import DEFAULT_PRELOAD, KernelPool
-from .notebook import execute
 
 __all__ = ["LocalExecutor", "DaskExecutor", "make_executor", "failed_result"]
 
@@ -68,6 +67,8 @@ class LocalExecutor:
             kernel = self.kernels.acquire()
         except Exception as exc:  # no kernel could start: the run fails, the service goes on
             return failed_result(f"No Jupyter kernel could be started: {exc}")
+        from .notebook import execute  # nbclient loads with the first run, not with the app
+
         try:
             return execute(request, kernel, progress=progress, abort=abort)
         except Exception as exc:

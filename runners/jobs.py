@@ -27,12 +27,9 @@ from skyweave.catalog.exceptions import BadRequest, Conflict, Forbidden
 from skyweave.catalog.vocab import PROV, RDF, SDO, SW
 
 from . import RunRequest
-from .describe import spec_from_graph
 from .environment import code_digest, code_root, package_versions
 from .oda import UNITS
 from .limits import RunLimits, abort_key_matches, new_abort_key
-from .params import check_values, normalised_key
-from .spec import output_units
 from .provenance import now, result_records, run_graph, xsd_time
 from .files import stored_path
 from .resources import resource_environment
@@ -100,6 +97,8 @@ def cache_key(workflow_iri, commit, values, data_version, code="", packages=None
     >>> a == cache_key("w", "c1", {"x": 1}, "d", code="h2", packages={"numpy": "2.0"})
     False
     """
+    from .params import normalised_key  # params loads astropy: with the first run, not at start
+
     payload = json.dumps({"workflow": str(workflow_iri), "commit": commit or "",
                           "parameters": normalised_key(values), "inputs": data_version, "code": code,
                           "packages": dict(packages or {})}, sort_keys=True)
@@ -174,6 +173,8 @@ class JobManager:
         if cached is not None and cached[0] == mark:
             graph, spec = cached[1]
         else:  # read and parse the record once per version of it
+            from .describe import spec_from_graph  # the notebook machinery loads with the first run
+
             graph = self.store.get(workflow_iri)
             spec = spec_from_graph(graph, URIRef(workflow_iri))
             self._workflows[str(workflow_iri)] = (mark, (graph, spec))
@@ -247,6 +248,9 @@ class JobManager:
             If the client or the queue is at its bound, or the result store at its quota
             (`runners.limits.RunLimits.admit`); nothing is queued.
         """
+        from .params import check_values
+        from .spec import output_units  # spec loads astropy: with the first run, not at start
+
         graph, spec = self.workflow(workflow_iri)
         checked = check_values(spec, values, resolve_target=self.resolve_target)
         bindings = resource_environment(spec, self.env)  # a missing required resource stops here
@@ -502,6 +506,8 @@ class JobManager:
                      if (a, RDF.type, PROV.Person) in graph), "anonymous")
         values = {str(graph.value(pv, SW.parameter)).rsplit("#param-", 1)[-1]: graph.value(pv, SDO.value).toPython()
                   for pv in graph.objects(run, SW.parameterValue)}
+        from .params import check_values
+
         wgraph, spec = self.workflow(workflow_iri)
         checked = check_values(spec, values, resolve_target=self.resolve_target)
         with self._lock:

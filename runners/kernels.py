@@ -20,7 +20,6 @@ import threading
 import time
 from queue import Empty
 
-from jupyter_client.manager import KernelManager
 
 __all__ = ["Kernel", "KernelKilled", "KernelPool", "DEFAULT_PRELOAD", "KERNEL_ARGUMENTS"]
 
@@ -122,6 +121,8 @@ class Kernel:
     """
 
     def __init__(self, kernel_name="python3", cwd=None, preload=()):
+        from jupyter_client.manager import KernelManager  # with the first kernel, not with the app
+
         self.cwd = cwd or os.getcwd()
         self.manager = KernelManager(kernel_name=kernel_name)
         self.manager.start_kernel(cwd=self.cwd, env=_kernel_env(), extra_arguments=list(KERNEL_ARGUMENTS))

@@ -27,9 +27,6 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError
 
 from . import OutputFile, RunResult, inkernel
 
@@ -111,6 +108,8 @@ def prepare_notebook(path, parameters, outputs, workdir, env=None, code_root=Non
     ValueError
         If ``parameters`` are given but the notebook has no cell tagged ``parameters``.
     """
+    import nbformat  # with the first run, not with the app
+
     nb = nbformat.read(str(path), as_version=4)
     index = next((i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), None)
     if index is None:
@@ -180,6 +179,10 @@ def execute(request, kernel, progress=None, abort=None):
         notebook's SHA-256, the SHA-256 of every file of the code folders the run imported, the
         versions of the packages loaded, Python's and the kernel's (see `runners.inkernel`).
     """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError
+
     started = _now()
     workdir = tempfile.mkdtemp(prefix="skyweave-run-")
     deadline = time.monotonic() + request.timeout_s

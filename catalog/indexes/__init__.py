@@ -162,10 +162,12 @@ class CatalogIndex:
         self._replace([record_rows(i, pairs.get(i, ())) for i in iris], clear=iris)
 
     def _replace(self, rows, clear=(), fresh=False):
-        from .sky import pixels_of
-
         positions = [(c, r.iri, ra, dec) for r in rows for c, ra, dec in r.positions]
-        pixels = pixels_of([p[2] for p in positions], [p[3] for p in positions])
+        pixels = []
+        if positions:  # astropy loads with the first position written, not with the index
+            from .sky import pixels_of
+
+            pixels = pixels_of([p[2] for p in positions], [p[3] for p in positions])
         sorts = {(r.iri, c): sort for r in rows for c, _, sort in r.lists}
         facet_rows = sorted({(c, f, v, sorts[r.iri, c], r.iri) for r in rows for c, f, v in r.facets})
         db = self._db

@@ -9,8 +9,6 @@ redirects to the record, which then shows the identifier. Every channel comes fr
 
 from flask import Blueprint, current_app, jsonify, redirect, request
 
-from skyweave.publishers.outcomes import MissingMetadata
-from skyweave.publishers.registry import PUBLISHERS, make_publisher
 
 from ...exceptions import NotFound
 from .. import get_store
@@ -21,6 +19,8 @@ bp = Blueprint("publish", __name__)
 
 
 def _target(collection, slug, service):
+    from skyweave.publishers.registry import PUBLISHERS  # loads the publishers on first use, not at start
+
     channel = PUBLISHERS.get(service)
     if channel is None:
         raise NotFound(f"No publishing service {service!r}; use one of {', '.join(PUBLISHERS)}.")
@@ -34,6 +34,9 @@ def _target(collection, slug, service):
 @bp.get("/<collection>/<slug>/publish/<service>")
 def preview(collection, slug, service):
     """Show the exact payload that publishing would send, and where."""
+    from skyweave.publishers.outcomes import MissingMetadata
+    from skyweave.publishers.registry import make_publisher
+
     iri = _target(collection, slug, service)
     publisher = make_publisher(service, current_app.config, get_store())
     problems, shown = [], {"metadata": None, "files": [], "text": None}
@@ -60,6 +63,8 @@ def preview(collection, slug, service):
 @require_role("publisher")
 def publish(collection, slug, service):
     """Publish the record exactly once; answer with its identifier (JSON) or go back to its page."""
+    from skyweave.publishers.registry import make_publisher
+
     iri = _target(collection, slug, service)
     publisher = make_publisher(service, current_app.config, get_store())
     edits = {name: request.form[name] for name in publisher.editable if request.form.get(name)}

@@ -7,9 +7,6 @@ body. Writes need an editor token and are validated against the shapes before th
 
 from flask import Blueprint, current_app, render_template, request
 
-from skyweave.publishers import records as publications
-from skyweave.publishers.registry import channels_for
-
 from ..auth import require_role
 from ...exceptions import BadRequest, Conflict, NotFound
 from ..negotiate import FORMATS, SUFFIXES, choose_format, parse_body, rdf_response, split_suffix
@@ -59,6 +56,11 @@ def render_page(template, alternates=(), http_status=200, **context):
     """
     page = context.get("page")
     if getattr(page, "publishable", False):
+        # The publishers (and the RO-Crate and notebook machinery behind them) load with the first
+        # publishable page, not with the app.
+        from skyweave.publishers import records as publications
+        from skyweave.publishers.registry import channels_for
+
         context.setdefault("channels", channels_for(page.collection))
         context.setdefault("outcomes", {p.service: p for p in publications.of_record(get_store(), page.iri)})
     body = render_template(template, alternates=alternates, **context)

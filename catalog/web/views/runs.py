@@ -21,7 +21,6 @@ from ...exceptions import BadRequest, CatalogError, InvalidContent, NotFound, Un
 from ..negotiate import choose_format, rdf_response, split_suffix
 from ...pages import href_for, record_page
 from skyweave.runners.status import run_status
-from skyweave.runners.registry import latest_version
 
 from .. import get_jobs, get_store
 from .records import alternate_links, record_iri, render_page
@@ -86,6 +85,8 @@ def create(slug):
 
     iri = record_iri("workflows", slug)
     if not get_store().exists(iri):  # a bare name runs the newest version
+        from skyweave.runners.registry import latest_version  # the notebook runner loads on first use
+
         newest = latest_version(get_store(), current_app.config["BASE_IRI"], slug)
         iri = newest or iri
         slug = newest.rsplit("/", 1)[1] if newest else slug

@@ -2,9 +2,6 @@
 
 from functools import lru_cache
 
-import astropy.units as u
-import numpy as np
-from astropy.coordinates import SkyCoord
 from flask import Blueprint, current_app
 
 from ...queries import prologue
@@ -17,6 +14,9 @@ bp = Blueprint("sky", __name__)
 
 @lru_cache(maxsize=4)
 def _all_sky(store_id, count):
+    import astropy.units as u
+    import numpy as np
+
     from ...skyplot import sky_map
 
     rows = get_store().select(prologue(["sw"]) + "SELECT ?ra ?dec WHERE { ?s a sw:Target ; sw:ra ?ra ; sw:dec ?dec }")
@@ -42,6 +42,9 @@ def all_sky():
 @bp.get("/targets/<slug>/sky.svg")
 def target_sky(slug):
     """A zoomed sky picture of one target with its catalogued neighbours."""
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+
     from ...pages import target_extra
     from ...skyplot import position_plot
 

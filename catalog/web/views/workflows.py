@@ -14,7 +14,6 @@ from ..negotiate import choose_format, rdf_response, split_suffix
 from ...pages import href_for, record_page
 from ...queries import prologue
 from skyweave.runners.status import run_status
-from skyweave.runners.registry import latest_version
 
 from .. import get_jobs, get_store
 from ...vocab import PROV, SW
@@ -107,6 +106,8 @@ def workflow_page_response(slug, errors=(), values=None, status=200):
     runs = store.select(
         prologue(["sw", "prov", "rdfs"]) + "SELECT ?run ?phase ?start WHERE { ?run a sw:Run ; prov:used $w ; "
         "sw:phase ?phase OPTIONAL { ?run prov:startedAtTime ?start } } ORDER BY DESC(?start) LIMIT 20", w=iri)
+    from skyweave.runners.registry import latest_version  # the notebook runner loads on first use
+
     latest = latest_version(store, base, slug.rsplit("-v", 1)[0])
     context = {
         "page": page, "spec": spec, "fields": form_fields(spec, values or dict(request.args), errors),
@@ -134,6 +135,8 @@ def show(name):
     store = get_store()
     iri = record_iri("workflows", slug)
     if not store.exists(iri):
+        from skyweave.runners.registry import latest_version  # the notebook runner loads on first use
+
         latest = latest_version(store, current_app.config["BASE_IRI"], slug)
         if latest is None:
             raise NotFound(f"No workflow {slug} in the catalog.")
