@@ -229,3 +229,163 @@ def throughput(url, queries, clients=8, duration_s=5.0):
 def skyweave_command():
     """The ``skyweave serve`` command of this interpreter's environment."""
     return [sys.executable, "-m", "skyweave.catalog.cli", "serve", "--port", "{port}"]
+
+
+# -- the page benchmark on its own ---------------------------------------------------------------
+
+def _cached_store(label, n_triples, catalog, nquads, cache_dir, log):
+    """Return the folder of a bulk-loaded store of this size, built once and kept in ``cache_dir``.
+
+    The folder is keyed by the size and the generator's seed; a side index of an older schema version
+    is rebuilt in the cached folder once.
+    """
+    import catalog_bench as cb
+    from skyweave.catalog.indexes import SCHEMA_VERSION
+    from skyweave.catalog.store import EmbeddedStore
+
+    key = f"{label}-{n_triples}-{cb.SEED}-{cb.OBS_PER_TARGET}"
+    folder = Path(cache_dir) / key
+    if (folder / "done").exists():
+        if (folder / "done").read_text() != SCHEMA_VERSION:  # same triples, older side index: rebuild it once
+            t = time.perf_counter()
+            store = EmbeddedStore(folder / "store")
+            store.close()
+            (folder / "done").write_text(SCHEMA_VERSION)
+            log(f"{label}: side index rebuilt in {time.perf_counter() - t:.1f} s")
+        return folder
+    tmp = Path(cache_dir) / (key + ".partial")
+    if tmp.exists():
+        import shutil
+
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    t = time.perf_counter()
+    cb.build_store(nquads, tmp)
+    log(f"{label}: bulk load and index {time.perf_counter() - t:.1f} s")
+    tmp.rename(folder)
+    (folder / "done").write_text(SCHEMA_VERSION)
+    return folder
+
+
+def run_pages(label, n_triples, repeat, cache_dir, log):
+    """Measure pages, validated writes, start-up, memory and throughput at one size on a cached store.
+
+    The cached store is copied to a temporary folder first (the writes change it).
+
+    Returns
+    -------
+    dict
+        ``{label, triples, targets, observations, writes, pages, served}``.
+    """
+    import gc
+    import shutil
+    import tempfile
+
+    import catalog_bench as cb
+    from skyweave.catalog.validate import ontology_graph
+    from skyweave.catalog.web.app import create_app
+
+    ontology = ontology_graph()
+    catalog = cb.generate(n_triples, real=cb.real_records(), ontology_triples=len(ontology))
+    nquads, _ = catalog.serialize()
+    folder = _cached_store(label, n_triples, catalog, nquads, cache_dir, log)
+    del nquads
+    out = {"label": label, "targets": catalog.n_targets, "observations": catalog.n_observations}
+    token = "bench-editor-token"
+    with tempfile.TemporaryDirectory(prefix=f"skyweave-pages-{label}-", dir=cache_dir) as tmp:
+        t = time.perf_counter()
+        shutil.copytree(folder, tmp, dirs_exist_ok=True)
+        log(f"{label}: copied the cached store in {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
+        app = create_app({"STORE": "embedded", "DATA_DIR": tmp, "BASE_IRI": cb.BASE, "SPARQL_MAX_ROWS": 10**7,
+                          "SPARQL_TIMEOUT_S": 600, "API_TOKENS": {token: "editor"}, "SECRET_KEY": "bench"})
+        out["open_app_s"] = time.perf_counter() - t
+        store = app.extensions["store"]
+        out["triples"] = len(store.ox)
+        server = cb.serve(app)
+        session = requests.Session()
+        try:
+            out["writes"] = cb.time_writes(store, session, server.url, token, catalog)
+            log(f"{label}: writes: store.put {out['writes']['direct_ms']:.1f} ms, HTTP PUT {out['writes']['http_ms']:.1f} ms")
+            paths = page_paths(catalog, store)
+            out["pages"] = time_pages(session, server.url, paths, repeat)
+            log(f"{label}: pages: " + ", ".join(f"{k} {v:.1f} ms" for k, v in out["pages"].items()))
+        finally:
+            session.close()
+            server.close()
+            cb._close_app(app)
+            del store, app
+            gc.collect()
+        out["served"] = cb.serve_and_compare(tmp, catalog, paths, repeat)
+    return out
+
+
+def format_pages(results):
+    """Render the page table of every size side by side, with the ratios of the largest to the smallest."""
+    small, large = results[0], results[-1]
+    head = f"{'page':20}" + "".join(f" {r['label'] + ' ms':>11}" for r in results) + f" {'ratio':>7}"
+    lines = [", ".join(f"{r['label']}: {r['triples']:,} quads ({r['targets']:,} targets, "
+                       f"{r['observations']:,} observations)" for r in results), head]
+    for name in small["pages"]:
+        ratio = large["pages"][name] / small["pages"][name]
+        lines.append(f"{name:20}" + "".join(f" {r['pages'][name]:>11.1f}" for r in results)
+                     + f" {ratio:>6.2f}x" + ("" if ratio <= PAGE_GOAL else "  over"))
+    for key, title in (("direct_ms", "write store.put"), ("http_ms", "write HTTP PUT")):
+        ratio = large["writes"][key] / small["writes"][key]
+        lines.append(f"{title:20}" + "".join(f" {r['writes'][key]:>11.1f}" for r in results) + f" {ratio:>6.2f}x")
+    for r in results:
+        ours, bare = r["served"]["skyweave"], r["served"].get("oxigraph")
+        line = f"{r['label']}: skyweave serve ready {ours['ready_s']:.2f} s, RSS after pages {ours['rss_mb']:.0f} MB"
+        if bare:
+            line += (f"; oxigraph serve-read-only RSS {bare['rss_mb']:.0f} MB => RSS ratio "
+                     f"{ours['rss_mb'] / bare['rss_mb']:.2f}x; q/s {ours['throughput']['qps']:.0f} vs "
+                     f"{bare['throughput']['qps']:.0f}")
+        lines.append(line)
+    ratios = {k: large["pages"][k] / small["pages"][k] for k in small["pages"]}
+    worst = max(ratios, key=ratios.get)
+    lines.append(f"SUMMARY pages {large['label']}/{small['label']}: {sum(v <= PAGE_GOAL for v in ratios.values())}/"
+                 f"{len(ratios)} within {PAGE_GOAL:g}x (worst {worst} {ratios[worst]:.2f}x); "
+                 f"write {large['writes']['direct_ms'] / small['writes']['direct_ms']:.2f}x (goal <= 1.5); "
+                 f"ready {large['served']['skyweave']['ready_s']:.2f} s (goal <= 2)")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    """Run the page benchmark alone: pages, writes, start-up, memory at each size, stores cached between runs.
+
+    Parameters
+    ----------
+    argv : list of str or None
+
+    Returns
+    -------
+    int
+        Exit status: 0.
+    """
+    import argparse
+    import json
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import catalog_bench as cb
+
+    parser = argparse.ArgumentParser(description="Pages, writes, start-up and memory of a served catalog (issue 13)")
+    parser.add_argument("--quick", action="store_true", help="10k only")
+    parser.add_argument("--sizes", default="10k,300k,3M", help="comma-separated sizes (default 10k,300k,3M)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per page (default 5)")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "skyweave-page-bench",
+                        help="folder keeping generated stores between runs (default: in the temporary folder)")
+    parser.add_argument("--output", type=Path, default=None, help="JSON results file")
+    args = parser.parse_args(argv)
+    sizes = [("10k", cb.SIZES["10k"])] if args.quick else cb.parse_sizes(args.sizes)
+    sizes.sort(key=lambda s: s[1])
+    args.cache.mkdir(parents=True, exist_ok=True)
+    results = [run_pages(label, n, args.repeat, args.cache, cb._log) for label, n in sizes]
+    print(format_pages(results), flush=True)
+    if args.output:
+        args.output.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
