@@ -307,6 +307,30 @@ def test_text_search_ranks_exact_names_then_prefixes(app):
     assert search_texts(store.index, "crab")[0][0]  # ranked by BM25, an IRI first
 
 
+def test_text_search_pages_show_every_match_once(app, client):
+    store = app.extensions["store"]
+    q = "lat"
+    full = scan(store, q)
+    assert len(full) > 6
+    paged, offset = [], 0
+    while True:
+        hits = text_search(store, BASE, q, limit=4, offset=offset)
+        paged += [h["iri"] for h in hits]
+        if len(hits) < 4:
+            break
+        offset += 4
+    assert len(paged) == len(set(paged)) and set(paged) == full
+    # the page shows at most its page size and links to the next one
+    from bs4 import BeautifulSoup
+    from skyweave.catalog.web.views.search import TEXT_PAGE
+
+    html = BeautifulSoup(client.get(f"/search?q={q}").text, "html.parser")
+    shown = html.select("section table tbody tr")
+    assert 0 < len(shown) <= TEXT_PAGE
+    nxt = html.select_one('a[rel="next"]')
+    assert (nxt is not None) == (len(full) > TEXT_PAGE)
+
+
 # -- crash safety -----------------------------------------------------------------------
 KILLED_WRITER = textwrap.dedent("""
     import os, signal, sys

@@ -22,7 +22,11 @@ TEXT_PROPERTIES = "rdfs:label|schema:name|dcterms:title|skos:altLabel|rdfs:comme
 """The properties searched by full text."""
 
 
-def text_search(store, base, q, limit=200):
+TEXT_PAGE = 50
+"""Matches shown per page of a text search (the next page is a link)."""
+
+
+def text_search(store, base, q, limit=200, offset=0):
     """Find records whose names or descriptions contain ``q`` (case-insensitive).
 
     Parameters
@@ -34,6 +38,8 @@ def text_search(store, base, q, limit=200):
         The text to look for; at least 2 characters.
     limit : int
         Most matches returned.
+    offset : int
+        Matches skipped first (later pages).
 
     Returns
     -------
@@ -50,12 +56,12 @@ def text_search(store, base, q, limit=200):
     if len(q) < 2:
         raise BadRequest("Search for at least 2 characters.")
     if getattr(store, "index", None) is not None:
-        return _indexed_text_search(store.index, base, q, limit)
+        return _indexed_text_search(store.index, base, q, limit, offset)
     rows = store.select(
         prologue() + "SELECT ?s (SAMPLE(?label) AS ?l) (SAMPLE(?text) AS ?t) WHERE { "
         f"?s {TEXT_PROPERTIES} ?text . FILTER(CONTAINS(LCASE(STR(?text)), LCASE({Literal(q).n3()}))) "
         "?s rdfs:label|schema:name|dcterms:title ?label . } GROUP BY ?s "
-        f"LIMIT {int(limit) * 2}"
+        f"LIMIT {(int(offset) + int(limit)) * 2}"
     )
     ql = q.lower()
     hits = []
@@ -69,15 +75,18 @@ def text_search(store, base, q, limit=200):
             "href": href_for(base, row["s"]), "iri": str(row["s"]), "label": label,
             "kind": KIND_TITLES[where[0]], "matched": matched if matched != label else None,
         }))
-    return [h for _, _, h in sorted(hits, key=lambda h: (h[0], h[1]))][:limit]
+    return [h for _, _, h in sorted(hits, key=lambda h: (h[0], h[1]))][offset:offset + limit]
 
 
-def _indexed_text_search(index, base, q, limit):
-    """`text_search` over the FTS5 index: exact names, then names starting with ``q``, then by BM25 rank."""
+def _indexed_text_search(index, base, q, limit, offset=0):
+    """`text_search` over the FTS5 index: exact names, then names starting with ``q``, then by BM25 rank.
+
+    Reads the best ``3 * (offset + limit)`` (at least 100) literals by rank, so a page costs what it shows.
+    """
     from ...indexes.text import search_texts
 
     ql, seen, hits = q.lower(), set(), []
-    for iri, label, text in search_texts(index, q, limit=max(100, 3 * limit)):
+    for iri, label, text in search_texts(index, q, limit=max(100, 3 * (offset + limit))):
         where = split_iri(base, iri)
         if where is None or iri in seen:
             continue
@@ -85,7 +94,7 @@ def _indexed_text_search(index, base, q, limit):
         rank = 0 if ql in (label.lower(), text.lower()) else 1 if label.lower().startswith(ql) else 2
         hits.append((rank, len(hits), {"href": href_for(base, iri), "iri": iri, "label": label,
                                        "kind": KIND_TITLES[where[0]], "matched": text if text != label else None}))
-    return [h for _, _, h in sorted(hits, key=lambda h: (h[0], h[1]))][:limit]
+    return [h for _, _, h in sorted(hits, key=lambda h: (h[0], h[1]))][offset:offset + limit]
 
 
 @bp.get("/search")
@@ -96,11 +105,20 @@ def search():
     q = request.args.get("q", "").strip()
     ra, dec = request.args.get("ra", "").strip(), request.args.get("dec", "").strip()
     radius_text = request.args.get("radius", "").strip() or "1 deg"
-    data = {"q": q, "ra": ra, "dec": dec, "radius": radius_text, "hits": None, "cone": None, "error": None}
+    data = {"q": q, "ra": ra, "dec": dec, "radius": radius_text, "hits": None, "cone": None, "error": None,
+            "page": 1, "next_page": None}
     status = 200
     try:
+        try:
+            data["page"] = page = max(1, int(request.args.get("page", 1)))
+        except ValueError:
+            raise BadRequest("page must be a positive integer") from None
         if q:
-            data["hits"] = text_search(store, base, q)
+            hits = text_search(store, base, q, limit=TEXT_PAGE + 1, offset=(page - 1) * TEXT_PAGE)
+            data["hits"] = hits[:TEXT_PAGE]
+            data["offset"] = (page - 1) * TEXT_PAGE
+            if len(hits) > TEXT_PAGE:
+                data["next_page"] = page + 1
         if ra or dec:
             center = parse_position(ra, dec)
             radius = parse_radius(radius_text)
