@@ -684,6 +684,31 @@ class EmbeddedStore(Store):
             return 0
         return self.index.rebuild(self, progress=progress)
 
+    def install_ontology(self):
+        """Install the ontology graph (see `Store.install_ontology`) unless the on-disk store already holds it.
+
+        The SHA-256 of the ontology files installed last is kept beside the store; when it matches
+        and the graph is there, nothing is parsed or written (a start-up on an existing store).
+
+        Returns
+        -------
+        int
+            Number of triples in the ontology graph.
+        """
+        import hashlib
+
+        if self.path is None:
+            return super().install_ontology()
+        digest = hashlib.sha256(b"".join(p.read_bytes() for p in shacl.ONTOLOGY_FILES)).hexdigest()
+        mark = Path(self.path).with_name(Path(self.path).name + "-ontology.sha256")
+        held = self.ox.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}")
+        n = int(next(iter(held))[0].value)
+        if n and mark.exists() and mark.read_text().split() == [digest, str(n)]:
+            return n
+        n = super().install_ontology()
+        mark.write_text(f"{digest} {n}\n")
+        return n
+
     def record_pairs(self, iris):
         """Return each record's own (predicate, object) pairs for the side index (see
         `skyweave.catalog.indexes.source.record_pairs`)."""

@@ -18,6 +18,8 @@ __all__ = ["ONTOLOGY_DIR", "ValidationResult", "ValidationReport", "shapes_graph
            "validate_many"]
 
 ONTOLOGY_DIR = bundled("ontology")
+ONTOLOGY_FILES = (ONTOLOGY_DIR / "skyweave.ttl", ONTOLOGY_DIR / "messengers.ttl")
+"""The files of `ontology_graph`: our vocabulary and concept schemes."""
 """The folder holding ``skyweave.ttl``, ``messengers.ttl`` and ``shapes/``."""
 
 
@@ -111,7 +113,7 @@ def ontology_graph():
     -------
     rdflib.Graph
     """
-    return _parse_folder([ONTOLOGY_DIR / "skyweave.ttl", ONTOLOGY_DIR / "messengers.ttl"])
+    return _parse_folder(ONTOLOGY_FILES)
 
 
 def referenced_iris(graph):

@@ -39,3 +39,26 @@ def test_start_up_and_the_home_and_list_pages_load_no_heavy_library(tmp_path):
 
 def test_a_cone_search_loads_astropy_when_it_is_asked_for(tmp_path):
     assert "astropy" in loaded_after(tmp_path, ["/search?ra=83.63&dec=22.01&radius=1"])
+
+
+def test_an_existing_store_keeps_its_ontology_graph_and_a_missing_one_is_installed_again(tmp_path):
+    from skyweave.catalog.store import ONTOLOGY_GRAPH, EmbeddedStore
+    from skyweave.catalog.validate import ontology_graph
+
+    def held(store):
+        return int(next(iter(store.ox.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}")))[0].value)
+
+    store = EmbeddedStore(tmp_path / "store", index=False)
+    try:
+        n = store.install_ontology()
+        assert n == len(ontology_graph()) == held(store)
+        writes = []
+        store._update = lambda text: writes.append(text)   # a second start must not write
+        assert store.install_ontology() == n
+        assert writes == []
+        del store._update
+        store.ox.update(f"DROP GRAPH <{ONTOLOGY_GRAPH}>")   # lost (e.g. a restored backup): installed again
+        assert store.install_ontology() == n == held(store)
+    finally:
+        store.close()
