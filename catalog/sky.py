@@ -235,24 +235,36 @@ def find_in_cone(store, center, radius, kinds=("targets", "observations")):
 
 
 def _find_in_cone_indexed(index, center, radius, kinds):
-    """`find_in_cone` over the HEALPix pixels of the side index, then the exact separation."""
-    import astropy.units as u
+    """`find_in_cone` over the HEALPix pixels of the side index, then the exact separation.
+
+    The separation is astropy's `~astropy.coordinates.angular_separation` (Vincenty's formula, the
+    one `SkyCoord.separation` uses) on plain radians: one vectorised call for every candidate of
+    every kind, without building coordinate objects per request.
+    """
     import numpy as np
+    from astropy.coordinates import angular_separation
 
     from .indexes.sky import cone_candidates
 
     c = center.icrs
-    out = {}
+    ra0, dec0, radius_deg = c.ra.deg, c.dec.deg, radius.to_value("deg")
+    rows = {kind: cone_candidates(index, kind, ra0, dec0, radius_deg) for kind in kinds}
+    every = [r for kind in kinds for r in rows[kind]]
+    out = {kind: [] for kind in kinds}
+    if not every:
+        return out
+    ra = np.radians(np.array([r[2] for r in every], dtype=float))
+    dec = np.radians(np.array([r[3] for r in every], dtype=float))
+    sep = np.degrees(angular_separation(np.radians(ra0), np.radians(dec0), ra, dec))
+    inside = sep <= radius_deg
+    k = 0
     for kind in kinds:
-        rows = cone_candidates(index, kind, c.ra.deg, c.dec.deg, radius.to_value(u.deg))
-        if not rows:
-            out[kind] = []
-            continue
-        mask, sep = cone_search(np.array([r[2] for r in rows]) * u.deg, np.array([r[3] for r in rows]) * u.deg,
-                                center, radius)
-        hits = [{"iri": iri, "label": label, "ra_deg": ra, "dec_deg": dec, "separation_deg": float(s.deg)}
-                for (iri, label, ra, dec), m, s in zip(rows, mask, sep) if m]
-        out[kind] = sorted(hits, key=lambda h: (h["separation_deg"], h["iri"]))
+        for (iri, label, ra_deg, dec_deg) in rows[kind]:
+            if inside[k]:
+                out[kind].append({"iri": iri, "label": label, "ra_deg": ra_deg, "dec_deg": dec_deg,
+                                  "separation_deg": float(sep[k])})
+            k += 1
+        out[kind].sort(key=lambda h: (h["separation_deg"], h["iri"]))
     return out
 
 

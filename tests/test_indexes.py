@@ -304,7 +304,7 @@ def test_text_search_ranks_exact_names_then_prefixes(app):
     store = app.extensions["store"]
     hits = text_search(store, BASE, "crab nebula")
     assert hits[0]["label"] == "Crab Nebula" or hits[0]["matched"] == "Crab Nebula"
-    assert search_texts(store.index, "crab")[0][0]  # ranked by BM25, an IRI first
+    assert search_texts(store.index, "crab")[0][0]  # ranked, an IRI first
 
 
 def test_text_search_pages_show_every_match_once(app, client):
@@ -329,6 +329,18 @@ def test_text_search_pages_show_every_match_once(app, client):
     assert 0 < len(shown) <= TEXT_PAGE
     nxt = html.select_one('a[rel="next"]')
     assert (nxt is not None) == (len(full) > TEXT_PAGE)
+
+
+def test_text_search_puts_names_starting_with_the_query_first_then_shorter_matches():
+    store = EmbeddedStore(None)
+    try:
+        for slug, label in (("a", "Old Crab Remnant Field"), ("b", "Crab"), ("c", "Crab Pulsar Wind"), ("d", "The Crab")):
+            store.put(*target(slug, 1, 1, label=label), validate=False)
+        texts = [t for _, _, t in search_texts(store.index, "crab")]
+        assert texts == ["Crab", "Crab Pulsar Wind", "The Crab", "Old Crab Remnant Field"]
+        assert [t for _, _, t in search_texts(store.index, "crab", limit=2)] == texts[:2]
+    finally:
+        store.close()
 
 
 # -- crash safety -----------------------------------------------------------------------

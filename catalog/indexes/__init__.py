@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS positions (coll TEXT, hpix INTEGER, iri TEXT, ra REAL
 CREATE INDEX IF NOT EXISTS positions_iri ON positions (iri);
 CREATE TABLE IF NOT EXISTS text_rows (id INTEGER PRIMARY KEY, iri TEXT, label TEXT, text TEXT);
 CREATE INDEX IF NOT EXISTS text_rows_iri ON text_rows (iri);
+CREATE INDEX IF NOT EXISTS text_rows_lower ON text_rows (lower(text));
 CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5 (
     text, content='text_rows', content_rowid='id', tokenize='trigram case_sensitive 0');
 """ + _TEXT_TRIGGER + """
@@ -101,6 +102,8 @@ class CatalogIndex:
                 "DROP TABLE IF EXISTS facets; DROP TABLE IF EXISTS positions; DROP TABLE IF EXISTS journal; "
                 "DROP TABLE IF EXISTS list_counts; DROP TABLE IF EXISTS facet_counts; DROP TABLE IF EXISTS facet_pairs; "
                 "DROP TABLE IF EXISTS meta;" + _SCHEMA)
+        else:  # indexes added within a schema version are built on the first open that lacks them
+            self._db.execute("CREATE INDEX IF NOT EXISTS text_rows_lower ON text_rows (lower(text))")
         self.needs_rebuild = fresh
 
     # -- plumbing -----------------------------------------------------------------------

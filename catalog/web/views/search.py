@@ -79,7 +79,7 @@ def text_search(store, base, q, limit=200, offset=0):
 
 
 def _indexed_text_search(index, base, q, limit, offset=0):
-    """`text_search` over the FTS5 index: exact names, then names starting with ``q``, then by BM25 rank.
+    """`text_search` over the FTS5 index: exact names, then names starting with ``q``, then by rank (see `search_texts`).
 
     Reads the best ``3 * (offset + limit)`` (at least 100) literals by rank, so a page costs what it shows.
     """
