@@ -6,6 +6,9 @@
   as a separate process and times how long it takes to answer; `rss_mb` reads its resident memory.
 - `throughput` drives a server with N concurrent clients on cheap queries (describe one record,
   the observations of one target) and reports queries per second, p50 and p99 latency.
+- Run alone (``python bench/page_bench.py``), `run_sizes` serves every size at once in this process
+  and times writes and pages round robin, size after size, so that a change of a shared machine's
+  load hits every size alike; then each size's ``skyweave serve`` and ``oxigraph serve-read-only``.
 """
 
 from __future__ import annotations
@@ -267,17 +270,23 @@ def _cached_store(label, n_triples, catalog, nquads, cache_dir, log):
     return folder
 
 
-def run_pages(label, n_triples, repeat, cache_dir, log):
-    """Measure pages, validated writes, start-up, memory and throughput at one size on a cached store.
+def open_size(label, n_triples, cache_dir, folders, apps, log):
+    """Copy one size's cached store to a temporary folder and serve it in this process.
 
-    The cached store is copied to a temporary folder first (the writes change it).
+    Parameters
+    ----------
+    label : str
+    n_triples : int
+    cache_dir : pathlib.Path
+    folders, apps : contextlib.ExitStack
+        The first removes the temporary folder, the second closes the server and the app.
+    log : callable
 
     Returns
     -------
     dict
-        ``{label, triples, targets, observations, writes, pages, served}``.
+        ``{label, catalog, tmp, store, url, session, token, out}``; ``out`` collects the results.
     """
-    import gc
     import shutil
     import tempfile
 
@@ -285,39 +294,134 @@ def run_pages(label, n_triples, repeat, cache_dir, log):
     from skyweave.catalog.validate import ontology_graph
     from skyweave.catalog.web.app import create_app
 
-    ontology = ontology_graph()
-    catalog = cb.generate(n_triples, real=cb.real_records(), ontology_triples=len(ontology))
+    catalog = cb.generate(n_triples, real=cb.real_records(), ontology_triples=len(ontology_graph()))
     nquads, _ = catalog.serialize()
     folder = _cached_store(label, n_triples, catalog, nquads, cache_dir, log)
     del nquads
-    out = {"label": label, "targets": catalog.n_targets, "observations": catalog.n_observations}
+    tmp = folders.enter_context(tempfile.TemporaryDirectory(prefix=f"skyweave-pages-{label}-", dir=cache_dir))
+    t = time.perf_counter()
+    shutil.copytree(folder, tmp, dirs_exist_ok=True)
+    log(f"{label}: copied the cached store in {time.perf_counter() - t:.1f} s")
     token = "bench-editor-token"
-    with tempfile.TemporaryDirectory(prefix=f"skyweave-pages-{label}-", dir=cache_dir) as tmp:
-        t = time.perf_counter()
-        shutil.copytree(folder, tmp, dirs_exist_ok=True)
-        log(f"{label}: copied the cached store in {time.perf_counter() - t:.1f} s")
-        t = time.perf_counter()
-        app = create_app({"STORE": "embedded", "DATA_DIR": tmp, "BASE_IRI": cb.BASE, "SPARQL_MAX_ROWS": 10**7,
-                          "SPARQL_TIMEOUT_S": 600, "API_TOKENS": {token: "editor"}, "SECRET_KEY": "bench"})
-        out["open_app_s"] = time.perf_counter() - t
-        store = app.extensions["store"]
-        out["triples"] = len(store.ox)
-        server = cb.serve(app)
-        session = requests.Session()
-        try:
-            out["writes"] = cb.time_writes(store, session, server.url, token, catalog)
-            log(f"{label}: writes: store.put {out['writes']['direct_ms']:.1f} ms, HTTP PUT {out['writes']['http_ms']:.1f} ms")
-            paths = page_paths(catalog, store)
-            out["pages"] = time_pages(session, server.url, paths, repeat)
-            log(f"{label}: pages: " + ", ".join(f"{k} {v:.1f} ms" for k, v in out["pages"].items()))
-        finally:
-            session.close()
-            server.close()
-            cb._close_app(app)
-            del store, app
-            gc.collect()
-        out["served"] = cb.serve_and_compare(tmp, catalog, paths, repeat)
-    return out
+    app = create_app({"STORE": "embedded", "DATA_DIR": tmp, "BASE_IRI": cb.BASE, "SPARQL_MAX_ROWS": 10**7,
+                      "SPARQL_TIMEOUT_S": 600, "API_TOKENS": {token: "editor"}, "SECRET_KEY": "bench"})
+    apps.callback(cb._close_app, app)
+    store = app.extensions["store"]
+    server = cb.serve(app)
+    apps.callback(server.close)
+    session = apps.enter_context(requests.Session())
+    out = {"label": label, "targets": catalog.n_targets, "observations": catalog.n_observations,
+           "triples": len(store.ox)}
+    return {"label": label, "catalog": catalog, "tmp": tmp, "store": store, "url": server.url, "session": session,
+            "token": token, "out": out}
+
+
+def interleaved_writes(sizes, n=20, warmup=2):
+    """Time validated writes of fresh records at every size in turn (one record per size, round robin).
+
+    Half go to ``store.put``, half through ``PUT`` over HTTP, targets and observations alternating,
+    as `catalog_bench.time_writes` does; taking the sizes in turn makes a change of the machine's
+    load hit every size alike.
+
+    Returns
+    -------
+    None
+        Each size's ``out["writes"]`` gets ``{direct_ms, http_ms, n}`` (medians).
+    """
+    from rdflib import Graph
+
+    per_kind = (n + warmup) // 2
+    plans = {}
+    for size in sizes:
+        cat = size["catalog"]
+        order = [("target", *cat.fresh_targets[k]) if i == 0 else ("observation", *cat.fresh_observations[k])
+                 for k in range(2 * per_kind) for i in (0, 1)]
+        plans[size["label"]] = (order[:2 * per_kind], order[2 * per_kind:])
+    times = {size["label"]: {"direct": [], "http": []} for size in sizes}
+    for k in range(2 * per_kind):
+        for size in sizes:
+            kind, iri, nt = plans[size["label"]][0][k]
+            graph = Graph().parse(data=nt, format="nt")
+            t = time.perf_counter()
+            assert size["store"].put(iri, graph).created
+            if k >= warmup:
+                times[size["label"]]["direct"].append(time.perf_counter() - t)
+        for size in sizes:
+            kind, iri, nt = plans[size["label"]][1][k]
+            path = str(iri)[len(size["catalog"].base) - 1:]
+            t = time.perf_counter()
+            response = size["session"].put(size["url"] + path, data=nt.encode("utf-8"), timeout=120, headers={
+                "Content-Type": "application/n-triples", "Authorization": f"Bearer {size['token']}",
+                "Accept": "application/json"})
+            assert response.status_code == 201, f"PUT {path}: {response.status_code} {response.text[:300]}"
+            if k >= warmup:
+                times[size["label"]]["http"].append(time.perf_counter() - t)
+    for size in sizes:
+        t = times[size["label"]]
+        size["out"]["writes"] = {"direct_ms": statistics.median(t["direct"]) * 1000,
+                                 "http_ms": statistics.median(t["http"]) * 1000, "n": len(t["direct"])}
+
+
+def interleaved_pages(sizes, repeat):
+    """Time every page at every size in turn: one warm-up round, then ``repeat`` rounds; medians.
+
+    Returns
+    -------
+    dict of str to dict of str to str
+        Size label -> page name -> path (for the served process later).
+    """
+    paths = {size["label"]: page_paths(size["catalog"], size["store"]) for size in sizes}
+    times = {size["label"]: {} for size in sizes}
+    names = list(paths[sizes[0]["label"]])
+    for n in range(repeat + 1):
+        for name in names:
+            for size in sizes:
+                path = paths[size["label"]][name]
+                t = time.perf_counter()
+                response = size["session"].get(size["url"] + path, headers={"Accept": "text/html"})
+                elapsed = time.perf_counter() - t
+                assert response.status_code == 200, f"{name} {path}: {response.status_code} {response.text[:300]}"
+                if n:
+                    times[size["label"]].setdefault(name, []).append(elapsed * 1000)
+    for size in sizes:
+        size["out"]["pages"] = {name: statistics.median(v) for name, v in times[size["label"]].items()}
+    return paths
+
+
+def run_sizes(sizes, repeat, cache_dir, log):
+    """Open every size at once, time writes and pages round robin, then each size's ``skyweave serve``.
+
+    Parameters
+    ----------
+    sizes : list of (str, int)
+    repeat : int
+    cache_dir : pathlib.Path
+    log : callable
+
+    Returns
+    -------
+    list of dict
+        Per size ``{label, triples, targets, observations, writes, pages, served}``, smallest first.
+    """
+    import contextlib
+    import gc
+
+    import catalog_bench as cb
+
+    with contextlib.ExitStack() as folders:
+        with contextlib.ExitStack() as apps:  # closed before the served processes open the same stores
+            opened = [open_size(label, n, cache_dir, folders, apps, log) for label, n in sizes]
+            interleaved_writes(opened)
+            log("writes: " + ", ".join(f"{s['label']} {s['out']['writes']['direct_ms']:.1f} ms" for s in opened))
+            paths = interleaved_pages(opened, repeat)
+            for size in opened:
+                log(f"{size['label']}: pages: " + ", ".join(f"{k} {v:.1f} ms" for k, v in size["out"]["pages"].items()))
+            for size in opened:
+                del size["store"]
+        gc.collect()
+        for size in opened:
+            size["out"]["served"] = cb.serve_and_compare(size["tmp"], size["catalog"], paths[size["label"]], repeat)
+    return [size["out"] for size in opened]
 
 
 def format_pages(results):
@@ -380,7 +484,7 @@ def main(argv=None):
     sizes = [("10k", cb.SIZES["10k"])] if args.quick else cb.parse_sizes(args.sizes)
     sizes.sort(key=lambda s: s[1])
     args.cache.mkdir(parents=True, exist_ok=True)
-    results = [run_pages(label, n, args.repeat, args.cache, cb._log) for label, n in sizes]
+    results = run_sizes(sizes, args.repeat, args.cache, cb._log)
     print(format_pages(results), flush=True)
     if args.output:
         args.output.write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -51,3 +51,21 @@ def test_copy_button_copies_the_snippet(page):
     page.wait_for_selector("button.copy.copied")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("import requests") and "/targets/crab-nebula" in copied
+
+
+def test_a_broad_search_pages_fifty_matches_at_a_time(page):
+    """Issue 13: a text search shows its best 50 matches and links to the next ones, never repeating one."""
+    def shown():
+        return page.locator("table.data tbody tr a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+    page.goto("/search?q=fhl")
+    first = shown()
+    assert len(first) == 50
+    page.click("a[rel=next]")
+    page.wait_for_url("**/search?q=fhl&page=2")
+    second = shown()
+    assert second and not set(first) & set(second)
+    assert page.locator("h2", has_text="Matches 51").count() == 1
+    page.click("a[rel=prev]")
+    page.wait_for_url("**/search?q=fhl&page=1")
+    assert shown() == first
