@@ -244,11 +244,12 @@ def _find_in_cone_indexed(index, center, radius, kinds):
     import numpy as np
     from astropy.coordinates import angular_separation
 
-    from .indexes.sky import cone_candidates
+    from .indexes.sky import cone_candidates, cone_ranges
 
     c = center.icrs
     ra0, dec0, radius_deg = c.ra.deg, c.dec.deg, radius.to_value("deg")
-    rows = {kind: cone_candidates(index, kind, ra0, dec0, radius_deg) for kind in kinds}
+    ranges = cone_ranges(ra0, dec0, radius_deg)
+    rows = {kind: cone_candidates(index, kind, ra0, dec0, radius_deg, ranges) for kind in kinds}
     every = [r for kind in kinds for r in rows[kind]]
     out = {kind: [] for kind in kinds}
     if not every:

@@ -114,7 +114,7 @@ def cone_ranges(ra_deg, dec_deg, radius_deg):
     return ranges
 
 
-def cone_candidates(index, collection, ra_deg, dec_deg, radius_deg):
+def cone_candidates(index, collection, ra_deg, dec_deg, radius_deg, ranges=None):
     """Return the indexed positions of ``collection`` in the pixels covering a cone (a superset).
 
     Parameters
@@ -124,6 +124,8 @@ def cone_candidates(index, collection, ra_deg, dec_deg, radius_deg):
         ``targets`` or ``observations``.
     ra_deg, dec_deg, radius_deg : float
         Cone centre and radius, degrees.
+    ranges : list of (int, int) or None
+        The cone's `cone_ranges`, when the caller has them already (several collections).
 
     Returns
     -------
@@ -131,7 +133,7 @@ def cone_candidates(index, collection, ra_deg, dec_deg, radius_deg):
         ``(iri, label, ra_deg, dec_deg)``; the exact separation check is the caller's.
     """
     out = []
-    for start, stop in cone_ranges(ra_deg, dec_deg, radius_deg):
+    for start, stop in cone_ranges(ra_deg, dec_deg, radius_deg) if ranges is None else ranges:
         out.extend(index.execute(
             "SELECT p.iri, r.label, p.ra, p.dec FROM positions p JOIN records r ON r.coll = p.coll AND r.iri = p.iri "
             "WHERE p.coll = ? AND p.hpix >= ? AND p.hpix < ?", (collection, start, stop)))
