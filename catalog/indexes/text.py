@@ -93,14 +93,16 @@ def search_texts(index, q, limit=1000):
         "ORDER BY lower(text), id LIMIT ?", (ql, ql + "\U0010ffff", limit))
     seen = {row[0] for row in named}
     out = [row[1:] for row in named]
+    if len(named) >= limit:
+        return out[:limit]  # the names starting with the query fill the page: no FTS query at all
     if len(q) >= 3:
-        want = limit + len(named)
+        want = limit  # the matches left after the names, plus room for the names found again
         found = _matches(index, ql, want if want > WINDOW else WINDOW)
         window = sorted(found[:WINDOW], key=lambda r: (len(r[3]), r[3], r[0]))
         rest = (window + found[WINDOW:])[:want]
     else:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rest = index.execute("SELECT id, iri, label, text FROM text_rows WHERE text LIKE ? ESCAPE '\\' LIMIT ?",
-                             (pattern, limit + len(named)))
+                             (pattern, limit + len(named)))  # may return the names again
     out += [row[1:] for row in rest if row[0] not in seen]
     return out[:limit]
