@@ -249,7 +249,6 @@ class JobManager:
             (`runners.limits.RunLimits.admit`); nothing is queued.
         """
         from .params import check_values
-        from .spec import output_units  # spec loads astropy: with the first run, not at start
 
         graph, spec = self.workflow(workflow_iri)
         checked = check_values(spec, values, resolve_target=self.resolve_target)
@@ -288,6 +287,8 @@ class JobManager:
 
     def _job(self, run_iri, workflow_iri, graph, spec, checked, key, user, bindings=None, client=None, digest=None):
         """Register a job (call with the lock held)."""
+        from .spec import output_units  # spec loads astropy: with the first run, not at start
+
         relative = str(graph.value(URIRef(workflow_iri), SW.notebook))
         request = RunRequest(run_iri, str(workflow_iri), str(self.data_dir / relative), checked,
                              tuple(o.name for o in spec.outputs), self.timeout_s, {**self.env, **(bindings or {})},

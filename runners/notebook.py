@@ -142,6 +142,8 @@ def _code_cell(source, tag):
     Built as a plain `nbformat.NotebookNode`: ``nbformat.v4.new_code_cell`` validates each new cell
     against the whole notebook schema, which costs milliseconds per cell on every run.
     """
+    import nbformat  # with the first run, not with the app
+
     return nbformat.from_dict({"id": tag, "cell_type": "code", "metadata": {"tags": [tag]},
                                "execution_count": None, "source": source, "outputs": []})
 
