@@ -112,7 +112,7 @@ def alert_graph(base, data_dir, parsed, message, instruments=(), skymap=None, ma
     (rdflib.URIRef, rdflib.Graph)
     """
     iri = alert_iri(base, parsed.content_key)
-    g = Graph()
+    g = Graph(store="SimpleMemory")  # no contexts: about twice as fast to build and read
     g.add((iri, RDF.type, SW.Alert))
     g.add((iri, RDF.type, PROV.Entity))
     g.add((iri, RDFS.label, Literal(parsed.title)))
@@ -223,7 +223,7 @@ def event_graph(base, state):
     (rdflib.URIRef, rdflib.Graph)
     """
     iri = event_iri(base, state.name)
-    g = Graph()
+    g = Graph(store="SimpleMemory")  # no contexts: about twice as fast to build and read
     g.add((iri, RDF.type, SW.Event))
     g.add((iri, RDF.type, PROV.Entity))
     g.add((iri, RDFS.label, Literal(state.name)))
@@ -275,7 +275,7 @@ def quarantine_graph(base, data_dir, message, reason):
     import hashlib
 
     iri = quarantine_iri(base, hashlib.sha256(message.payload).hexdigest())
-    g = Graph()
+    g = Graph(store="SimpleMemory")  # no contexts: about twice as fast to build and read
     g.add((iri, RDF.type, SW.QuarantinedMessage))
     g.add((iri, RDF.type, PROV.Entity))
     g.add((iri, RDFS.label, Literal(f"Quarantined message from {message.topic}")))

@@ -476,7 +476,7 @@ class Store:
         vgraph.add((v, SW.snapshot, Literal(_nt(old))))
         return number, vgraph
 
-    def put_many(self, records, validate=True, batch_size=400, progress=None):
+    def put_many(self, records, validate=True, batch_size=400, progress=None, validator=None):
         """Store many records, validating them in batches; records that break a shape are skipped.
 
         Only new records may be loaded this way (existing IRIs are replaced without keeping a
@@ -490,6 +490,9 @@ class Store:
             Records validated and written together.
         progress : callable or None
             Called with the number of records handled after each batch.
+        validator : callable or None
+            ``validate_many(records, context=...)`` to use instead of pySHACL's
+            (`skyweave.catalog.validate.validate_many`), e.g. `skyweave.catalog.fastcheck.validate_many`.
 
         Returns
         -------
@@ -506,7 +509,7 @@ class Store:
                 return
             good = batch
             if validate:
-                good, bad = self._check_batch(batch)
+                good, bad = self._check_batch(batch, validator or shacl.validate_many)
                 rejected.extend(bad)
             if good:
                 text = " ;\n".join(
@@ -533,7 +536,7 @@ class Store:
         flush()
         return stored, rejected
 
-    def _check_batch(self, batch):
+    def _check_batch(self, batch, validate_many):
         """Validate a batch in one SHACL run and split it into good and rejected records."""
         # What the batch references and does not describe itself (no merged copy of the batch needed).
         referenced, described = set(), set()
@@ -541,7 +544,7 @@ class Store:
             referenced |= shacl.referenced_iris(graph)
             described.update(graph.subjects())
         context = self.types_of(referenced - described)
-        reports = shacl.validate_many(batch, context=context)
+        reports = validate_many(batch, context=context)
         good = [(i, g) for i, g in batch if reports[str(i)].conforms]
         bad = [(str(i), reports[str(i)]) for i, _ in batch if not reports[str(i)].conforms]
         return good, bad
