@@ -3,6 +3,7 @@
 import logging
 
 from .intake import Intake
+from .retraction import mark_results
 from .rules import RuleEngine
 from .schemas import load, schema_dir
 
@@ -24,10 +25,13 @@ class Pipeline:
         self.intake, self.rules = intake, rules
 
     def process(self, messages):
-        """Store a batch (see `Intake.process`), then fire the rules for it; return the `IntakeReport`."""
+        """Store a batch (see `Intake.process`), fire the rules for it, then mark the results of
+        retracted events (`skyweave.alerts.retraction.mark_results`); return the `IntakeReport`."""
         report = self.intake.process(messages)
         if self.rules is not None:
             report.fired = self.rules.fire(report, self.intake.instruments_of)
+        events = set(report.events) | {a.event for a in report.redelivered}
+        report.marked = mark_results(self.intake.store, events)
         return report
 
 

@@ -477,4 +477,12 @@ def _catalog_extra(store, base, subject, graph):
     return {"targets": int(rows[0]["n"]) if rows else 0}
 
 
-_EXTRAS = {"targets": target_extra, "instruments": _instrument_extra, "catalogs": _catalog_extra}
+def _result_extra(store, base, subject, graph):
+    """What a result's page adds: the retracted alerts it rests on (``sw:basedOnRetractedAlert``), for a warning."""
+    alerts = sorted(graph.objects(subject, SW.basedOnRetractedAlert), key=str)
+    labels = labels_for(store, alerts)
+    return {"retracted_alerts": [{"href": href_for(base, a), "text": labels.get(a, str(a))} for a in alerts]}
+
+
+_EXTRAS = {"targets": target_extra, "instruments": _instrument_extra, "catalogs": _catalog_extra,
+           "results": _result_extra}

@@ -108,6 +108,10 @@ class SW(DefinedNamespace):
     triggerTimeText: URIRef
     issuedTimeText: URIRef
     retracted: URIRef
+    basedOnRetractedAlert: URIRef
+    origin: URIRef
+    MessageOrigin: URIRef
+    noticeKey: URIRef
     errorRadius: URIRef
     errorSemiMajor: URIRef
     errorSemiMinor: URIRef
