@@ -119,6 +119,7 @@ def parse_notice(data, schemas=None):
         other_names=[o for o in others if o != name], mission=mission, instrument=instrument,
         messenger=data.get("messenger"), trigger_time=_time(data, "trigger_time"),
         issued_time=_time(data, "alert_datetime"), localization=_localization(data), schema=url or None,
+        trigger_id=ident,
     )
 
 

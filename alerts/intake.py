@@ -1,7 +1,9 @@
 """The intake pipeline: messages in, alert, event and quarantine records out, in one write per batch.
 
 `Intake.process` reads a batch of messages, leaves out those whose alert is already stored (Kafka
-delivers at least once; the same notice may come from two streams), cross-matches the new alerts
+delivers at least once), recognises the same notice from two streams (same content, or the same
+`~skyweave.alerts.model.notice_key` in another format) and records the other stream as one more
+``sw:origin`` of the one alert (a new version when the alert was stored before), cross-matches the new alerts
 with the catalogued targets, folds them into their events, and stores alerts, events and
 quarantined messages in one validated write (`Store.put_many`): the batch is stored whole or not
 at all. Only after that may a Kafka listener commit its offsets.
@@ -15,13 +17,14 @@ from pathlib import Path
 from rdflib import URIRef
 
 from skyweave.catalog import fastcheck
+from skyweave.catalog.vocab import PROV, SW
 
 from . import Message
 from .crossmatch import TargetIndex
-from .model import Unusable
+from .model import Unusable, notice_key
 from .parse import MAX_BYTES, parse_message
-from .records import (EventState, alert_graph, alert_iri, event_graph, event_iri, event_state_from_graph,
-                      instrument_slugs, quarantine_graph)
+from .records import (EventState, add_origin, alert_graph, alert_iri, event_graph, event_iri,
+                      event_state_from_graph, instrument_slugs, quarantine_graph)
 from .skymap import read_skymap
 
 __all__ = ["NewAlert", "IntakeReport", "Intake", "replay_messages"]
@@ -68,6 +71,9 @@ class IntakeReport:
         Runs the follow-up rules requested (rule, alert, submission), when rules are in the pipeline.
     marked : list of str
         Results marked as based on a retracted alert (`skyweave.alerts.retraction`), by the pipeline.
+    origins : list of (str, str)
+        Alert and topic of each delivery from another stream that the alert now names (the same
+        notice from two topics, or as JSON and VOEvent; see `skyweave.alerts.model.notice_key`).
     """
 
     stored: list = field(default_factory=list)
@@ -77,6 +83,7 @@ class IntakeReport:
     events: list = field(default_factory=list)
     fired: list = field(default_factory=list)
     marked: list = field(default_factory=list)
+    origins: list = field(default_factory=list)
 
 
 class Intake:
@@ -132,13 +139,50 @@ class Intake:
             self._events[iri] = state
         return state
 
-    def _existing(self, iris):
-        if not iris:
-            return set()
-        values = " ".join(f"<{i}>" for i in iris)
+    def _existing(self, batch):
+        """Map the batch's alerts that are stored already (by IRI, or as the same notice by
+        `notice_key`) to the stored alert's IRI and the topics it names."""
+        if not batch:
+            return {}
+        iris = " ".join(f"<{i}>" for i in batch)
+        keys = {key: iri for iri, entry in batch.items() for key in [notice_key(entry[0])] if key}
+        union = f"UNION {{ VALUES ?k {{ {' '.join(chr(34) + k + chr(34) for k in keys)} }} ?a sw:noticeKey ?k }}" if keys else ""
         rows = self.store.select(
-            f"PREFIX sw: <https://skyweave.org/ns#> SELECT ?a WHERE {{ VALUES ?a {{ {values} }} ?a a sw:Alert }}")
-        return {str(r["a"]) for r in rows}
+            f"PREFIX sw: <https://skyweave.org/ns#> SELECT ?a ?k ?t WHERE {{ {{ VALUES ?a {{ {iris} }} ?a a sw:Alert }} "
+            f"{union} ?a sw:topic ?t }}")
+        topics, by_key = {}, {}
+        for r in rows:
+            topics.setdefault(str(r["a"]), set()).add(str(r["t"]))
+            if r.get("k") is not None:
+                by_key[str(r["k"])] = str(r["a"])
+        found = {}
+        for iri, entry in batch.items():
+            stored = iri if iri in topics else by_key.get(notice_key(entry[0]) or "")
+            if stored is not None and (stored == iri or entry[1].topic not in topics[stored]):
+                found[iri] = (stored, topics[stored])  # by key only from another stream
+        return found
+
+    def _add_origins(self, iri, messages):
+        """Write a new version of a stored alert that also names the streams of ``messages``."""
+        iri = URIRef(iri)
+        graph = self.store.get(iri)
+        for triple in list(graph.triples((iri, PROV.wasRevisionOf, None))):
+            graph.remove(triple)  # the store links the new version to the one it replaces
+        own = str(alert_iri(self.base, str(graph.value(iri, SW.contentKey))))
+        for message in messages:
+            self._origin(graph, iri, message, own)
+        self.store.put(iri, graph)
+
+    def _origin(self, graph, iri, message, own):
+        """Add a delivery; keep its payload too when its bytes make another alert than ``own``."""
+        try:
+            same = str(alert_iri(self.base, parse_message(message.payload, None, self.max_bytes).content_key)) == own
+        except Unusable:
+            same = False
+        if same:
+            add_origin(graph, iri, message)
+        else:
+            add_origin(graph, iri, message, self.base, self.data_dir)
 
     def process(self, messages):
         """Store a batch of messages.
@@ -158,7 +202,7 @@ class Intake:
             and the caller must not commit its offsets.
         """
         report = IntakeReport()
-        parsed_batch, records = {}, []
+        parsed_batch, records, by_notice = {}, [], {}
         for message in messages:
             try:
                 parsed = parse_message(message.payload, self.schemas, self.max_bytes)
@@ -176,22 +220,40 @@ class Intake:
                 report.quarantined.append((str(iri), str(exc)))
                 continue
             iri = str(alert_iri(self.base, parsed.content_key))
+            key = notice_key(parsed)
+            if iri not in parsed_batch and key in by_notice and all(
+                    m.topic != message.topic for m in parsed_batch[by_notice[key]][3]):
+                iri = by_notice[key]  # the same notice in another format, from another stream
             if iri in parsed_batch:
                 report.duplicates += 1
+                deliveries = parsed_batch[iri][3]
+                if all(m.topic != message.topic for m in deliveries):
+                    deliveries.append(message)  # from another stream: the alert names it too
                 continue
-            parsed_batch[iri] = (parsed, message, skymap)
-        existing = self._existing(list(parsed_batch))
+            parsed_batch[iri] = (parsed, message, skymap, [message])
+            if key:
+                by_notice[key] = iri
+        existing = self._existing(parsed_batch)
         report.duplicates += len(existing)
         touched = {}
-        for iri, (parsed, message, skymap) in parsed_batch.items():
+        for iri, (parsed, message, skymap, deliveries) in parsed_batch.items():
             if iri in existing:
-                report.redelivered.append(NewAlert(iri, str(event_iri(self.base, parsed.event_name)), parsed, message))
+                stored, topics = existing[iri]
+                new = [m for m in deliveries if m.topic not in topics]
+                if new:
+                    self._add_origins(stored, new)
+                    report.origins.extend((stored, m.topic) for m in new)
+                report.redelivered.append(NewAlert(stored, str(event_iri(self.base, parsed.event_name)), parsed, message))
                 continue
             instruments = self._instruments(parsed)
             matches = ()
             if self.targets is not None and parsed.localization is not None:
                 matches = tuple(self.targets.match(parsed.localization, skymap))
-            records.append(alert_graph(self.base, self.data_dir, parsed, message, instruments, skymap, matches))
+            alert, graph = alert_graph(self.base, self.data_dir, parsed, message, instruments, skymap, matches)
+            for other in deliveries[1:]:
+                self._origin(graph, alert, other, iri)
+                report.origins.append((iri, other.topic))
+            records.append((alert, graph))
             ev = str(event_iri(self.base, parsed.event_name))
             self._event(ev, parsed.event_name).add(self.base, parsed, instruments)
             touched[ev] = True

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["Unusable", "Localization", "ParsedAlert", "TENSES", "ALERT_TYPES", "content_key", "event_slug"]
+__all__ = ["Unusable", "Localization", "ParsedAlert", "TENSES", "ALERT_TYPES", "content_key", "notice_key", "event_slug"]
 
 TENSES = ("current", "archival", "planned", "injection", "commanded", "test")
 """Alert tenses of GCN's unified schema (``core/Alert.schema.json``)."""
@@ -106,6 +106,8 @@ class ParsedAlert:
         The ``$schema`` (or VOEvent ivorn) the message declares.
     media_type : str
         Media type of the raw payload.
+    trigger_id : str or None
+        The mission's own trigger number or id (GCN ``id``, VOEvent ``TrigID``/``GraceID``), for `notice_key`.
     """
 
     format: str
@@ -123,6 +125,7 @@ class ParsedAlert:
     localization: Localization | None = None
     schema: str | None = None
     media_type: str = "application/json"
+    trigger_id: str | None = None
 
     def __post_init__(self):
         if self.alert_type not in ALERT_TYPES:
@@ -152,6 +155,53 @@ def content_key(data, ignore=()):
         data = {k: v for k, v in data.items() if k not in ignore}
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def notice_key(parsed):
+    """Return what makes two messages the same notice whatever their format (SHA-256 hex), or None.
+
+    The same notice sent as a GCN JSON notice and as a classic VOEvent (or by two brokers) differs
+    byte for byte, so its content key differs; it is recognised by its mission and instrument (first
+    word of each, case folded), the mission's trigger id, alert type, tense, trigger time (to the
+    millisecond), issue time (to the second), and position and error circle or ellipse (to 1e-4
+    deg). Messages lacking a mission, trigger id or trigger time have no notice key (only their
+    content identifies them). Two notices of one trigger that differ in any of these (another
+    instrument, a refined position, a later update) stay two alerts.
+
+    Parameters
+    ----------
+    parsed : ParsedAlert
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> t = (datetime(2012, 9, 7, 0, 24, 23, 80000, tzinfo=timezone.utc), "")
+    >>> a = ParsedAlert("voevent", "SWIFT BAT trigger 532871", "a", "initial", "current", "0" * 64, mission="Swift",
+    ...                 instrument="BAT", trigger_id="532871", trigger_time=t,
+    ...                 localization=Localization(74.7412, -9.3137, 0.05))
+    >>> b = ParsedAlert("gcn-json", "Swift BAT-GUANO 532871", "b", "initial", "current", "1" * 64, mission="SWIFT",
+    ...                 instrument="BAT-GUANO", trigger_id="532871", trigger_time=t,
+    ...                 localization=Localization(74.74120001, -9.3137, 0.05))
+    >>> notice_key(a) == notice_key(b) != None
+    True
+    """
+    if not parsed.trigger_id or not parsed.trigger_time or not parsed.mission:
+        return None
+    first = lambda text: re.split(r"[^a-z0-9]+", (text or "").lower().strip())[0]  # noqa: E731
+    loc = parsed.localization
+    where = None
+    if loc is not None and loc.ra is not None:
+        where = [round(loc.ra, 4), round(loc.dec, 4), None if loc.radius is None else round(loc.radius, 4),
+                 None if loc.ellipse is None else [round(x, 4) for x in loc.ellipse]]
+    issued = parsed.issued_time[0].isoformat(timespec="seconds") if parsed.issued_time else None
+    return content_key({"mission": first(parsed.mission), "instrument": first(parsed.instrument),
+                        "trigger": str(parsed.trigger_id).strip(), "type": parsed.alert_type, "tense": parsed.tense,
+                        "time": parsed.trigger_time[0].isoformat(timespec="milliseconds"), "issued": issued,
+                        "where": where})
 
 
 def event_slug(name):

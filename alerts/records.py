@@ -13,10 +13,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from skyweave.catalog.vocab import DCAT, PROV, RDF, RDFS, SKOS, SW, XSD
 from skyweave.runners.files import store_bytes
 
-from .model import event_slug
+from .model import event_slug, notice_key
 from .times import xsd_datetime
 
-__all__ = ["EventState", "alert_iri", "event_iri", "quarantine_iri", "alert_graph", "event_graph",
+__all__ = ["EventState", "alert_iri", "event_iri", "quarantine_iri", "alert_graph", "add_origin", "event_graph",
            "quarantine_graph", "instrument_slugs", "MESSENGERS", "file_url"]
 
 MESSENGERS = {"EM": SW.Photons, "GW": SW.GravitationalWaves, "Neutrino": SW.Neutrinos}
@@ -90,6 +90,47 @@ def _origin(graph, subject, message):
     graph.add((subject, SW.receivedAt, _time(message.received.replace(microsecond=0))))
 
 
+def add_origin(graph, iri, message, base=None, data_dir=None):
+    """Add one delivery of an alert to its record: an ``sw:MessageOrigin`` node and its topic.
+
+    Parameters
+    ----------
+    graph : rdflib.Graph
+        The alert's record (changed in place).
+    iri : rdflib.URIRef
+        The alert.
+    message : skyweave.alerts.Message
+    base : str or None
+        BASE_IRI; when given (with ``data_dir``), the delivery's raw payload is kept as a file and
+        linked from the origin as its ``dcat:distribution`` (for a delivery whose bytes differ from
+        the alert's own payload, e.g. the VOEvent of a JSON notice).
+    data_dir : str or pathlib.Path or None
+
+    Returns
+    -------
+    rdflib.URIRef
+        The origin node, ``{iri}#origin-{12 hex digits of the topic, partition and offset}``.
+    """
+    import hashlib
+
+    where = f"{message.topic}\x00{message.partition}\x00{message.offset}"
+    node = URIRef(f"{iri}#origin-{hashlib.sha256(where.encode('utf-8')).hexdigest()[:12]}")
+    graph.add((iri, SW.topic, Literal(message.topic)))
+    graph.add((iri, SW.origin, node))
+    graph.add((node, RDF.type, SW.MessageOrigin))
+    graph.add((node, SW.topic, Literal(message.topic)))
+    if message.partition is not None:
+        graph.add((node, SW.partition, Literal(int(message.partition), datatype=XSD.integer)))
+    if message.offset is not None:
+        graph.add((node, SW.offset, Literal(int(message.offset), datatype=XSD.integer)))
+    graph.add((node, SW.receivedAt, _time(message.received.replace(microsecond=0))))
+    if base is not None:
+        xml = message.payload.lstrip()[:1] == b"<"
+        _distribution(graph, node, base, data_dir, message.payload, "message.xml" if xml else "message.json",
+                      "application/xml" if xml else "application/json")
+    return node
+
+
 def alert_graph(base, data_dir, parsed, message, instruments=(), skymap=None, matches=()):
     """Build the record of an alert.
 
@@ -110,6 +151,10 @@ def alert_graph(base, data_dir, parsed, message, instruments=(), skymap=None, ma
     Returns
     -------
     (rdflib.URIRef, rdflib.Graph)
+        The alert names the stream it arrived on twice: ``sw:topic``, ``sw:partition``,
+        ``sw:offset`` and ``sw:receivedAt`` of its first delivery, and one ``sw:origin`` per
+        delivery from a distinct topic (`add_origin`; more are added when the same notice arrives
+        from another stream).
     """
     iri = alert_iri(base, parsed.content_key)
     g = Graph(store="SimpleMemory")  # no contexts: about twice as fast to build and read
@@ -121,7 +166,11 @@ def alert_graph(base, data_dir, parsed, message, instruments=(), skymap=None, ma
     g.add((iri, SW.alertTense, Literal(parsed.tense)))
     g.add((iri, SW.payloadFormat, Literal(parsed.format)))
     g.add((iri, SW.contentKey, Literal(parsed.content_key)))
+    key = notice_key(parsed)
+    if key:
+        g.add((iri, SW.noticeKey, Literal(key)))
     _origin(g, iri, message)
+    add_origin(g, iri, message)
     if parsed.issued_time:
         g.add((iri, PROV.generatedAtTime, _time(parsed.issued_time[0])))
         g.add((iri, SW.issuedTimeText, Literal(parsed.issued_time[1])))

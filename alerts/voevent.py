@@ -123,4 +123,5 @@ def parse_voevent(payload):
         tense=tense, content_key=content_key(payload.decode("utf-8", "replace")), other_names=[ivorn],
         mission=mission, instrument=instrument, messenger=_MESSENGER.get(stream.upper(), "EM"),
         trigger_time=trigger_pair, issued_time=issued, localization=loc, schema=ivorn, media_type="application/xml",
+        trigger_id=value("GraceID") or value("TrigID"),
     )
