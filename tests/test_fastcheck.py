@@ -181,3 +181,30 @@ def test_records_that_fail_the_fast_check_get_pyshacls_exact_report(real_records
     assert not fast[str(iri)].conforms
     assert fast[str(iri)].results == slow[str(iri)].results
     assert all(report.conforms for key, report in fast.items() if key != str(iri))
+
+
+def test_an_alert_the_fast_check_refuses_is_quarantined_with_pyshacls_reason(fresh_app, tmp_path, monkeypatch):
+    from skyweave.alerts import intake as intake_module
+
+    store = fresh_app.extensions["store"]
+    build = intake_module.alert_graph
+
+    def broken_for_superk(base, data_dir, parsed, message, *args):
+        iri, graph = build(base, data_dir, parsed, message, *args)
+        if "superk" in message.topic:
+            graph.remove((iri, SW.alertTense, None))  # a builder bug: the record breaks swsh:Alert-tense
+        return iri, graph
+
+    monkeypatch.setattr(intake_module, "alert_graph", broken_for_superk)
+    intake = Intake(store, BASE, tmp_path, schemas=gcn_schemas())
+    report = intake.process([Message(example("icecube/single_neutrino_alerts.gold_bronze_track_alerts.example.json"),
+                                     "gcn.notices.icecube", 0, 1),
+                             Message(example("superk/sn_alert.test.example.json"), "gcn.notices.superk", 0, 2)])
+    assert [a.message.topic for a in report.stored] == ["gcn.notices.icecube"]
+    [(quarantined, reason)] = report.quarantined
+    assert reason == "shapes"
+    text = str(store.get(quarantined).value(URIRef(quarantined), SW.reason))
+    assert "An alert needs exactly one sw:alertTense" in text  # the shape's own sh:message, from pySHACL
+    rows = store.select("SELECT ?a WHERE { ?a a <https://skyweave.org/ns#Alert> ; <https://skyweave.org/ns#topic> ?t "
+                        "FILTER(CONTAINS(STR(?t), 'superk')) }")
+    assert rows == []  # the broken alert was not stored
