@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from skyweave.catalog.vocab import DCAT, PROV, RDF, RDFS, SKOS, SW, XSD
+from skyweave.catalog import vocab
 from skyweave.runners.files import store_bytes
 
 from .model import event_slug, notice_key
@@ -18,6 +18,21 @@ from .times import xsd_datetime
 
 __all__ = ["EventState", "alert_iri", "event_iri", "quarantine_iri", "alert_graph", "add_origin", "event_graph",
            "quarantine_graph", "instrument_slugs", "MESSENGERS", "file_url"]
+
+class _Terms:
+    """A namespace whose terms are looked up once: rdflib's closed namespaces check every attribute
+    access (about 10 us each), and a record costs about a hundred of them."""
+
+    def __init__(self, namespace):
+        self._namespace = namespace
+
+    def __getattr__(self, name):
+        term = getattr(self._namespace, name)
+        setattr(self, name, term)
+        return term
+
+
+DCAT, PROV, RDF, RDFS, SKOS, SW, XSD = (_Terms(getattr(vocab, n)) for n in ("DCAT", "PROV", "RDF", "RDFS", "SKOS", "SW", "XSD"))
 
 MESSENGERS = {"EM": SW.Photons, "GW": SW.GravitationalWaves, "Neutrino": SW.Neutrinos}
 """GCN Reporter ``messenger`` values -> concepts of our sw:Messengers scheme."""

@@ -65,6 +65,9 @@ class _Nothing:
 _NOTHING = _Nothing()
 
 
+_TYPE, _SUBCLASS = str(RDF.type), str(RDFS.subClassOf)
+
+
 class _Data:
     """The triples a batch is judged on: the records, their context and the ontology, indexed by subject."""
 
@@ -72,10 +75,11 @@ class _Data:
         self.out, self.base = {}, base if base is not None else _NOTHING
         for graph in graphs:
             for s, p, o in graph:
-                self.out.setdefault(s, {}).setdefault(p, set()).add(o)
+                self.out.setdefault(s, {}).setdefault(str(p), set()).add(o)
         self._inverse, self._supers = None, {}
 
     def values(self, node, predicate):
+        """The objects of ``node``'s ``predicate`` (a plain ``str``: rdflib's URIRef equality is slow)."""
         mine = self.out.get(node)
         mine = mine.get(predicate) if mine else None
         theirs = self.base.out.get(node)
@@ -97,7 +101,7 @@ class _Data:
     def classes(self, node):
         """Every class ``node`` is a SHACL instance of (rdf:type/rdfs:subClassOf*)."""
         found = set()
-        for cls in self.values(node, RDF.type):
+        for cls in self.values(node, _TYPE):
             found |= self.superclasses(cls)
         return found
 
@@ -109,7 +113,7 @@ class _Data:
                 current = todo.pop()
                 if current not in known:
                     known.add(current)
-                    todo.extend(self.values(current, RDFS.subClassOf))
+                    todo.extend(self.values(current, _SUBCLASS))
             self._supers[cls] = known
         return known
 
@@ -203,10 +207,12 @@ class CompiledShapes:
 
     def _path(self, path):
         if isinstance(path, URIRef):
-            return lambda node, data: data.values(node, path)
+            key = str(path)
+            return lambda node, data: data.values(node, key)
         inverse = self.sg.value(path, SH.inversePath)
         if isinstance(inverse, URIRef) and len(set(self.sg.predicate_objects(path))) == 1:
-            return lambda node, data: data.subjects(node, inverse)
+            key = str(inverse)
+            return lambda node, data: data.subjects(node, key)
         raise Unsupported(f"the path {path} is neither an IRI nor an inverse of one")
 
     def _component(self, p, o, shape):
@@ -268,10 +274,10 @@ class CompiledShapes:
         for cls in data.classes(node):
             found.extend(self.by_class.get(cls, ()))
         for predicate, shapes in self.by_subject_of.items():
-            if data.values(node, predicate):
+            if data.values(node, str(predicate)):
                 found.extend(shapes)
         for predicate, shapes in self.by_object_of.items():
-            if data.subjects(node, predicate):
+            if data.subjects(node, str(predicate)):
                 found.extend(shapes)
         return found
 
@@ -355,7 +361,7 @@ def _prepare(records, context, shapes):
             nodes.add(s)
             if isinstance(o, BNode):
                 nodes.add(o)
-            out.setdefault(s, {}).setdefault(p, set()).add(o)
+            out.setdefault(s, {}).setdefault(str(p), set()).add(o)
         for node in nodes:
             first = owners.setdefault(node, iri)
             if first != iri:  # validated apart by pySHACL (separate groups): leave both to it
@@ -458,9 +464,23 @@ def validate_many(records, context=None):
     return {iri: reports[iri] for iri in iris}
 
 
+class _CleanReport(shacl.ValidationReport):
+    """A conforming report without results whose ``sh:ValidationReport`` graph is built when first read
+    (building one per record cost as much as the check itself)."""
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            graph, node = Graph(), BNode()
+            graph.add((node, RDF.type, SH.ValidationReport))
+            graph.add((node, SH.conforms, Literal(True)))
+            self._graph = graph
+        return self._graph
+
+    @graph.setter
+    def graph(self, value):
+        self._graph = value
+
+
 def _clean_report():
-    graph = Graph()
-    node = BNode()
-    graph.add((node, RDF.type, SH.ValidationReport))
-    graph.add((node, SH.conforms, Literal(True)))
-    return shacl.ValidationReport(conforms=True, results=[], graph=graph)
+    return _CleanReport(conforms=True, results=[], graph=None)
