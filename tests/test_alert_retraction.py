@@ -112,3 +112,26 @@ def test_a_retraction_stops_the_queued_runs_of_its_event(rules_app, queue_only):
     assert jobs.phase(submission.run_iri) == "ABORTED"
     run = URIRef(submission.run_iri)
     assert str(store.get(run).value(run, SW.phase)) == "ABORTED"
+
+
+@pytest.mark.browser
+def test_in_chromium_a_result_of_a_retracted_event_shows_the_warning(browser, rules_app, pipeline):
+    from .conftest import LiveServer
+
+    store, jobs = rules_app.extensions["store"], rules_app.extensions["jobs"]
+    [(_rule, alert, submission)] = pipeline.process([notice("IceCube-250304A", ra=83.6)]).fired
+    assert jobs.wait(submission.run_iri, timeout_s=120) == "COMPLETED"
+    result = results_of(store, submission.run_iri)[0]
+    with LiveServer(rules_app) as server:
+        context = browser.new_context(base_url=server.url)
+        page = context.new_page()
+        page.goto("/results/" + result.rsplit("/", 1)[1])
+        assert page.locator("#retracted-warning").count() == 0
+        pipeline.process([notice("IceCube-250304A", alert_type="retraction", ra=83.6)])
+        page.reload()
+        warning = page.locator("#retracted-warning")
+        assert warning.is_visible() and "Based on a retracted alert" in warning.inner_text()
+        warning.locator("a").first.click()
+        page.wait_for_url("**/alerts/*")
+        assert page.url.endswith(alert.rsplit("/", 1)[1])
+        context.close()
