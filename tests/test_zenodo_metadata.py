@@ -356,7 +356,7 @@ def test_bundled_crab_spectrum_workflow_maps_field_by_field(records, tmp_path):
     finally:
         close_app(app)
     assert metadata["title"] == "H.E.S.S. 1D spectrum with reflected-regions background"
-    assert metadata["upload_type"] == "software" and metadata["version"] == "1.0"
+    assert metadata["upload_type"] == "software" and metadata["version"] == "1.1"  # the notebook's oda:version
     assert metadata["creators"] == [{"name": "skyweave contributors"}]
     assert metadata["publication_date"] == "2026-11-21" and metadata["license"]
     assert "reflected-regions" in metadata["description"]
