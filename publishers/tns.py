@@ -1,6 +1,9 @@
 """Report a record to the IAU Transient Name Server as an AT (discovery) report, exactly once, through its bot API.
 
-`TnsPublisher` sends the AT report `publishers.tns_report.at_report` maps from the record's RDF.
+`TnsPublisher` sends the AT report `publishers.tns_report.at_report` maps from the record's RDF and the
+facts a person supplies (the report form, ``skyweave report tns --set``): the discovery photometry of a
+counterpart candidate comes from the astronomer, not from a run. Each fact is written, with its source
+(a run, the record, a setting, or the person), into the publication record before the first remote call.
 
 Exactly once (`publishers.exactly_once`): ``set/bulk-report`` only queues the report, so its
 ``report_id`` is recorded at once; ``get/bulk-report-reply`` is polled (404 = not processed yet) within
@@ -27,7 +30,8 @@ from .drafts import report_facts
 from .exactly_once import ExactlyOnce
 from .outcomes import OutcomeUnknown, PublishResult, UpstreamError
 from .terms import TermsCheck
-from .tns_report import at_report
+from .tns_fields import FIELDS, NAMES
+from .tns_report import at_report, facts_of
 
 __all__ = ["TnsPublisher"]
 
@@ -68,6 +72,10 @@ class TnsPublisher(ExactlyOnce):
     collections = ("results", "events", "runs")
     action = "Send the AT report"
     button = "Report to TNS"
+    editable = NAMES
+    fields = FIELDS
+    agent = "a person"
+    """Who supplies the facts typed in the form or on the command line (set by the view or the CLI)."""
 
     def __init__(self, base_url, api_key, bot_id, bot_name, store, base, *, ids=None, reporter="",
                  name_prefix="SKW", poll_s=2.0, poll_budget_s=120.0, session=None, sleep=time.sleep):
@@ -110,8 +118,14 @@ class TnsPublisher(ExactlyOnce):
 
     # -- prepare ------------------------------------------------------------------------------------
 
-    def prepare(self, iri):
+    def prepare(self, iri, **supplied):
         """Map record ``iri`` to one AT report (`publishers.tns_report.at_report`), before any request.
+
+        Parameters
+        ----------
+        iri : str
+        **supplied : str
+            Facts typed by `agent` (`publishers.tns_fields.FIELDS` names), winning over the record's.
 
         Returns
         -------
@@ -120,14 +134,50 @@ class TnsPublisher(ExactlyOnce):
         Raises
         ------
         publishers.outcomes.MissingMetadata
-            Naming each missing field and where it would come from.
+            Naming each missing or bad field and where it would come from.
+        ValueError
+            An unknown field name.
         """
-        return at_report(report_facts(self.store, iri), self.ids, reporter=self.reporter, prefix=self.name_prefix)
+        return at_report(report_facts(self.store, iri), self.ids, supplied=supplied, agent=self.agent,
+                         reporter=self.reporter, prefix=self.name_prefix)
+
+    def form(self, iri, **supplied):
+        """The AT report's facts for the form: ``[(Field, value, source)]``, prefilled from the record where known.
+
+        Parameters
+        ----------
+        iri : str
+        **supplied : str
+            What was typed so far (shown as typed, even when it is bad).
+
+        Returns
+        -------
+        list of (publishers.tns_fields.Field, str, str)
+            ``source`` is where the value comes from (`publishers.tns_report.facts_of`), "" when it is missing.
+        """
+        merged = facts_of(report_facts(self.store, iri), {"flux_unitid": "1", "at_type": "1", **self.ids},
+                          supplied, self.agent)
+        return [(f, merged.get(f.name, {}).get("value", ""), merged.get(f.name, {}).get("from", "")) for f in FIELDS]
 
     def preview(self, prepared):
         """The exact ``data`` form field, and where it goes."""
         return {"metadata": {"to": f"{self.base_url}/api/set/bulk-report", "user_agent": self.marker,
-                             "data": {"at_report": {"0": prepared.report}}}, "files": [], "text": None}
+                             "data": {"at_report": {"0": prepared.report}}}, "files": [], "text": None,
+                "facts": prepared.facts}
+
+    def _record_facts(self, attempt):
+        """Write the report's facts, each with its source, and its internal name into the publication record.
+
+        Called before the first remote call of every attempt, so the ``prov:Activity`` says which facts came
+        from a run, the record or the settings, and which a person supplied (and who).
+        """
+        facts = attempt.prepared.facts
+        pub = attempt.publication
+        if pub.progress.get("facts") != facts or pub.progress.get("internal_name") != attempt.prepared.internal_name:
+            supplied = sorted(k for k, v in facts.items() if v["from"].startswith("supplied by "))
+            attempt.step(facts=facts, internal_name=attempt.prepared.internal_name,
+                         step="facts: " + (f"{', '.join(supplied)} supplied by {self.agent}" if supplied
+                                           else "all from the record, its run and the settings"))
 
     # -- send ---------------------------------------------------------------------------------------
 
@@ -153,6 +203,7 @@ class TnsPublisher(ExactlyOnce):
 
     def recover(self, attempt):
         """A recorded ``report_id`` is polled again; else the object is looked up by internal name."""
+        self._record_facts(attempt)
         report_id = attempt.publication.progress.get("report_id")
         if report_id:
             return {"report_id": report_id}
@@ -163,6 +214,8 @@ class TnsPublisher(ExactlyOnce):
         """Queue the report (unless an earlier attempt did), then poll for its reply."""
         if remote is not None and "objname" in remote:
             return remote
+        if attempt.fresh:
+            self._record_facts(attempt)
         report_id = (remote or {}).get("report_id")
         if report_id is None:
             form = json.dumps({"at_report": {"0": attempt.prepared.report}})

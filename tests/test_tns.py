@@ -142,14 +142,31 @@ def test_f12_identical_report_message_5_is_taken_as_done(catalog, tns):
 
 
 def test_f13_field_errors_are_readable_and_not_retried(catalog, tns):
+    store, result, _ = catalog
+    channel = publisher(store, tns)
+    prepare = channel.prepare
+
+    def late_non_detection(iri, **supplied):  # a report our checks would refuse, as if TNS alone knew better
+        prepared = prepare(iri, **supplied)
+        prepared.report["non_detection"]["obsdate"] = "2026-03-02 00:00:00.000"
+        return prepared
+
+    channel.prepare = late_non_detection
+    with pytest.raises(UpstreamError, match=r"non_detection: The last non-detection must precede the discovery "
+                                            r"\(message 1"):
+        channel.publish(result)
+    assert len(tns.requests_log(path="set/bulk-report")) == 1
+    assert publications.find(store, result, "tns").state == "failed"
+
+
+def test_a_non_detection_after_the_discovery_is_refused_before_any_request(catalog, tns):
     store, _, (spec, workflow, tmp) = catalog
     early = add_detection(store, spec, workflow, tmp, slug="d3",
                           values={**VALUES, "last_nondetection_time": "2026-03-02T00:00:00Z"})
-    with pytest.raises(UpstreamError, match=r"non_detection: The last non-detection must precede the discovery "
-                                            r"\(message 1"):
+    with pytest.raises(MissingMetadata, match=r"last_nondetection_time: 2026-03-02T00:00:00.000Z is not before "
+                                              r"the discovery time .*\(TNS message 1\)"):
         publisher(store, tns).publish(early)
-    assert len(tns.requests_log(path="set/bulk-report")) == 1
-    assert publications.find(store, early, "tns").state == "failed"
+    assert tns.requests_log() == [] and publications.find(store, early, "tns") is None
 
 
 @pytest.mark.parametrize("key, status", [("wrong-key", 401)])
