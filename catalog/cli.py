@@ -461,8 +461,14 @@ def publish(record, service, dry_run):
 @click.option("--subject", default=None, help="circular: the subject to send instead of the draft's")
 @click.option("--body-file", type=click.File("r", encoding="utf-8"), default=None,
               help="circular: a file with the edited body (start from --dry-run's output)")
+@click.option("--set", "facts", multiple=True, metavar="NAME=VALUE",
+              help="tns: a fact of the AT report you measured (repeatable), e.g. --set discovery_mag=18.2 "
+                   "--set filterid=111; it wins over the record's and is recorded as supplied by you. "
+                   "Names: ra, dec (deg), position_error_arcsec, discovery_time, last_nondetection_time (UTC), "
+                   "discovery_mag, discovery_mag_err, limiting_mag (mag), filterid, instrumentid, flux_unitid, "
+                   "at_type, reporting_groupid, data_source_groupid")
 @click.option("--dry-run", is_flag=True, help="Print exactly what would be sent, and where, and stop")
-def report(kind, record, via, topic, subject, body_file, dry_run):
+def report(kind, record, via, topic, subject, body_file, facts, dry_run):
     """Report RECORD (a result or event IRI or path) as KIND: circular (a GCN Circular), notice (a GCN Kafka
     notice), tns (a TNS AT report) or hop (a Hopskotch message).
 
@@ -480,11 +486,23 @@ def report(kind, record, via, topic, subject, body_file, dry_run):
         if name not in PUBLISHERS[REPORTS[kind]].options:
             raise click.BadParameter(f"--{name} does not apply to {kind}", param_hint=f"--{name}")
     edits = {k: v for k, v in (("subject", subject), ("body", body_file.read() if body_file else None)) if v}
+    if facts and not getattr(PUBLISHERS[REPORTS[kind]], "fields", None):
+        raise click.BadParameter(f"does not apply to {kind}", param_hint="--set")
+    for fact in facts:
+        name, sep, value = fact.partition("=")
+        if not sep or name.strip() not in PUBLISHERS[REPORTS[kind]].editable:
+            raise click.BadParameter(f"{fact!r}: expected NAME=VALUE with NAME one of "
+                                     f"{', '.join(PUBLISHERS[REPORTS[kind]].editable)}", param_hint="--set")
+        edits[name.strip()] = value.strip()
     with opened_app() as app:
         base = app.config["BASE_IRI"]
         iri = record if record.startswith(("http://", "https://")) else base + record.lstrip("/")
         try:
             publisher = make_publisher(REPORTS[kind], app.config, app.extensions["store"], **options)
+            if facts:
+                import getpass
+
+                publisher.agent = f"a person on the command line (user {getpass.getuser()})"
             if dry_run:
                 click.echo(f"to {publisher.base_url}", err=True)
                 _print_preview(publisher, iri, **edits)

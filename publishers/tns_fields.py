@@ -108,7 +108,17 @@ def _time(text, now):
 
     with warnings.catch_warnings():  # "dubious year": a UTC time past the leap-second table astropy ships
         warnings.simplefilter("ignore", ErfaWarning)
-        value = Time(text.strip().replace("Z", ""), scale="utc")
+        text = text.strip()
+        try:  # an offset (+02:00, Z) is converted to UTC; without one the time is taken as UTC
+            parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            value = Time(parsed if parsed is not None else text, scale="utc")
+        except ValueError:
+            raise ValueError("not ISO 8601, e.g. 2026-03-01T04:12:33Z") from None
         present = Time(now)
         isot, late, early = value.isot, value > present, value < Time("1900-01-01T00:00:00", scale="utc")
         if late:
@@ -152,10 +162,13 @@ def check(supplied, now=None):
     --------
     >>> check({"dec": "-20:30:00", "discovery_mag": "18.2"})["dec"]
     '-20.5'
-    >>> check({"dec": "95"})
-    Traceback (most recent call last):
-    ...
-    skyweave.publishers.outcomes.MissingMetadata: cannot be published: dec: '95' is not a declination (Latitude angle(s) must be within -90 deg <= angle <= 90 deg, got 95.0 deg)
+    >>> try:
+    ...     check({"dec": "95", "discovery_mag": "45"})
+    ... except ValueError as exc:
+    ...     for problem in exc.problems:
+    ...         print(problem)
+    dec: '95' is not a declination (Latitude angle(s) must be within -90 deg <= angle <= 90 deg, got 95.0 deg)
+    discovery_mag: '45' is not a magnitude (45 mag is outside -2..32 mag)
     """
     from .outcomes import MissingMetadata
 

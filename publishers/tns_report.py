@@ -160,7 +160,7 @@ def at_report(facts, ids, *, supplied=None, agent="a person", reporter="", prefi
 
     def need(key, where):
         if key not in sources and key not in bad:
-            problems.append(f"{key}: missing (fill it in, or " + (f"a value '{key}' computed by the run of <{iri}>"
+            problems.append(f"{key}: missing (fill it in, or " + (f"a value '{key}' computed by a run that generated <{iri}>"
                             if where == "value" else f"the setting TNS_{key.upper()}") + ")")
         return values.get(key, "")
 

@@ -8,7 +8,8 @@
   ``feedback.at_report`` (``"100"`` new object / ``"101"`` existing object within 3 arcsec) or 400 with
   per-field message ids (1 non-detection after discovery, 2 photometry required, 3 required field,
   5 identical AT report exists, 6 non-detection or archival info required). Nothing of a bad report is kept.
-- ``/api/get/search`` (by ``internal_name`` or ``objname``), ``/api/get/object``, ``/api/get/values``.
+- ``/api/get/search`` (by ``internal_name`` or ``objname``), ``/api/get/object``, ``/api/get/values``
+  (`VALUES`).
 - Object names are ``<year><letters>`` (``2026aaa``, ``2026aab``, ...) with the prefix ``AT``.
 """
 
@@ -25,6 +26,16 @@ __all__ = ["TnsState", "make_tns_app", "API_KEY", "BOT_ID", "BOT_NAME"]
 
 API_KEY, BOT_ID, BOT_NAME = "tns-bot-key", 12345, "skyweave_bot"
 _MARKER = re.compile(r"^tns_marker(\{.*\})$")
+VALUES = {
+    "at_types": {"0": "Other", "1": "PSN", "2": "PNV", "3": "AGN", "4": "NUC", "5": "FRB"},
+    "flux_units": {"1": "AB mag", "3": "Vega mag"},
+    "filters": {"110": "g-ZTF", "111": "r-ZTF", "112": "i-ZTF", "160": "u-LSST", "161": "g-LSST", "162": "r-LSST",
+                "163": "i-LSST", "164": "z-LSST", "165": "y-LSST"},
+    "instruments": {"196": "P48 - ZTF-Cam"},
+    "groups": {"82": "ZTF", "48": "ZTF"},
+}
+"""The ``get/values`` tables: the ids ``specs/external-apis.md`` §3.3 names (AT types, mag units, ZTF and LSST
+filters, the ZTF camera, the groups used in tests)."""
 _REQUIRED = ("reporting_groupid", "data_source_groupid", "reporter", "discovery_datetime", "at_type")
 
 
@@ -205,8 +216,7 @@ def make_tns_app(state=None):
 
     @app.route("/api/get/values", methods=["GET", "POST"])
     def values():
-        return _envelope(200, "OK", {"at_types": {"0": "Other", "1": "PSN"}, "flux_units": {"1": "ABMag"},
-                                     "filters": {"111": "r-ZTF"}, "instruments": {"196": "ZTF-Cam"}})
+        return _envelope(200, "OK", VALUES)
 
     install(app, reset=state.reset, state=state.state, name="tns")
     return app
