@@ -85,7 +85,9 @@ def facts_of(facts, ids, supplied=None, agent="a person"):
     ids : dict
         TNS value ids from the settings (``reporting_groupid``, ``filterid``, ...).
     supplied : Mapping of str to str, optional
-        What a person typed, by `publishers.tns_fields.FIELDS` name; it wins over every other source.
+        What a person typed, by `publishers.tns_fields.FIELDS` name; it wins over every other source. A
+        value equal to the one the record, run or settings give (a prefilled form field sent back as it
+        was) keeps that source: only what the person changed or added is theirs.
     agent : str
         Who typed it (``"web form (publisher token)"``), recorded as the source of those facts.
 
@@ -107,9 +109,21 @@ def facts_of(facts, ids, supplied=None, agent="a person"):
         if name in NAMES and value not in (None, ""):
             merged.setdefault(name, {"value": str(value), "from": f"setting TNS_{name.upper()}"})
     for name, value in (supplied or {}).items():
-        if value not in (None, "") and str(value).strip():
-            merged[name] = {"value": str(value).strip(), "from": f"supplied by {agent}"}
+        if value in (None, "") or not str(value).strip():
+            continue
+        if name in merged and _same(merged[name]["value"], value):
+            continue  # sent back unchanged by the form: it keeps its source
+        merged[name] = {"value": str(value).strip(), "from": f"supplied by {agent}"}
     return merged
+
+
+def _same(known, typed):
+    """Whether ``typed`` is ``known`` (as numbers when both are numbers), i.e. a prefilled value left as it was."""
+    known, typed = str(known).strip(), str(typed).strip()
+    try:
+        return float(known) == float(typed)
+    except ValueError:
+        return known == typed
 
 
 def at_report(facts, ids, *, supplied=None, agent="a person", reporter="", prefix="SKW", now=None):

@@ -100,8 +100,9 @@ def test_checking_the_typed_facts_shows_the_exact_json_and_sends_nothing(event_a
         "18.2", "0.05", "110", "196")
     assert (report["non_detection"]["obsdate"], report["non_detection"]["limiting_flux"]) == (
         "2026-02-28 03:55:00.000", "20.9")
-    assert facts_shown(soup)["discovery_mag"] == ("18.2", "from supplied by a person using the web form "
-                                                          "(publisher token)")
+    shown = facts_shown(soup)
+    assert shown["discovery_mag"] == ("18.2", "supplied by a person using the web form (publisher token)")
+    assert shown["instrumentid"] == ("196", "from setting TNS_INSTRUMENTID; TNS instrument")  # sent back unchanged
     assert tns.requests_log() == []
 
 
@@ -136,7 +137,11 @@ def test_the_report_is_sent_once_with_the_typed_facts_recorded_as_supplied(event
     client = app.test_client()
     iri = BASE.rstrip("/") + path
     assert client.post(f"{path}/publish/tns", data={"api_token": "reader-token", **PHOTOMETRY}).status_code == 403
-    sent = client.post(f"{path}/publish/tns", data={"api_token": "publisher-token", **PHOTOMETRY})
+    shown = facts_shown(BeautifulSoup(client.get(f"{path}/publish/tns").data, "html.parser"))
+    form = {name: value for name, (value, _) in shown.items()}  # a browser sends the prefilled fields back
+    event_ra = form["ra"]
+    sent = client.post(f"{path}/publish/tns", data={"api_token": "publisher-token", **form,
+                                                    **{k: v for k, v in PHOTOMETRY.items() if k not in ("ra", "dec")}})
     assert sent.status_code == 303 and sent.headers["Location"] == path
     again = client.post(f"{path}/publish/tns", data={"api_token": "publisher-token", **PHOTOMETRY,
                                                      "discovery_mag": "18.4"}, headers={"Accept": "application/json"})
@@ -148,8 +153,10 @@ def test_the_report_is_sent_once_with_the_typed_facts_recorded_as_supplied(event
     facts = pub.progress["facts"]
     assert facts["discovery_mag"] == {"value": "18.2", "from": "supplied by a person using the web form "
                                                               "(publisher token)"}
+    assert facts["filterid"] == {"value": "110", "from": "supplied by a person using the web form (publisher token)"}
     assert facts["instrumentid"] == {"value": "196", "from": "setting TNS_INSTRUMENTID"}
     assert pub.progress["internal_name"] == report["internal_name"]
+    assert facts["ra"] == {"value": event_ra, "from": f"record <{iri}>"}  # the event's position, left as prefilled
     # written before the first remote call: the facts step precedes the step logging the upload
     steps = pub.progress["steps"]
     first = next(i for i, s in enumerate(steps) if " facts: " in s)
