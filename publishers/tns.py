@@ -202,13 +202,21 @@ class TnsPublisher(ExactlyOnce):
         return found[0] if found else None
 
     def recover(self, attempt):
-        """A recorded ``report_id`` is polled again; else the object is looked up by internal name."""
+        """A recorded ``report_id`` is polled again; else the object is looked up by internal name.
+
+        The internal name the earlier attempt recorded is searched as well as this attempt's (they differ
+        when the discovery time typed again falls in another year).
+        """
+        earlier = attempt.publication.progress.get("internal_name")
         self._record_facts(attempt)
         report_id = attempt.publication.progress.get("report_id")
         if report_id:
             return {"report_id": report_id}
-        found = self._search(attempt, attempt.prepared.internal_name)
-        return {"objname": found["objname"], "how": "found by internal name"} if found else None
+        for name in dict.fromkeys(n for n in (earlier, attempt.prepared.internal_name) if n):
+            found = self._search(attempt, name)
+            if found:
+                return {"objname": found["objname"], "how": "found by internal name"}
+        return None
 
     def send(self, attempt, remote):
         """Queue the report (unless an earlier attempt did), then poll for its reply."""

@@ -103,6 +103,7 @@ def test_checking_the_typed_facts_shows_the_exact_json_and_sends_nothing(event_a
     shown = facts_shown(soup)
     assert shown["discovery_mag"] == ("18.2", "supplied by a person using the web form (publisher token)")
     assert shown["instrumentid"] == ("196", "from setting TNS_INSTRUMENTID; TNS instrument")  # sent back unchanged
+    assert report["internal_name"] in soup.select_one("#tns-internal-name").text
     assert tns.requests_log() == []
 
 
