@@ -9,10 +9,94 @@ outputs, JSON-able), ``units`` (each value's declared unit, else the unit of a v
 astropy Quantity), ``problems`` (outputs whose Quantity could not be converted to the declared
 unit) and ``environment``: ``code_files`` (each imported file under the code folders, by path relative to
 the code root, with its SHA-256), ``packages`` (every loaded top-level, non-standard-library module
-that states a ``__version__``, outside the code folders), ``python`` and ``kernel``.
+that states a ``__version__``, outside the code folders), ``python``, ``kernel`` and ``data_files``.
+
+``data_files`` names the bytes the run read from the data folders: the first cell installs
+`_sw_watch_data`, an audit hook (PEP 578, event ``open``) that keeps the absolute path of every
+file opened for reading under those folders; the report gives each one's path relative to its
+folder with its SHA-256 and size in bytes. A kernel serves one run only, so the hook ends with it.
+
+References
+----------
+.. [1] PEP 578, Python Runtime Audit Hooks, https://peps.python.org/pep-0578/ ; the ``open`` event,
+   https://docs.python.org/3/library/audit_events.html
 """
 
-__all__ = ["_sw_report"]
+__all__ = ["_sw_watch_data", "_sw_report"]
+
+def _sw_watch_data(folders):
+    """Record every file opened for reading under ``folders`` from now on (an audit hook, PEP 578).
+
+    The hook is a prefix test on the ``open`` event's path (made absolute and normalised only when it
+    is relative or holds ``..``); it never raises and ignores every other event, so it changes nothing
+    else the kernel does.
+
+    Parameters
+    ----------
+    folders : list of (str, str)
+        Each data folder (absolute) and the prefix its files' reported paths get (``""`` for the
+        folder the service serves under ``/files/``, ``"$GAMMAPY_DATA/"`` for another one).
+    """
+    import os
+    import sys
+    import types
+
+    prefixes = []
+    for folder, label in folders:
+        for variant in dict.fromkeys((os.path.normpath(folder), os.path.realpath(folder))):
+            prefixes.append((variant.rstrip(os.sep) + os.sep, label))
+    state = types.ModuleType("_skyweave_audit")
+    state.opened, state.prefixes = set(), prefixes
+    sys.modules["_skyweave_audit"] = state
+    starts = tuple(p for p, _ in prefixes)
+    opened, fspath, fsdecode, getcwd = state.opened, os.fspath, os.fsdecode, os.getcwd
+    join, normpath, isabs, sep, wronly = os.path.join, os.path.normpath, os.path.isabs, os.sep, os.O_WRONLY
+
+    def hook(event, args):
+        if event != "open":
+            return
+        try:
+            path, mode, flags = args[0], args[1], args[2]
+            if not isinstance(path, str):
+                if isinstance(path, int):  # a file descriptor: opened earlier, by path
+                    return
+                path = fsdecode(fspath(path))
+            if mode is None:  # os.open: the access mode is in the flags
+                if flags & 3 == wronly:
+                    return
+            elif isinstance(mode, str) and "r" not in mode and "+" not in mode:
+                return
+            if not isabs(path) or sep + ".." in path:
+                path = normpath(join(getcwd(), path))
+            if path.startswith(starts):
+                opened.add(path)
+        except Exception:  # an audit hook that raises would break the open: never
+            pass
+
+    sys.addaudithook(hook)
+
+
+def _sw_data_files():
+    """Path (relative to its data folder) -> ``{"sha256", "size"}`` of each file the run read there."""
+    import hashlib
+    import os
+    import sys
+
+    state = sys.modules.get("_skyweave_audit")
+    out = {}
+    if state is None:
+        return out
+    for path in sorted(state.opened):
+        if not os.path.isfile(path):
+            continue
+        label = next((lab + path[len(p):] for p, lab in state.prefixes if path.startswith(p)), None)
+        if label is None:
+            continue
+        with open(path, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            size = os.fstat(handle.fileno()).st_size
+        out[label.replace(os.sep, "/")] = {"sha256": digest, "size": size}
+    return out
 
 
 def _sw_report(outputs, marker, code_dirs, code_root, declared=None):
@@ -88,5 +172,5 @@ def _sw_report(outputs, marker, code_dirs, code_root, declared=None):
     kernel = sys.modules.get("ipykernel")
     environment = {"code_files": dict(sorted(files.items())), "packages": dict(sorted(packages.items())),
                    "python": platform.python_version(),
-                   "kernel": f"ipykernel {getattr(kernel, '__version__', '?')}"}
+                   "kernel": f"ipykernel {getattr(kernel, '__version__', '?')}", "data_files": _sw_data_files()}
     print(marker + json.dumps({"values": values, "units": units, "environment": environment, "problems": problems}))

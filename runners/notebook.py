@@ -1,7 +1,8 @@
 """Execute one annotated notebook with given parameter values in a Jupyter kernel (nbclient).
 
 The notebook is copied with three cells added, papermill-style: a setup cell (the run's own empty
-working folder, the workflow version's folders first on the module path, environment), the
+working folder, the workflow version's folders first on the module path, environment, an audit
+hook that records the files the run opens under its data folders), the
 injected parameter values right after the ``parameters`` cell, and a last cell that reports the
 declared outputs and what ran (`runners.inkernel`) as JSON. Files the notebook writes in its working folder and
 names in its outputs come back as bytes, so the same function serves a local pool and remote
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from . import OutputFile, RunResult, inkernel
 
-__all__ = ["code_dirs", "prepare_notebook", "scrub_paths", "execute", "run_request", "close_pool", "environment_defaults", "MARKER"]
+__all__ = ["code_dirs", "data_folders", "prepare_notebook", "scrub_paths", "execute", "run_request", "close_pool", "environment_defaults", "MARKER"]
 
 MARKER = "<<skyweave-outputs>>"
 """Prefix of the line in which the last cell reports the outputs."""
@@ -49,6 +50,12 @@ def _compact(source):
 
 _REPORTER = _compact(inspect.getsource(inkernel))
 """Source of the output report (`runners.inkernel`) run by the last cell, without docstrings."""
+
+_WATCHER = _compact(inspect.getsource(inkernel._sw_watch_data))
+"""Source of the audit hook that records the data files a run opens, run by the first cell."""
+
+DATA_VARIABLES = ("SKYWEAVE_DATA", "GAMMAPY_DATA")
+"""Environment variables that give a notebook its data folder; the first is the one served under ``/files/``."""
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _LOG_LIMIT = 200_000
@@ -77,6 +84,40 @@ def code_dirs(path, code_root=None):
     if code_root and str(Path(code_root).resolve()) not in dirs:
         dirs.append(str(Path(code_root).resolve()))
     return dirs
+
+
+def data_folders(env):
+    """Return the data folders whose files a run's provenance records, with the prefix of their reported paths.
+
+    Parameters
+    ----------
+    env : dict of str to str or None
+        The run's environment; ``SKYWEAVE_DATA`` (the folder the service serves under ``/files/``)
+        and ``GAMMAPY_DATA`` name data folders.
+
+    Returns
+    -------
+    list of (str, str)
+        Absolute folder and prefix: ``""`` for ``SKYWEAVE_DATA``, ``"$GAMMAPY_DATA/"`` for a
+        ``GAMMAPY_DATA`` that is another folder. Relative or missing folders are left out.
+
+    Examples
+    --------
+    >>> data_folders({"SKYWEAVE_DATA": "/srv/data", "GAMMAPY_DATA": "/srv/data/", "MPLBACKEND": "Agg"})
+    [('/srv/data', '')]
+    >>> data_folders({"GAMMAPY_DATA": "/opt/gammapy-data"})
+    [('/opt/gammapy-data', '$GAMMAPY_DATA/')]
+    """
+    out, seen = [], set()
+    for index, name in enumerate(DATA_VARIABLES):
+        folder = (env or {}).get(name)
+        if not folder or not os.path.isabs(str(folder)):
+            continue
+        folder = os.path.normpath(str(folder))
+        if folder not in seen:
+            seen.add(folder)
+            out.append((folder, "" if index == 0 else f"${name}/"))
+    return out
 
 
 def prepare_notebook(path, parameters, outputs, workdir, env=None, code_root=None, units=None):
@@ -124,6 +165,9 @@ def prepare_notebook(path, parameters, outputs, workdir, env=None, code_root=Non
         *(f"_sw_os.environ[{k!r}] = {str(v)!r}" for k, v in (env or {}).items()),
         "del _sw_os, _sw_sys",
     ])
+    folders = data_folders(env)
+    if folders:  # the audit hook that records the data files the run reads (runners.inkernel._sw_watch_data)
+        setup += "\n" + f"exec({_WATCHER + chr(10) + f'_sw_watch_data({folders!r})'!r}, {{}})"
     injected = "\n".join(f"{name} = {value!r}" for name, value in parameters.items()) or "pass"
     # One string literal run with exec in a namespace of its own: IPython tokenizes every line of a
     # cell before running it (tens of milliseconds for the module's source), a literal is one token,
