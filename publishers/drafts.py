@@ -21,6 +21,7 @@ from rdflib import Literal, URIRef
 
 from skyweave.catalog.resources import bundled
 from skyweave.catalog.vocab import DCTERMS, ODA, PROV, RDF, RDFS, SDO, SW
+from skyweave.runners.provenance import workflow_of
 
 from . import records
 from .circular_rules import event_name
@@ -159,7 +160,7 @@ def report_facts(store, iri):
             for suffix, prop in (("", SDO.value), ("_err", SW.uncertainty), ("_ul", SDO.maxValue)):
                 if run_graph.value(node, prop) is not None:
                     facts.values.append((name + suffix, _text(run_graph, node, prop)))
-        wf = run_graph.value(run, PROV.used)
+        wf = workflow_of(run_graph, run)
         wf_graph = _get(store, wf)
     if wf_graph is not None:
         facts.workflow, facts.version = _text(wf_graph, wf, SDO.name), _text(wf_graph, wf, SDO.version)

@@ -55,6 +55,7 @@ from rocrate.rocrate import ROCrate
 
 from skyweave.catalog.vocab import ODA, PROV, RDFS, SDO, SDO_INPUT, SDO_OUTPUT, SW
 from skyweave.runners.describe import DEFAULT_CREATOR
+from skyweave.runners.provenance import workflow_of
 
 from .zenodo_metadata import MissingMetadata, _ordered_creators, orcid_of, record_kind
 
@@ -345,7 +346,7 @@ def run_crate(store, result_iri, data_dir, base, files, *, dest=None):
     result = store.get(result_iri)
     run = result.value(URIRef(result_iri), PROV.wasGeneratedBy)
     run_graph = store.get(run)
-    workflow_iri = run_graph.value(run, PROV.used)
+    workflow_iri = workflow_of(run_graph, run)
     crate_zip = workflow_crate(store, workflow_iri, data_dir, base)
     crate = ROCrate(crate_zip)
     workflow = crate.mainEntity

@@ -45,6 +45,7 @@ from rdflib import BNode, URIRef
 
 from skyweave.catalog.vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SDO, SDO_INPUT, SW
 from skyweave.runners.describe import COMPUTATIONAL_WORKFLOW, DEFAULT_CREATOR
+from skyweave.runners.provenance import workflow_of
 
 from .outcomes import MissingMetadata
 
@@ -387,7 +388,7 @@ def _result_metadata(store, graph, iri, base, problems):
     if phase != "COMPLETED":
         problems.append(f"sw:phase of <{run}>: the run that made <{iri}> ended {phase}; only results of "
                         "COMPLETED runs are published")
-    wf = run_graph.value(run, PROV.used)
+    wf = workflow_of(run_graph, run)
     wf_graph = _get(store, wf)
     if wf_graph is None:
         problems.append(f"prov:used of <{run}>: the workflow version <{wf}> is not in the catalog")

@@ -30,7 +30,8 @@ from . import RunRequest
 from .environment import code_digest, code_root, package_versions
 from .oda import UNITS
 from .limits import RunLimits, abort_key_matches, new_abort_key
-from .provenance import now, result_records, run_graph, xsd_time
+from .provenance import data_used, now, result_records, run_graph, workflow_of, xsd_time
+from .datacheck import DataCheck
 from .files import stored_path
 from .resources import resource_environment
 
@@ -99,7 +100,8 @@ def cache_key(workflow_iri, commit, values, data_version, code="", packages=None
     """
     from .params import normalised_key  # params loads astropy: with the first run, not at start
 
-    payload = json.dumps({"workflow": str(workflow_iri), "commit": commit or "",
+    # "record": runs filed since their record names the data files they read (earlier ones are never served).
+    payload = json.dumps({"record": "data-files", "workflow": str(workflow_iri), "commit": commit or "",
                           "parameters": normalised_key(values), "inputs": data_version, "code": code,
                           "packages": dict(packages or {})}, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -153,6 +155,7 @@ class JobManager:
         self.store, self.base, self.data_dir = store, base, Path(data_dir)
         self.executor, self.timeout_s = executor, float(timeout_s)
         self.env, self.data_version, self.resolve_target = dict(env or {}), data_version, resolve_target
+        self.data_check = DataCheck(self.env)
         self._jobs, self._by_key = {}, {}
         self._workflows, self._digests = {}, {}
         self._lock = threading.Lock()
@@ -262,11 +265,9 @@ class JobManager:
             if key in self._by_key and not fresh:
                 run_iri = self._by_key[key]
                 return Submission(run_iri, self._jobs[run_iri].phase, shared=True)
-            rows = [] if fresh else self.store.select(
-                "PREFIX sw: <https://skyweave.org/ns#> SELECT ?run WHERE "
-                "{ ?run a sw:Run ; sw:cacheKey $key ; sw:phase \"COMPLETED\" } LIMIT 1", key=Literal(key))
-            if rows and not fresh:
-                return Submission(str(rows[0]["run"]), "COMPLETED", cached=True)
+            cached = None if fresh else self._cached(key)
+            if cached is not None:
+                return Submission(cached, "COMPLETED", cached=True)
             if self._closing:
                 raise Conflict("The service is stopping; request the run again in a moment.")
             self.limits.admit(client, [j.client for j in self._jobs.values() if not j.done.is_set()])
@@ -284,6 +285,24 @@ class JobManager:
             raise
         self._start(job)
         return Submission(run_iri, "QUEUED", abort_key=abort_key)
+
+    def _cached(self, key):
+        """Return the completed run with cache key ``key`` whose data files are all unchanged, or None.
+
+        A run records the SHA-256 of each data file it read (`runners.provenance.DataFile`); one of
+        them changed or gone means its products may differ now, so that run is not served.
+        """
+        rows = self.store.select(
+            "PREFIX sw: <https://skyweave.org/ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+            "PREFIX schema: <https://schema.org/> SELECT ?run ?name ?sha WHERE "
+            "{ ?run a sw:Run ; sw:cacheKey $key ; sw:phase \"COMPLETED\" "
+            "OPTIONAL { ?run prov:used ?file . ?file schema:sha256 ?sha ; schema:name ?name } }", key=Literal(key))
+        runs = {}
+        for row in rows:
+            files = runs.setdefault(str(row["run"]), {})
+            if row.get("name") is not None:
+                files[str(row["name"])] = str(row["sha"])
+        return next((run for run, files in runs.items() if self.data_check.unchanged(files)), None)
 
     def _job(self, run_iri, workflow_iri, graph, spec, checked, key, user, bindings=None, client=None, digest=None):
         """Register a job (call with the lock held)."""
@@ -335,9 +354,10 @@ class JobManager:
             outputs = {o.name: o for o in job.spec.outputs}
             records, notebook_url = result_records(self.base, job.request.run_iri, result, outputs,
                                                    self.data_dir, job.title)
+            data = data_used(self.store, self.base, result.environment.get("data_files"))
             self._write(job, result.status, started=job.started or result.started_at, ended=result.ended_at,
                         log=result.log, error=result.error, values=result.values, notebook_url=notebook_url,
-                        units=result.units, environment=result.environment)
+                        units=result.units, environment=result.environment, data=data)
             stored, rejected = self.store.put_many(records)
             self.limits.note_stored(sum(len(f.data) for f in result.files))
             for iri, report in rejected:
@@ -502,7 +522,7 @@ class JobManager:
     def _requeue(self, run_iri, graph):
         """Queue a stored QUEUED run again under the same IRI."""
         run = URIRef(run_iri)
-        workflow_iri = str(graph.value(run, PROV.used))
+        workflow_iri = str(workflow_of(graph, run))
         user = next((str(graph.value(a, SDO.name)) for a in graph.objects(run, PROV.wasAssociatedWith)
                      if (a, RDF.type, PROV.Person) in graph), "anonymous")
         values = {str(graph.value(pv, SW.parameter)).rsplit("#param-", 1)[-1]: graph.value(pv, SDO.value).toPython()

@@ -30,8 +30,9 @@ from pathlib import Path
 
 
 from . import OutputFile, RunResult, inkernel
+from .datacheck import data_folders
 
-__all__ = ["code_dirs", "data_folders", "prepare_notebook", "scrub_paths", "execute", "run_request", "close_pool", "environment_defaults", "MARKER"]
+__all__ = ["code_dirs", "prepare_notebook", "scrub_paths", "execute", "run_request", "close_pool", "environment_defaults", "MARKER"]
 
 MARKER = "<<skyweave-outputs>>"
 """Prefix of the line in which the last cell reports the outputs."""
@@ -53,9 +54,6 @@ _REPORTER = _compact(inspect.getsource(inkernel))
 
 _WATCHER = _compact(inspect.getsource(inkernel._sw_watch_data))
 """Source of the audit hook that records the data files a run opens, run by the first cell."""
-
-DATA_VARIABLES = ("SKYWEAVE_DATA", "GAMMAPY_DATA")
-"""Environment variables that give a notebook its data folder; the first is the one served under ``/files/``."""
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _LOG_LIMIT = 200_000
@@ -84,40 +82,6 @@ def code_dirs(path, code_root=None):
     if code_root and str(Path(code_root).resolve()) not in dirs:
         dirs.append(str(Path(code_root).resolve()))
     return dirs
-
-
-def data_folders(env):
-    """Return the data folders whose files a run's provenance records, with the prefix of their reported paths.
-
-    Parameters
-    ----------
-    env : dict of str to str or None
-        The run's environment; ``SKYWEAVE_DATA`` (the folder the service serves under ``/files/``)
-        and ``GAMMAPY_DATA`` name data folders.
-
-    Returns
-    -------
-    list of (str, str)
-        Absolute folder and prefix: ``""`` for ``SKYWEAVE_DATA``, ``"$GAMMAPY_DATA/"`` for a
-        ``GAMMAPY_DATA`` that is another folder. Relative or missing folders are left out.
-
-    Examples
-    --------
-    >>> data_folders({"SKYWEAVE_DATA": "/srv/data", "GAMMAPY_DATA": "/srv/data/", "MPLBACKEND": "Agg"})
-    [('/srv/data', '')]
-    >>> data_folders({"GAMMAPY_DATA": "/opt/gammapy-data"})
-    [('/opt/gammapy-data', '$GAMMAPY_DATA/')]
-    """
-    out, seen = [], set()
-    for index, name in enumerate(DATA_VARIABLES):
-        folder = (env or {}).get(name)
-        if not folder or not os.path.isabs(str(folder)):
-            continue
-        folder = os.path.normpath(str(folder))
-        if folder not in seen:
-            seen.add(folder)
-            out.append((folder, "" if index == 0 else f"${name}/"))
-    return out
 
 
 def prepare_notebook(path, parameters, outputs, workdir, env=None, code_root=None, units=None):

@@ -6,22 +6,32 @@ runner (``prov:SoftwareAgent``), with start and end times, phase, log and error.
 becomes a result (``sw:DataProduct``, a ``prov:Entity`` and ``dcat:Dataset``) that
 ``prov:wasGeneratedBy`` the run, with one distribution per file, stored content-addressed.
 
+The run also ``prov:used`` each data file it really opened (`DataFile`, found in its kernel by an
+audit hook, see `runners.inkernel`): a ``prov:Entity`` and ``dcat:Distribution`` with its path in the
+data folder (``schema:name``), ``schema:sha256``, ``dcat:byteSize`` and ``dcat:downloadURL``
+(``{BASE_IRI}files/<path>``); when that URL is a distribution of a catalogued observation, the run
+``prov:used`` the observation too and the file is ``dcterms:isPartOf`` it. So the terms of the data
+release the observation belongs to follow the run's results (`publishers.terms`).
+
 References
 ----------
 .. [1] PROV-O, https://www.w3.org/TR/prov-o/ ; Workflow Run RO-Crate,
    https://www.researchobject.org/workflow-run-crate/
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from skyweave.catalog.vocab import DCAT, ODA, PROV, RDF, RDFS, SDO, SW, XSD
+from skyweave.catalog.vocab import DCAT, DCTERMS, ODA, PROV, RDF, RDFS, SDO, SW, XSD
 
 from .files import download_url, media_type, store_bytes
 from .values import add_results, literal, time_literal
 
-__all__ = ["PRODUCT_TYPES", "literal", "run_graph", "result_records", "RUNNER_NAME", "xsd_time", "now"]
+__all__ = ["PRODUCT_TYPES", "literal", "run_graph", "result_records", "RUNNER_NAME", "xsd_time", "now", "DataFile",
+           "data_file_url", "data_used", "workflow_of"]
 
 RUNNER_NAME = "skyweave notebook runner"
 """Name of the software agent recorded on every run."""
@@ -33,6 +43,102 @@ PRODUCT_TYPES = {
 """oda-hub output type -> our product type; other file outputs are tables."""
 
 
+@dataclass(frozen=True)
+class DataFile:
+    """A data file a run read.
+
+    Attributes
+    ----------
+    path : str
+        Its path relative to the data folder served under ``/files/`` (``hess-dl3-dr1/data/...``),
+        or ``$GAMMAPY_DATA/...`` for another data folder.
+    sha256 : str
+        SHA-256 (hex) of its bytes when the run ended.
+    size : int
+        Its size in bytes.
+    url : str or None
+        ``{BASE_IRI}files/<path>``, where the service serves it (None outside the served folder).
+    record : str or None
+        The catalogued record (an observation) that has a distribution at ``url``, if any.
+    """
+
+    path: str
+    sha256: str
+    size: int
+    url: str | None = None
+    record: str | None = None
+
+
+def data_file_url(base, path):
+    """Return the download IRI of a file of the served data folder, or None for another folder.
+
+    Examples
+    --------
+    >>> data_file_url("http://127.0.0.1:5000/", "hess-dl3-dr1/data/hess_dl3_dr1_obs_id_023523.fits.gz")
+    'http://127.0.0.1:5000/files/hess-dl3-dr1/data/hess_dl3_dr1_obs_id_023523.fits.gz'
+    >>> data_file_url("http://127.0.0.1:5000/", "$GAMMAPY_DATA/x.fits") is None
+    True
+    """
+    if path.startswith("$"):
+        return None
+    return f"{base}files/{quote(path)}"
+
+
+_CATALOGUED = (
+    "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX sw: <https://skyweave.org/ns#> "
+    "SELECT ?url ?record WHERE { VALUES ?url { %s } ?record dcat:distribution/dcat:downloadURL ?url . "
+    "{ ?record a sw:Observation } UNION { ?record a dcat:Dataset } }")
+
+
+def data_used(store, base, data_files):
+    """Map the data files a run read to the catalogued records whose distributions they are.
+
+    Parameters
+    ----------
+    store : skyweave.catalog.store.Store
+    base : str
+        BASE_IRI.
+    data_files : dict of str to dict
+        ``RunResult.environment["data_files"]``: path -> ``{"sha256": str, "size": int}``.
+
+    Returns
+    -------
+    list of DataFile
+        In path order; ``record`` set where a catalogued observation (or dataset) has a
+        ``dcat:distribution`` whose ``dcat:downloadURL`` is the file's URL.
+    """
+    files = [DataFile(path, str(item["sha256"]), int(item["size"]), data_file_url(base, path))
+             for path, item in sorted((data_files or {}).items())]
+    urls = [f.url for f in files if f.url]
+    found = {}
+    if urls:
+        for row in store.select(_CATALOGUED % " ".join(f"<{u}>" for u in urls)):
+            found.setdefault(str(row["url"]), str(row["record"]))
+    return [DataFile(f.path, f.sha256, f.size, f.url, found.get(f.url)) for f in files]
+
+
+def workflow_of(graph, run):
+    """Return the workflow version a run record ``prov:used`` (not the data it read), or None.
+
+    A run ``prov:used`` its workflow version, the data files it read (blank nodes) and the
+    observations those files belong to (each named by a file's ``dcterms:isPartOf``).
+
+    Parameters
+    ----------
+    graph : rdflib.Graph
+        The run's record.
+    run : rdflib.URIRef or str
+
+    Returns
+    -------
+    rdflib.URIRef or None
+    """
+    run = URIRef(run)
+    used = list(graph.objects(run, PROV.used))
+    data = {o for f in used if isinstance(f, BNode) for o in graph.objects(f, DCTERMS.isPartOf)}
+    return next(iter(sorted(u for u in used if isinstance(u, URIRef) and u not in data)), None)
+
+
 def xsd_time(value):
     """Return a UTC ``xsd:dateTime`` literal (``...Z``) of a timezone-aware datetime."""
     return Literal(value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)
@@ -41,7 +147,7 @@ def xsd_time(value):
 def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cache_key=None, label=None,
               started=None, ended=None, log=None, error=None, values=None, notebook_url=None, version="0",
               informed_by=None, plan=None, units=None, parameter_units=None, time_parameters=(), environment=None,
-              unit_codes=None):
+              unit_codes=None, data=()):
     """Build the record of a run in a given phase.
 
     Parameters
@@ -83,6 +189,9 @@ def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cac
         nodes with ``schema:softwareVersion``.
     unit_codes : dict of str to str or None
         ``unit:`` IRI of each output whose unit the notebook declares (``schema:unitCode``).
+    data : sequence of DataFile
+        The data files the run read (`data_used`): each a ``prov:used`` file entity, and its
+        catalogued observation ``prov:used`` too.
 
     Returns
     -------
@@ -130,6 +239,7 @@ def run_graph(run_iri, workflow_iri, phase, parameters, user, executor_name, cac
         g.add((run, SW.error, Literal(error)))
     add_results(g, run, values or {}, units, unit_codes)
     _add_environment(g, run, environment or {})
+    _add_data(g, run, data)
     if notebook_url:
         node = BNode()
         g.add((run, PROV.generated, node))
@@ -163,6 +273,23 @@ def _add_environment(g, run, environment):
         g.add((node, RDF.type, SDO.SoftwareApplication))
         g.add((node, SDO.name, Literal(name)))
         g.add((node, SDO.softwareVersion, Literal(version)))
+
+
+def _add_data(g, run, data):
+    """Record the data files a run read, and the observations they belong to (see `run_graph`)."""
+    for item in data:
+        node = BNode()
+        g.add((run, PROV.used, node))
+        g.add((node, RDF.type, PROV.Entity))
+        g.add((node, RDF.type, DCAT.Distribution))
+        g.add((node, SDO.name, Literal(item.path)))
+        g.add((node, SDO.sha256, Literal(item.sha256)))
+        g.add((node, DCAT.byteSize, Literal(item.size, datatype=XSD.integer)))
+        if item.url:
+            g.add((node, DCAT.downloadURL, URIRef(item.url)))
+        if item.record:
+            g.add((node, DCTERMS.isPartOf, URIRef(item.record)))
+            g.add((run, PROV.used, URIRef(item.record)))
 
 
 def result_records(base, run_iri, result, outputs, data_dir, title):

@@ -8,7 +8,7 @@ quantities with unit, uncertainty and upper limit, each with a display text (``e
 from rdflib import URIRef
 
 from skyweave.catalog.exceptions import NotFound
-from skyweave.catalog.vocab import PROV, SDO, SW
+from skyweave.catalog.vocab import DCAT, DCTERMS, PROV, SDO, SW
 
 from .values import display, result_item
 
@@ -76,7 +76,9 @@ def run_status(store, jobs, base, run_iri):
         upper limit's limit), ``quantities`` (one dict per output value with ``name``, ``value``,
         ``unit``, ``unit_code``, ``uncertainty``, ``upper_limit`` and ``text``, see
         `runners.values.read_results`), ``value_text`` (name -> text), ``results``, ``notebook``,
-        ``error``, ``log``, ``label``.
+        ``data_files`` (one dict per data file the run read: ``path`` relative to the data folder,
+        ``size`` in bytes, ``sha256``, ``file`` (its download path) and ``observation`` (the path of
+        the catalogued observation it belongs to, or None)), ``error``, ``log``, ``label``.
 
     Raises
     ------
@@ -84,7 +86,7 @@ def run_status(store, jobs, base, run_iri):
         If there is no such run.
     """
     from skyweave.catalog.pages import href_for
-    from skyweave.catalog.vocab import DCAT, RDFS
+    from skyweave.catalog.vocab import RDFS
 
     run_iri = URIRef(run_iri)
     record = _Record(store.select(_STATUS, run=run_iri))
@@ -103,11 +105,21 @@ def run_status(store, jobs, base, run_iri):
     quantities = sorted((result_item(lambda p, node=node: record.get(node, p)) for node in record.objects(SDO.result)),
                         key=lambda item: item["name"])
     notebook = next((record.get(n, DCAT.downloadURL) for n in record.objects(PROV.generated)), None)
+    used = record.objects(PROV.used)
+    files = [f for f in used if record.get(f, SDO.sha256) is not None]
+    observations = {record.get(f, DCTERMS.isPartOf) for f in files}
+    workflow = next(iter(sorted(u for u in used if u not in observations and u not in files)), None)
+    data_files = sorted(({
+        "path": str(record.get(f, SDO.name)), "size": int(record.get(f, DCAT.byteSize).toPython()),
+        "sha256": str(record.get(f, SDO.sha256)),
+        "file": href_for(base, record.get(f, DCAT.downloadURL)) if record.get(f, DCAT.downloadURL) else None,
+        "observation": href_for(base, record.get(f, DCTERMS.isPartOf)) if record.get(f, DCTERMS.isPartOf) else None,
+    } for f in files), key=lambda item: item["path"])
     return {
         "run": href_for(base, run_iri),
         "phase": phase,
         "progress": {"cells_done": progress[0], "cells_total": progress[1]} if progress else None,
-        "workflow": href_for(base, record.value(PROV.used)),
+        "workflow": href_for(base, workflow) if workflow is not None else None,
         "parameters": {name: item["value"] for name, item in parameters.items()},
         "parameter_units": {name: item["unit"] for name, item in parameters.items() if item["unit"]},
         "parameter_text": {name: item["text"] for name, item in parameters.items()},
@@ -119,6 +131,7 @@ def run_status(store, jobs, base, run_iri):
         "results": [{"href": href_for(base, r["r"]), "label": str(r["label"]), "output": str(r["out"]),
                      "file": href_for(base, r["url"]), "media_type": str(r["type"])} for r in rows],
         "notebook": href_for(base, notebook) if notebook else None,
+        "data_files": data_files,
         "error": str(record.value(SW.error) or "") or None,
         "log": str(record.value(SW.log) or ""),
         "label": str(record.value(RDFS.label) or ""),

@@ -22,7 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from skyweave.catalog.resources import bundled
 from skyweave.catalog.vocab import DCTERMS, PROV, RDF, RDFS, SDO, SW
 
-from .provenance import now, xsd_time
+from .provenance import now, workflow_of, xsd_time
 from .registry import latest_version
 from .values import literal
 
@@ -300,7 +300,7 @@ def _outputs(store, run_iri):
 def _recompute(store, jobs, run_iri, timeout_s):
     g = store.get(run_iri)
     run = URIRef(run_iri)
-    workflow = str(g.value(run, PROV.used))
+    workflow = str(workflow_of(g, run))
     values = {str(g.value(pv, SW.parameter)).rsplit("#param-", 1)[-1]: str(g.value(pv, RDFS.label) or "")
               or g.value(pv, SDO.value).toPython() for pv in g.objects(run, SW.parameterValue)}
     rerun = jobs.submit(workflow, values, user=VERIFIER, fresh=True).run_iri

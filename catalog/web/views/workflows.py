@@ -13,6 +13,7 @@ from ...exceptions import BadRequest, NotFound
 from ..negotiate import choose_format, rdf_response, split_suffix
 from ...pages import href_for, record_page
 from ...queries import prologue
+from skyweave.runners.provenance import workflow_of
 from skyweave.runners.status import run_status
 
 from .. import get_jobs, get_store
@@ -162,7 +163,7 @@ def result(name):
         return rdf_response(graph, fmt)
     run_iri = graph.value(iri, PROV.wasGeneratedBy)
     status = run_status(store, get_jobs(), base, run_iri)
-    workflow_iri = store.get(run_iri).value(run_iri, PROV.used)
+    workflow_iri = workflow_of(store.get(run_iri), run_iri)
     page = record_page(store, base, iri, graph, request.host_url.rstrip("/") + f"/results/{slug}")
     from urllib.parse import urlencode
 
