@@ -514,7 +514,10 @@ def report(kind, record, via, topic, subject, body_file, facts, dry_run):
 
 
 def _print_preview(publisher, iri, **edits):
-    """Print exactly what publishing ``iri`` would send: message text, JSON metadata, files."""
+    """Print exactly what publishing ``iri`` would send: message text, JSON metadata, files; and on
+    standard error the terms of the data it derives from (`skyweave.publishers.terms`)."""
+    for item in (publisher.terms.describe(iri) if publisher.terms is not None else []):
+        click.echo(f"Terms of the data: {item['message']}", err=True)
     prepared = publisher.prepare(iri, **edits)
     try:
         shown = publisher.preview(prepared)

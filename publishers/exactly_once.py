@@ -165,10 +165,10 @@ class ExactlyOnce:
                 pub = self.refresh(pub)
                 self.write_back(iri, pub)
                 return self.result(pub, reused=True)
+            if self.terms is not None:  # first: a refusal by the data's terms stands whatever else is missing
+                self.terms.check(iri, self.title)
             prepared = self.prepare(iri, **options)
             try:
-                if self.terms is not None:
-                    self.terms.check(iri, self.title)
                 pub_iri = records.start(self.store, self.base, self.service, iri) if pub is None else URIRef(pub.iri)
                 attempt = Attempt(self, pub_iri, iri, prepared, fresh=pub is None)
                 self.take_calls()
