@@ -6,10 +6,11 @@ through the same steps (``specs/external-apis.md`` §0 rule 4):
 
 1. If the record's latest publication on this service is finished (``published``, or ``sent`` for
    fire-and-forget e-mail), return it: nothing is sent.
-2. `prepare` the payload (pure, no remote call): a record that lacks something raises
+2. Check the terms of the data the record was derived from (`publishers.terms`): a release whose terms
+   forbid new claims refuses the publication (`~publishers.terms.TermsForbid`) unless a setting allows it,
+   whatever else the record lacks.
+3. `prepare` the payload (pure, no remote call): a record that lacks something raises
    `~publishers.outcomes.MissingMetadata` before anything is written.
-3. Check the terms of the data the record was derived from (`publishers.terms`): a release whose terms
-   forbid new claims refuses the publication (`~publishers.terms.TermsForbid`) unless a setting allows it.
 4. Write the publication record (``sw:Publication``, state ``pending``) *before* the first remote call.
 5. On a resumed attempt (an earlier one left a record that is not finished), `recover` re-reads the remote
    state first (the draft by its marker, the workflow by its id, the circular in the archive, the TNS

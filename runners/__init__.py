@@ -98,7 +98,8 @@ class RunResult:
         What ran (see `runners.notebook.execute`): ``notebook_sha256``, ``code_files`` (path
         relative to the code root -> SHA-256 of each repository file the run imported),
         ``packages`` (distribution-level module -> version of every non-standard-library package
-        loaded), ``python``, ``kernel`` (``ipykernel x.y``).
+        loaded), ``python``, ``kernel`` (``ipykernel x.y``), ``data_files`` (path relative to the
+        data folder -> ``{"sha256", "size"}`` of each file the run opened for reading there).
     """
 
     status: str
