@@ -133,12 +133,7 @@ def add_origin(graph, iri, message, base=None, data_dir=None):
     graph.add((iri, SW.topic, Literal(message.topic)))
     graph.add((iri, SW.origin, node))
     graph.add((node, RDF.type, SW.MessageOrigin))
-    graph.add((node, SW.topic, Literal(message.topic)))
-    if message.partition is not None:
-        graph.add((node, SW.partition, Literal(int(message.partition), datatype=XSD.integer)))
-    if message.offset is not None:
-        graph.add((node, SW.offset, Literal(int(message.offset), datatype=XSD.integer)))
-    graph.add((node, SW.receivedAt, _time(message.received.replace(microsecond=0))))
+    _origin(graph, node, message)
     if base is not None:
         xml = message.payload.lstrip()[:1] == b"<"
         _distribution(graph, node, base, data_dir, message.payload, "message.xml" if xml else "message.json",

@@ -4,6 +4,7 @@ Failure matrix of ``specs/external-apis.md`` §7: F14 (API 500 after commit), F1
 locally), F19 (credentials refused, no retry); plus e-mail's "never resent automatically" and the data terms.
 """
 
+import contextlib
 import json
 import smtplib
 
@@ -359,14 +360,7 @@ def test_cli_report_circular_dry_run_prints_exactly_what_is_sent(web, api, archi
     app, path = web
     app.config["DATA_TERMS_ALLOW"] = ["hess-dl3-dr1"]
 
-    class Opened:
-        def __enter__(self):
-            return app
-
-        def __exit__(self, *exc):
-            return False
-
-    monkeypatch.setattr(cli_module, "opened_app", lambda: Opened())
+    monkeypatch.setattr(cli_module, "opened_app", lambda: contextlib.nullcontext(app))
     runner = CliRunner()
     dry = runner.invoke(cli_module.cli, ["report", "circular", path, "--via", "api", "--subject", SUBJECT,
                                          "--dry-run"], catch_exceptions=False)

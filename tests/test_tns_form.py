@@ -2,6 +2,7 @@
 typed in the report form or given with ``skyweave report tns --set``, checked with astropy before anything is
 sent, and recorded as supplied by that person (https://github.com/skyweave issue 11: "Reports out")."""
 
+import contextlib
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -179,14 +180,7 @@ def test_cli_report_tns_with_set_prints_the_exact_json_then_sends_it_once(event_
 
     app, path = event_app
 
-    class Opened:
-        def __enter__(self):
-            return app
-
-        def __exit__(self, *exc):
-            return False
-
-    monkeypatch.setattr(cli_module, "opened_app", lambda: Opened())
+    monkeypatch.setattr(cli_module, "opened_app", lambda: contextlib.nullcontext(app))
     runner = CliRunner()
     sets = [arg for name, value in PHOTOMETRY.items() for arg in ("--set", f"{name}={value}")]
     dry = runner.invoke(cli_module.cli, ["report", "tns", path, *sets, "--dry-run"], catch_exceptions=False)
