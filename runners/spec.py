@@ -142,6 +142,11 @@ class OutputSpec:
 
 _INFERRED = {bool: ODA.Boolean, int: ODA.Integer, float: ODA.Float, str: ODA.String}
 """Type of an unannotated assignment, from its default (or its type hint)."""
+_INFERRED_PARAMETER = {**_INFERRED, list: ODA.StructuredParameter, dict: ODA.StructuredParameter}
+"""As `_INFERRED`, for parameters: a list or dict default is a structured (JSON) value, which
+nb2workflow also takes unannotated (its reading names the Python type, ``xsd:list``/``xsd:dict``)."""
+_BOOLEAN_TEXT = {"true": True, "false": False}
+"""``oda:allowed_value "True", "False"`` on a Boolean: the texts nb2workflow casts to booleans."""
 _HINTS = {"bool": bool, "int": int, "float": float, "str": str}
 _PHYSICAL = {"ra": u.deg, "dec": u.deg, "angle": u.deg, "energy": u.keV, "interval": u.s}
 """Kinds whose unit must be of one physical type, with a reference unit of that type."""
@@ -256,6 +261,15 @@ def _limits(cell, line, name, objects, kind, lower, upper):
     return values[0], values[1]
 
 
+def _allowed_value(obj, python_type):
+    """Return an ``oda:allowed_value`` as a Python value; on a Boolean, ``"True"`` and ``"False"``
+    (any case) are the booleans, as nb2workflow casts them."""
+    value = literal_value(obj)
+    if python_type is bool and isinstance(value, str) and value.lower() in _BOOLEAN_TEXT:
+        return _BOOLEAN_TEXT[value.lower()]
+    return value
+
+
 def _check_default(cell, line, name, default, lower, upper, allowed):
     """Refuse a default that breaks the parameter's own limits or allowed values."""
     if default is None:
@@ -301,7 +315,7 @@ def parameter_spec(cell, line, name, default, hint, text):
     type_iri, pairs = (None, []) if text is None else _annotation(
         cell, line, name, text, PARAMETER_TYPES, "parameter")
     if type_iri is None:
-        type_iri = _INFERRED.get(type(default) if default is not None else hint_type)
+        type_iri = _INFERRED_PARAMETER.get(type(default) if default is not None else hint_type)
         if type_iri is None:
             said = "no annotation" if text is None else "an annotation without a type"
             raise cell.error(line, f"{name} = {default!r} has {said} and no type to infer one from; "
@@ -338,8 +352,8 @@ def parameter_spec(cell, line, name, default, hint, text):
         lower, upper = _limits(cell, line, name, fields[ODA.limits], info.kind, lower, upper)
     if lower is not None and upper is not None and lower > upper:
         raise cell.error(line, f"oda:lower_limit {lower} of {name} is above oda:upper_limit {upper}")
-    allowed = tuple(sorted({_coerce(cell, line, name, literal_value(o), python_type, "oda:allowed_value")
-                            for o in fields.get(ODA.allowed_value, [])}))
+    allowed = tuple(sorted({_coerce(cell, line, name, _allowed_value(o, python_type), python_type,
+                                    "oda:allowed_value") for o in fields.get(ODA.allowed_value, [])}))
     _check_default(cell, line, name, default, lower, upper, allowed)
     texts = {}
     for predicate in (ODA.label, ODA.description, ODA.group):

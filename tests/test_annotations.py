@@ -132,7 +132,7 @@ def test_saved_bad_notebooks(name, cell, line, fragment):
     ('x = 1.0  # oda:Float ; oda:unit "keV"', 1, "unknown unit"),
     ('x = 1.0  # oda:Float ; oda:optional "maybe"', 1, "oda:optional of x must be true or false"),
     ('x = None', 1, "x = None has no annotation"),
-    ('x = [1, 2]', 1, "has no annotation and no type"),
+    ('x = (1, 2)', 1, "has no annotation and no type"),  # a list or dict would be structured
     ('x = 1\nx = 2', 2, "x is assigned twice"),
     ('a, b = 1, 2', 1, "assign one plain name"),
     ('a = b = 1', 1, "assign one plain name"),

@@ -160,6 +160,30 @@ def test_outputs_without_annotation_and_bare_names():
     assert [o.type_iri for o in spec_from_graph(graph, iri).outputs] == [o.type_iri for o in spec.outputs]
 
 
+def _round_trip(spec):
+    iri = URIRef(BASE + f"workflows/{spec.slug}-v1")
+    graph = workflow_graph(spec, iri)
+    assert validate(graph).conforms
+    return spec_from_graph(graph, iri).parameters
+
+
+def test_unannotated_list_and_dict_defaults_are_structured_parameters():
+    params, spec = form("structured_unannotated")
+    read = {n: (curie(p.type_iri), p.python_type, p.default) for n, p in params.items()}
+    assert read == {
+        "windows": ("oda:StructuredParameter", dict, [[0.0, 1.5], [3.0, 4.5]]),
+        "weights": ("oda:StructuredParameter", dict, {"fermi": 0.7, "swift": 0.3}),
+    }
+    assert {p.name: (curie(p.type_iri), p.python_type, p.default) for p in _round_trip(spec)} == read
+
+
+def test_boolean_allowed_values_written_as_text_are_booleans():
+    params, spec = form("boolean_allowed_text")
+    read = [(p.type_iri, p.allowed, p.default) for p in params.values()]
+    assert read == [(ODA.Boolean, (False, True), True), (ODA.Boolean, (False, True), False)]
+    assert [(p.type_iri, p.allowed, p.default) for p in _round_trip(spec)] == read
+
+
 def test_parameter_types_of_the_oda_hub_ontology():
     params, spec = form("types")
     assert {n: curie(p.type_iri) for n, p in params.items()}["events"] == "oda:POSIXPath"
@@ -189,7 +213,8 @@ def test_same_reading_as_nb2workflow(notebook):
         assert curie(ours.type_iri) == theirs["type"], name
         assert ours.default == theirs["default"], name
         assert (ours.lower, ours.upper) == (theirs["lower_limit"], theirs["upper_limit"]), name
-        assert sorted(map(str, ours.allowed)) == theirs["allowed_value"], name
+        text = (lambda v: str(v).lower()) if ours.python_type is bool else str  # "true" is True
+        assert sorted(map(text, ours.allowed)) == sorted(map(text, theirs["allowed_value"])), name
         if theirs["format"]:
             assert ours.format == theirs["format"].split(":")[1].lower(), name
 
@@ -197,7 +222,8 @@ def test_same_reading_as_nb2workflow(notebook):
 def test_where_nb2workflow_is_wrong_we_read_what_is_written():
     differs = {(nb, name) for nb, rows in READINGS.items() if not nb.startswith("_")
                for name, r in rows.items() if "differs" in r}
-    assert differs == {("full_iris", "dec"), ("full_iris", "e_min"), ("optional", "d")}
+    assert differs == {("full_iris", "dec"), ("full_iris", "e_min"), ("optional", "d"),
+                       ("structured_unannotated", "windows"), ("structured_unannotated", "weights")}
     params, _ = form("full_iris")
     assert params["dec"].type_iri == ODA.PointOfInterestDEC and params["e_min"].lower == 0.5
 

@@ -84,6 +84,12 @@ e_tev = 1.0  # oda:Energy_TeV
 flag = True  # oda:Boolean
 count = 3  # oda:Integer
 ''',
+    "structured_unannotated": '''windows = [[0.0, 1.5], [3.0, 4.5]]
+weights = {"fermi": 0.7, "swift": 0.3}
+''',
+    "boolean_allowed_text": '''apply_dust = True  # oda:Boolean ; oda:allowed_value "True", "False"
+smooth = False  # oda:allowed_value "false", "true"
+''',
 }
 
 OUTPUTS = '''data = dd
