@@ -172,6 +172,7 @@ class _Cell:
                 targets, hint = [node.target], node.annotation
             elif not literals and isinstance(node, ast.Expr) and isinstance(node.value, ast.Name):
                 name = node.value.id  # a bare name in the outputs cell names an output, as in nb2workflow
+                self._check_no_inner_annotation(node)
                 if name in seen:
                     raise self.error(node.lineno, f"{name} is named twice")
                 seen.add(name)
@@ -179,6 +180,7 @@ class _Cell:
                 continue
             else:
                 continue
+            self._check_no_inner_annotation(node)
             line = node.end_lineno
             if len(targets) != 1 or not isinstance(targets[0], ast.Name):
                 raise self.error(node.lineno, "assign one plain name per statement (name = literal)")
@@ -197,6 +199,15 @@ class _Cell:
                 raise self.error(node.lineno, f"the value of {name} ({code}) is not a literal; "
                                  "write a number, string, True/False or None") from None
             yield line, name, value, hint, self._annotation(line)
+
+    def _check_no_inner_annotation(self, node):
+        """Refuse an annotation on a line of a statement other than its last (``x = (\\n 1.0  # oda:Float\\n)``):
+        it is read from the last line only, and nb2workflow silently drops it there."""
+        for row in range(node.lineno, node.end_lineno):
+            text = self.trailing.get(row)
+            if text is not None and looks_like_annotation(text):
+                raise self.error(row, f"the annotation {text!r} is inside a statement that goes on to line "
+                                 f"{node.end_lineno}: put it after the statement's last line")
 
     def _annotation(self, line):
         text = self.trailing.get(line)

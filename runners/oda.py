@@ -49,6 +49,8 @@ NOTEBOOK_PREDICATES = {ODA.version, ODA.reference, ODA.label, ODA.description, O
 """The predicates of notebook-level comment lines (``# oda:version "1.2"``)."""
 RESOURCE_PREDICATES = {RDF.type, ODA.resourceBindingEnvVarName}
 """The predicates of a resource declaration (``# oda:MyS3 a oda:S3 ; oda:resourceBindingEnvVarName "X"``)."""
+ODA_HOST = "http://odahub.io/ontology"
+"""The start of every IRI that nb2workflow reads as a type when a comment begins with it."""
 WRONG_NAMESPACE = "https://odahub.io/ontology"
 """A namespace notebooks sometimes write by mistake: the oda-hub ontology's is ``http://``."""
 
@@ -92,19 +94,24 @@ def curie(iri):
 def looks_like_annotation(text):
     """Tell whether a comment's text is meant as an annotation rather than prose.
 
-    It is when it starts with an ``oda:`` term, a bracketed absolute IRI, or a bare oda-hub IRI
-    (the form nb2workflow also accepts; also with the mistaken ``https://`` namespace, so that
-    mistake is reported); ``# number of bins`` is prose.
+    It is when it starts with an ``oda:`` term, a bracketed absolute IRI, or a bare IRI under
+    ``http://odahub.io/ontology`` (the form nb2workflow also accepts, taking such an IRI as the
+    type; also with the mistaken ``https://`` namespace, so that mistake is reported). An IRI
+    there outside the ontology's namespace (``http://odahub.io/ontology/integral/ScWID``) is thus
+    read, and refused as an unknown type, rather than silently taken for prose; ``# number of
+    bins`` is prose.
 
     Examples
     --------
     >>> looks_like_annotation("oda:Angle ; oda:unit unit:arcmin")
     True
+    >>> looks_like_annotation("http://odahub.io/ontology/preview/png")
+    True
     >>> looks_like_annotation("number of bins")
     False
     """
     text = text.strip()
-    return (text.startswith(("oda:", str(ODA), WRONG_NAMESPACE))
+    return (text.startswith(("oda:", ODA_HOST, WRONG_NAMESPACE))
             or re.match(r"<[A-Za-z][A-Za-z0-9+.-]*:", text) is not None)
 
 

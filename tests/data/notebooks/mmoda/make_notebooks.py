@@ -118,6 +118,12 @@ REFUSED = {
     "wrapped": ("x = 1.0  # oda:Float ;\n#   oda:upper_limit 10\n", None, 1, 2, "wrapped onto the next line"),
     "default_breaks_limit": ("x = 20.0  # oda:Float ; oda:upper_limit 10", None, 1, 1,
                              "the default 20.0 of x is above its oda:upper_limit 10"),
+    "odahub_other_namespace": ('obs_id = "0347"  # http://odahub.io/ontology/observatory/ObsID', None, 1, 1,
+                               "unknown type <http://odahub.io/ontology/observatory/ObsID>"),
+    "odahub_other_namespace_output": ("x = 1.0", "plot_svg = fname  # http://odahub.io/ontology/preview/svg", 3, 1,
+                                      "unknown type <http://odahub.io/ontology/preview/svg>"),
+    "annotation_inside_statement": ("e_max = (\n    30.0  # oda:Energy_GeV\n)\n", None, 1, 2,
+                                    "inside a statement that goes on to line 3"),
     "default_not_allowed": ('m = "c"  # oda:String ; oda:allowed_value "a", "b"', None, 1, 1,
                             "the default 'c' of m is not one of its oda:allowed_value"),
 }
