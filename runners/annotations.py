@@ -285,6 +285,28 @@ def _tagged(nb, notebook, tag, required):
     return _Cell(notebook, found[0], nb.cells[found[0]].source)
 
 
+def _refuse_untagged_parameters(nb, notebook):
+    """Refuse a notebook without a ``parameters`` cell whose code carries ``oda:`` annotations.
+
+    MMODA reads a notebook without a ``parameters`` cell as a workflow without parameters; one whose
+    annotated assignments sit in an untagged cell is a forgotten tag, and is refused at the first
+    annotation (cells that are not Python, such as shell cells, are skipped).
+    """
+    for index, source in enumerate(nb.cells):
+        if source.cell_type != "code" or "outputs" in source.get("metadata", {}).get("tags", []):
+            continue
+        try:
+            code = _Cell(notebook, index, source.source)
+        except AnnotationError:
+            continue
+        lines = [node.end_lineno for node in code.tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+                 and looks_like_annotation(code.trailing.get(node.end_lineno, ""))]
+        lines += [row for row, text in code.comment_lines.items() if looks_like_annotation(text)]
+        if lines:
+            raise code.error(min(lines), "no code cell is tagged 'parameters', yet this cell has oda: "
+                             "annotations: tag it 'parameters' (a notebook without one has no parameters)")
+
+
 def _markdown_title(nb):
     title = description = None
     for cell in nb.cells:
@@ -338,7 +360,9 @@ def read_notebook(path, commit=None):
     Raises
     ------
     AnnotationError
-        If the file is not a notebook, has no (or two) ``parameters`` cells, or any annotation
+        If the file is not a notebook, has two ``parameters`` cells, or none while an untagged code
+        cell carries ``oda:`` annotations (a forgotten tag; without them, a notebook with no
+        ``parameters`` cell is a workflow without parameters, as in MMODA), or any annotation
         breaks the conventions: an unknown ``oda:`` term or unit, an annotation that is not Turtle,
         one wrapped onto the next line, a value that is not a literal, a default of the wrong type,
         or an ``oda:reference`` that is neither an IRI nor a DOI.
@@ -358,12 +382,12 @@ def read_notebook(path, commit=None):
     except (ValueError, KeyError, AttributeError, TypeError, ValidationError) as exc:
         detail = " ".join(str(exc).split())[:200]
         raise AnnotationError(path, None, None, f"not a Jupyter notebook ({detail})") from None
-    cell = _tagged(nb, path, "parameters", required=True)
-    parameters = []
-    for line, name, value, hint, text in cell.assignments():
-        parameters.append(parameter_spec(cell, line, name, value, hint, text))
+    cell = _tagged(nb, path, "parameters", required=False)
+    if cell is None:  # a workflow without parameters, as MMODA reads it; unless a cell was left untagged
+        _refuse_untagged_parameters(nb, path)
+    parameters = [] if cell is None else [parameter_spec(cell, *found) for found in cell.assignments()]
     meta, references, uses, declared = {}, [], {}, {}
-    for line, subject, predicate, obj in cell.statements():
+    for line, subject, predicate, obj in (() if cell is None else cell.statements()):
         if subject is not None:
             declared.setdefault(str(subject), {})[predicate] = obj
         elif predicate == ODA.reference:

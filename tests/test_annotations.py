@@ -99,7 +99,7 @@ def test_annotated_notebook():
     ("bad_wrapped", 1, 2, "wrapped onto the next line"),
     ("bad_not_literal", 1, 2, "(math.pi) is not a literal"),
     ("bad_reference", 1, 2, "neither an IRI"),
-    ("bad_no_parameters", None, None, "no code cell is tagged 'parameters'"),
+    ("bad_no_parameters", 1, 1, "no code cell is tagged 'parameters', yet this cell has oda: annotations"),
 ])
 def test_saved_bad_notebooks(name, cell, line, fragment):
     with pytest.raises(AnnotationError) as info:

@@ -184,6 +184,15 @@ def test_boolean_allowed_values_written_as_text_are_booleans():
     assert [(p.type_iri, p.allowed, p.default) for p in _round_trip(spec)] == read
 
 
+def test_a_notebook_without_a_parameters_cell_is_a_workflow_without_parameters():
+    params, spec = form("no_parameters")
+    assert params == {} and [(o.name, o.type_iri) for o in spec.outputs] == [("n_sources", ODA.Integer)]
+    assert _round_trip(spec) == ()
+    with pytest.raises(AnnotationError) as info:  # unless its parameters cell was left untagged
+        read_notebook(MMODA / "refused" / "untagged_parameters.ipynb")
+    assert (info.value.cell, info.value.line) == (1, 1) and "tag it 'parameters'" in str(info.value)
+
+
 def test_parameter_types_of_the_oda_hub_ontology():
     params, spec = form("types")
     assert {n: curie(p.type_iri) for n, p in params.items()}["events"] == "oda:POSIXPath"

@@ -17,7 +17,8 @@ def notebook(path, parameters, outputs=None, title=None, body=("pass",)):
     nb = new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells.append(new_markdown_cell(f"# {title or path.stem.replace('_', ' ')}\n\nA test notebook."))
-    nb.cells.append(new_code_cell(parameters, metadata={"tags": ["parameters"]}))
+    if parameters is not None:  # None: no parameters cell (a workflow without parameters)
+        nb.cells.append(new_code_cell(parameters, metadata={"tags": ["parameters"]}))
     nb.cells.extend(new_code_cell(b) for b in body)
     if outputs is not None:
         nb.cells.append(new_code_cell(outputs, metadata={"tags": ["outputs"]}))
@@ -129,6 +130,14 @@ REFUSED = {
 }
 
 
+def without_parameters():
+    # A workflow with no parameters cell (MMODA reads it as taking no parameters) ...
+    notebook(HERE / "forms" / "no_parameters.ipynb", None, "n_sources = count  # oda:Integer\n",
+             body=("count = 12",))
+    # ... and one whose parameters cell was left untagged, refused where its annotation is.
+    notebook(HERE / "refused" / "untagged_parameters.ipynb", None, body=("threshold = 3.5  # oda:Float",))
+
+
 def layouts():
     root = HERE / "layouts"
     # 1. Notebooks at the root, no mmoda.yaml (MMODA's default).
@@ -181,3 +190,4 @@ if __name__ == "__main__":
     for name, (parameters, outputs, *_) in REFUSED.items():
         notebook(HERE / "refused" / f"{name}.ipynb", parameters, outputs)
     layouts()
+    without_parameters()
