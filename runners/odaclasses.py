@@ -33,7 +33,9 @@ python_type : type
 unit : str or None
     Local name in ``unit:`` of the unit the class implies (``keV`` for ``oda:Energy_keV``), or None.
 role : str
-    ``parameter``, ``output`` or ``both``.
+    ``parameter``, ``output`` or ``both``: ``both`` for the classes under ``oda:ParameterProduct``
+    (numbers, texts, booleans and times, which MMODA also reads as outputs), except files, URLs and
+    structured values.
 format : str or None
     ``isot`` or ``mjd`` for a time class that fixes its format.
 parents : tuple of rdflib.URIRef
@@ -56,7 +58,9 @@ PYTHON_TYPES = {"target": str, "ra": float, "dec": float, "angle": float, "energ
                 "url": str, "file": str, "json": dict, "product": str}
 """Kind -> Python type of the value a notebook is given (``json``: a dict or list)."""
 
-_SCALARS = ("float", "integer", "string", "boolean")
+_NOT_PRODUCTS = ("file", "url", "json")
+"""Kinds that stay parameters only, though their classes descend from ``oda:String``: a file, a URL
+or a JSON value a workflow is given (an output that is a file is typed with its product class)."""
 
 
 def ancestors(graph, cls):
@@ -128,7 +132,7 @@ def load_classes(path=None):
     --------
     >>> info = load_classes()[ODA.StartTimeMJD]
     >>> info.kind, info.format, info.role
-    ('time', 'mjd', 'parameter')
+    ('time', 'mjd', 'both')
     """
     graph = _graph(path)
     classes = {}
@@ -139,8 +143,8 @@ def load_classes(path=None):
             continue
         if kind == "product":
             role = "output"
-        elif kind in _SCALARS and cls == next(c for c in chain if c in KIND_OF_CLASS):
-            role = "both"
+        elif ODA.ParameterProduct in chain and kind not in _NOT_PRODUCTS:
+            role = "both"  # a value a workflow takes and may also give (the ontology's ParameterProduct)
         else:
             role = "parameter"
         unit = _first(graph, chain, ODA.unit)

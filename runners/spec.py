@@ -123,7 +123,8 @@ class OutputSpec:
         its value at run time (a file the notebook wrote, or a value), as nb2workflow does.
     label, description : str or None
     unit : rdflib.URIRef or None
-        ``oda:unit`` of a numeric output (``index = idx  # oda:Float ; oda:unit unit:TeV``): the
+        ``oda:unit`` of a numeric output (``index = idx  # oda:Float ; oda:unit unit:TeV``), or
+        the unit its class implies (``oda:Energy_TeV``, ``oda:PointOfInterestRA``): the
         ``unit:`` IRI its values are in, a key of `runners.oda.UNITS`. A value that is an astropy
         Quantity is converted to it; a plain number is taken to be in it.
     """
@@ -383,7 +384,8 @@ def output_spec(cell, line, name, default, text):
     AnnotationError
         For an unknown or parameter-only type, a predicate other than ``oda:label``,
         ``oda:description`` and ``oda:unit``, an unknown unit, a unit on an output that is not
-        ``oda:Float`` or ``oda:Integer``, or an annotation that is not Turtle.
+        numeric (``oda:Float``, ``oda:Integer`` and their subclasses) or that contradicts its
+        class's unit, or an annotation that is not Turtle.
     """
     type_iri, pairs = (None, []) if text is None else _annotation(
         cell, line, name, text, OUTPUT_TYPES, "output")
@@ -394,14 +396,16 @@ def output_spec(cell, line, name, default, text):
         if len(values) > 1:
             raise cell.error(line, f"{curie(predicate)} is given {len(values)} times for {name}")
     label, description, unit = (fields.get(p, [None])[0] for p in (ODA.label, ODA.description, ODA.unit))
-    if unit is not None:
-        if unit not in UNITS:
-            raise cell.error(line, f"unknown unit {curie(unit)} on {name}; use one of "
-                             f"{', '.join(curie(k) for k in UNITS)}")
-        if type_iri not in (ODA.Float, ODA.Integer):
-            said = "an output without a type" if type_iri is None else curie(type_iri)
-            raise cell.error(line, f"oda:unit applies to numeric outputs (oda:Float, oda:Integer), not "
-                             f"{said} ({name})")
+    info = KNOWN_TYPES.get(type_iri)
+    if unit is not None and unit not in UNITS:
+        raise cell.error(line, f"unknown unit {curie(unit)} on {name}; use one of "
+                         f"{', '.join(curie(k) for k in UNITS)}")
+    if unit is not None and (info is None or info.kind not in _NUMERIC):
+        said = "an output without a type" if type_iri is None else curie(type_iri)
+        raise cell.error(line, f"oda:unit applies to numeric outputs (oda:Float, oda:Integer and their "
+                         f"subclasses), not {said} ({name})")
+    if info is not None and info.kind in _NUMERIC:  # the class's own unit (oda:Energy_TeV: unit:TeV)
+        unit = _unit(cell, line, name, type_iri, unit)
     return OutputSpec(name=name, type_iri=type_iri, label=None if label is None else str(label),
                       description=None if description is None else str(description), unit=unit)
 

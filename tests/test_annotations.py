@@ -156,12 +156,14 @@ def test_annotation_errors(tmp_path, source, line, fragment):
 
 
 @pytest.mark.parametrize("outputs, line, fragment", [
-    ("x = 1.0  # oda:Angle", 1, "oda:Angle is a parameter type, not an output type"),
+    ("x = 'a.fits'  # oda:POSIXPath", 1, "oda:POSIXPath is a parameter type, not an output type"),
     ("x = 1.0  # oda:Nonsense", 1, "unknown type oda:Nonsense"),
     ("x = 'a.png'  # oda:ODAPictureProduct ; oda:unit unit:deg", 1,
-     "oda:unit applies to numeric outputs (oda:Float, oda:Integer), not oda:ODAPictureProduct (x)"),
-    ("x = y  # oda:unit unit:deg", 1, "oda:unit applies to numeric outputs (oda:Float, oda:Integer), not an "
-                                      "output without a type (x)"),
+     "oda:unit applies to numeric outputs (oda:Float, oda:Integer and their subclasses), not "
+     "oda:ODAPictureProduct (x)"),
+    ("x = y  # oda:unit unit:deg", 1, "oda:unit applies to numeric outputs (oda:Float, oda:Integer and their "
+                                      "subclasses), not an output without a type (x)"),
+    ("x = y  # oda:Energy_TeV ; oda:unit unit:GeV", 1, "oda:Energy_TeV is in unit:TeV; oda:unit unit:GeV contradicts"),
     ("x = y  # oda:Float ; oda:unit unit:parsec", 1, "unknown unit unit:parsec on x"),
     ("x = y  # oda:Float ; oda:unit \"TeV\"", 1, "unknown unit"),
     ("x = y  # oda:Float ; oda:unit unit:TeV ; oda:unit unit:GeV", 1, "oda:unit is given 2 times for x"),

@@ -184,6 +184,17 @@ def test_boolean_allowed_values_written_as_text_are_booleans():
     assert [(p.type_iri, p.allowed, p.default) for p in _round_trip(spec)] == read
 
 
+def test_outputs_typed_with_parameter_classes_are_values_in_their_unit():
+    _, spec = form("value_outputs")
+    read = [(o.name, curie(o.type_iri), o.unit_text, o.label) for o in spec.outputs]
+    assert read == [("target", "oda:AstrophysicalObject", None, None), ("peak_time", "oda:TimeInstantMJD", None, None),
+                    ("band_used", "oda:PhotometricBand", None, None), ("e_peak", "oda:Energy_TeV", "TeV", None),
+                    ("offset", "oda:AngleArcsec", "arcsec", "Offset from the source")]
+    iri = URIRef(BASE + "workflows/value-outputs-v1")
+    graph = workflow_graph(spec, iri)
+    assert validate(graph).conforms and spec_from_graph(graph, iri).outputs == spec.outputs
+
+
 def test_a_notebook_without_a_parameters_cell_is_a_workflow_without_parameters():
     params, spec = form("no_parameters")
     assert params == {} and [(o.name, o.type_iri) for o in spec.outputs] == [("n_sources", ODA.Integer)]

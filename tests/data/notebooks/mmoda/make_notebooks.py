@@ -105,6 +105,14 @@ binary = binary_path  # oda:ODABinaryProduct
 comment = "all good"  # oda:WorkflowResultComment
 '''
 
+VALUE_OUTPUTS = '''target = name  # oda:AstrophysicalObject
+peak_time = t_peak  # oda:TimeInstantMJD
+band_used = "r"  # oda:PhotometricBand
+e_peak = e  # oda:Energy_TeV
+offset = sep  # oda:AngleArcsec ; oda:label "Offset from the source"
+'''
+"""Outputs typed with parameter classes (the ontology's oda:ParameterProduct): values, with the class's unit."""
+
 REFUSED = {
     # name: (parameters, outputs, cell, line, fragment)
     "undefined_lightcurvelist": ("x = 1.0", "lc = 'lc.fits'  # oda:LightCurveList", 3, 1,
@@ -187,6 +195,8 @@ if __name__ == "__main__":
         notebook(HERE / "forms" / f"{name}.ipynb", source, "done = True\n")
     notebook(HERE / "forms" / "outputs.ipynb", "x = 1.0  # oda:Float\n", OUTPUTS,
              body=("dd = {'a': 1}\nresult = 42\npicture_path = table_path = text_path = binary_path = 'x'",))
+    notebook(HERE / "forms" / "value_outputs.ipynb", "x = 1.0  # oda:Float\n", VALUE_OUTPUTS,
+             body=("name, t_peak, e, sep = 'GRB 221009A', 59861.55, 0.5, 12.0",))
     for name, (parameters, outputs, *_) in REFUSED.items():
         notebook(HERE / "refused" / f"{name}.ipynb", parameters, outputs)
     layouts()
