@@ -62,7 +62,7 @@ UNITS = {ODA_UNIT[name]: unit for name, unit in {
     "ms": "ms", "s": "s", "min": "min", "h": "h", "hour": "h", "d": "d", "day": "d", "yr": "yr",
     "Hz": "Hz", "kHz": "kHz", "MHz": "MHz", "GHz": "GHz",
     "cm": "cm", "m": "m", "km": "km", "pc": "pc", "kpc": "kpc", "Mpc": "Mpc",
-    "Jy": "Jy", "mJy": "mJy",
+    "Jy": "Jy", "mJy": "mJy", "Angstrom": "Angstrom", "nm": "nm", "micron": "micron",
 }.items()}
 """``unit:`` IRI -> astropy unit string."""
 
@@ -187,7 +187,8 @@ def parse_annotation(text):
     """Parse a trailing comment: a type (or types), then ``;``-separated ``predicate object`` pairs.
 
     Accepts the forms MMODA's nb2workflow reads: a type (``oda:Float``), a type list with
-    ``oda:optional`` (``oda:Float, oda:optional``), ``oda:optional`` alone, predicates only
+    ``oda:optional`` (``oda:Float, oda:optional``) or with a unit class (``oda:Float, oda:second``,
+    read as the pair ``oda:unit unit:s``), ``oda:optional`` alone, predicates only
     (``oda:label "x"``: the type then comes from the default), full IRIs (bracketed or bare), a
     number with a bare trailing dot (``oda:lower_limit 0.``) and a closing ``.``.
 
@@ -216,6 +217,9 @@ def parse_annotation(text):
     >>> a = parse_annotation("oda:Float, oda:optional ; oda:lower_limit 0.")
     >>> curie(a.type_iri), [(curie(p), literal_value(o)) for p, o in a.pairs]
     ('oda:Float', [('oda:lower_limit', 0.0), ('oda:optional', True)])
+    >>> a = parse_annotation("oda:Float, oda:second")
+    >>> curie(a.type_iri), [(curie(p), curie(o)) for p, o in a.pairs]
+    ('oda:Float', [('oda:unit', 'unit:s')])
     """
     shown = text.strip()
     text = _normalise(shown)
@@ -230,6 +234,11 @@ def parse_annotation(text):
             raise typed_error from None
     types = [o for p, o in pairs if p == RDF.type]
     rest = [(p, o) for p, o in pairs if p != RDF.type]
+    in_unit = [t for t in types if t != ODA.ExpressedInUnit and is_a(t, ODA.ExpressedInUnit)]
+    if in_unit and set(types) - set(in_unit) - {ODA.optional}:  # `oda:Float, oda:second`: the unit of the other
+        types = [t for t in types if t not in in_unit]
+        rest += [(ODA.unit, ODA_UNIT[KNOWN_TYPES[t].unit]) for t in in_unit]
+        rest.sort(key=lambda po: (str(po[0]), str(po[1])))
     if ODA.optional in types and (ODA.optional, Literal(True)) not in rest:
         rest = sorted(rest + [(ODA.optional, Literal(True))], key=lambda po: (str(po[0]), str(po[1])))
     return Annotation(_one_type(types), rest)

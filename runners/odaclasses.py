@@ -49,7 +49,7 @@ KIND_OF_CLASS = {ODA[name]: kind for name, kind in {
     "TimeIntervalDays": "interval", "TimeIntervalSeconds": "interval", "TimeInstant": "time",
     "AstrophysicalObject": "target", "FileURL": "url", "FileReference": "file",
     "StructuredParameter": "json", "Float": "float", "Integer": "integer", "Boolean": "boolean",
-    "String": "string", "DataProduct": "product",
+    "String": "string", "DataProduct": "product", "ExpressedInUnit": "float",
 }.items()}
 """Class -> kind; a class takes the kind of its nearest ancestor listed here (itself first)."""
 

@@ -167,6 +167,14 @@ def _round_trip(spec):
     return spec_from_graph(graph, iri).parameters
 
 
+def test_unit_classes_alone_or_beside_a_numeric_type():
+    params, spec = form("unit_classes")
+    read = {n: (curie(p.type_iri), p.python_type, p.unit, p.lower) for n, p in params.items()}
+    assert read == {"e_ref": ("oda:keV", float, ODA_UNIT.keV, None), "exposure": ("oda:Float", float, ODA_UNIT.s, None),
+                    "box": ("oda:Integer", int, ODA_UNIT.arcmin, 1), "distance": ("oda:kpc", float, ODA_UNIT.kpc, 0.0)}
+    assert {p.name: (curie(p.type_iri), p.python_type, p.unit, p.lower) for p in _round_trip(spec)} == read
+
+
 def test_unannotated_list_and_dict_defaults_are_structured_parameters():
     params, spec = form("structured_unannotated")
     read = {n: (curie(p.type_iri), p.python_type, p.default) for n, p in params.items()}

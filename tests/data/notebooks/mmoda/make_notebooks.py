@@ -85,6 +85,11 @@ e_tev = 1.0  # oda:Energy_TeV
 flag = True  # oda:Boolean
 count = 3  # oda:Integer
 ''',
+    "unit_classes": '''e_ref = 30  # oda:keV
+exposure = 500.0  # oda:Float, oda:second
+box = 4  # oda:Integer, oda:arcmin ; oda:lower_limit 1
+distance = 8.5  # oda:kpc ; oda:lower_limit 0.
+''',
     "structured_unannotated": '''windows = [[0.0, 1.5], [3.0, 4.5]]
 weights = {"fermi": 0.7, "swift": 0.3}
 ''',
@@ -133,6 +138,8 @@ REFUSED = {
                                       "unknown type <http://odahub.io/ontology/preview/svg>"),
     "annotation_inside_statement": ("e_max = (\n    30.0  # oda:Energy_GeV\n)\n", None, 1, 2,
                                     "inside a statement that goes on to line 3"),
+    "unit_class_contradicts": ("r = 1.0  # oda:Angle, oda:second", None, 1, 1, "unit:s is not a unit of angle"),
+    "two_unit_classes": ("e = 1.0  # oda:keV, oda:MeV", None, 1, 1, "names 2 types (oda:MeV, oda:keV)"),
     "default_not_allowed": ('m = "c"  # oda:String ; oda:allowed_value "a", "b"', None, 1, 1,
                             "the default 'c' of m is not one of its oda:allowed_value"),
 }
