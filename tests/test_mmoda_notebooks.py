@@ -365,6 +365,27 @@ def test_run_with_an_uploaded_file_json_and_a_select(mmoda_app, tmp_path):
     assert {e["path"] for e in bad.json["errors"]} >= {"band", "config"}
 
 
+def test_run_a_workflow_without_parameters_whose_outputs_are_typed_with_parameter_classes(mmoda_app, tmp_path):
+    from skyweave.runners.registry import register
+
+    repo = shutil.copytree(MMODA / "run_values", tmp_path / "run_values")
+    outcome = register(str(repo), mmoda_app.extensions["store"], BASE, mmoda_app.config["DATA_DIR"], None,
+                       mmoda_app.extensions["jobs"].env)
+    assert [r.slug for r in outcome] == ["burst-summary"] and not outcome.refused
+    client = mmoda_app.test_client()
+    page = client.get("/workflows/burst-summary-v1", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "<form" in page.get_data(as_text=True)
+    response = client.post("/workflows/burst-summary-v1/runs", headers={"Accept": "application/json"},
+                           json={"parameters": {}})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    status = wait_for(client, response.headers["Location"])
+    assert status["phase"] == "COMPLETED", status
+    assert (status["values"]["target"], status["values"]["peak_time"], status["values"]["e_max"]) == (
+        "GRB 221009A", 59861.55, 18.0)
+    units = {q["name"]: q["unit"] for q in status["quantities"]}
+    assert units == {"target": None, "peak_time": None, "e_max": "TeV"}  # oda:Energy_TeV gives its unit
+
+
 def test_a_missing_required_resource_stops_the_run_with_a_clear_error(mmoda_app, tmp_path, monkeypatch):
     from skyweave.runners.registry import register
 

@@ -145,6 +145,14 @@ REFUSED = {
 }
 
 
+def run_values():
+    # A workflow without parameters whose outputs are typed with parameter classes, to be run.
+    notebook(HERE / "run_values" / "burst_summary.ipynb", None, '''target = name  # oda:AstrophysicalObject
+peak_time = peak  # oda:TimeInstantMJD
+e_max = energy  # oda:Energy_TeV
+''', body=("name = 'GRB 221009A'\npeak = 59861.55\nenergy = 18.0",))
+
+
 def without_parameters():
     # A workflow with no parameters cell (MMODA reads it as taking no parameters) ...
     notebook(HERE / "forms" / "no_parameters.ipynb", None, "n_sources = count  # oda:Integer\n",
@@ -208,3 +216,4 @@ if __name__ == "__main__":
         notebook(HERE / "refused" / f"{name}.ipynb", parameters, outputs)
     layouts()
     without_parameters()
+    run_values()
