@@ -372,7 +372,7 @@ def output_spec(cell, line, name, default, text):
     """Build the `OutputSpec` of one assignment of the ``outputs`` cell.
 
     Parameters are those of `parameter_spec` (an output has no type hint, and its value may be
-    ``runners.annotations.NOT_LITERAL``, a computed value, or None for a bare name). An output
+    ``runners.cells.NOT_LITERAL``, a computed value, or None for a bare name). An output
     without a type keeps ``type_iri=None``: its type is taken from the value at run time.
 
     Returns
