@@ -22,7 +22,7 @@ root/workflow ``author``,       ``schema:creator``: ``Person`` entities, ``@id``
 workflow ``input``/``output``   one ``FormalParameter`` per ``schema:input``/``schema:output``: ``name``,
                                 ``additionalType`` (the oda IRI), ``defaultValue``, ``valueRequired``
 workflow ``identifier``         ``#commit``: a ``PropertyValue`` ``git-commit`` = ``sw:commit``
-workflow ``citation``           ``schema:citation`` (``CreativeWork`` entities)
+workflow ``citation``           ``schema:citation`` (``CreativeWork`` entities: an IRI as its ``@id``, a text as the ``name`` of ``#citation-N``)
 ==============================  ==========================================================================
 
 RO-Crate's JSON-LD context maps terms to ``http://schema.org/`` (and ``input``, ``output``,
@@ -267,8 +267,9 @@ def workflow_crate(store, iri, data_dir, base, *, dest=None):
     repository = graph.value(iri, SDO.codeRepository)
     if repository is not None:
         workflow["codeRepository"] = {"@id": str(repository)}
-    citations = [crate.add(ContextEntity(crate, str(c), properties={"@type": "CreativeWork"}))
-                 for c in sorted(graph.objects(iri, SDO.citation))]
+    citations = [crate.add(ContextEntity(crate, str(c), properties={"@type": "CreativeWork"}) if isinstance(c, URIRef)
+                           else ContextEntity(crate, f"#citation-{n}", properties={"@type": "CreativeWork", "name": str(c)}))
+                 for n, c in enumerate(sorted(graph.objects(iri, SDO.citation)), 1)]
     if citations:
         workflow["citation"] = citations
     inputs = [_parameter(crate, graph, n, "param") for n in _positioned(graph, graph.objects(iri, SDO_INPUT))]

@@ -22,11 +22,12 @@ Zenodo field           workflow version                            result
                        default ``cc-by-4.0``
 ``keywords``           instrument and target labels (``sw:instrument``, ``sw:target`` of the workflow), "skyweave"
 ``version``            ``schema:version``                          (none)
-``related_identifiers``  ``cites`` each ``schema:citation``;       ``isDerivedFrom`` the workflow version's
+``related_identifiers``  ``cites`` each ``schema:citation`` IRI;   ``isDerivedFrom`` the workflow version's
                        ``isSupplementTo`` the code repository      DOI (its ``schema:identifier``)
                        both: ``references`` the data-release DOI of each instrument (the ``schema:identifier``
                        of the release its observations are part of) and of each target's source catalog;
                        ``isSupplementTo`` the record's catalog page when the catalog is public
+``references``         each ``schema:citation`` given as text      (none)
 =====================  ==========================================  ==========================================
 
 References
@@ -41,7 +42,7 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from rdflib import BNode, URIRef
+from rdflib import BNode, Literal, URIRef
 
 from skyweave.catalog.vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SDO, SDO_INPUT, SW
 from skyweave.runners.describe import COMPUTATIONAL_WORKFLOW, DEFAULT_CREATOR
@@ -362,14 +363,20 @@ def _workflow_metadata(store, graph, iri, base, problems):
     parameters = _parameters_html(graph, iri)
     body = _html(description) + _html(about) + (f"<p>Parameters:</p>{parameters}" if parameters else "")
     keywords, related = _context(store, graph, iri)
+    texts = []
     for citation in sorted(graph.objects(iri, SDO.citation)):
-        related.insert(0, _related(bare_doi(citation) or str(citation), "cites"))
+        if isinstance(citation, Literal):  # a citation given as text, not an identifier
+            texts.append(str(citation))
+        else:
+            related.insert(0, _related(bare_doi(citation) or str(citation), "cites"))
     repository = graph.value(iri, SDO.codeRepository)
     if repository is not None and str(repository).startswith(("https://", "http://")):
         related.append(_related(str(repository), "isSupplementTo", "software"))
     metadata = {"title": name, "description": body, "upload_type": "software", "version": version,
                 "creators": _creators(graph, iri, problems), "license": _license(graph, iri, problems),
                 "keywords": keywords, "related_identifiers": related}
+    if texts:
+        metadata["references"] = texts
     return metadata
 
 

@@ -72,7 +72,8 @@ class WorkflowSpec:
     version : str or None
         ``# oda:version``.
     references : tuple of str
-        ``# oda:reference`` IRIs, sorted (a bare DOI becomes ``https://doi.org/...``).
+        ``# oda:reference`` values, sorted: IRIs (a bare DOI becomes ``https://doi.org/...``), or
+        the text of a citation that is neither (MMODA takes any literal there).
     parameters : tuple of ParameterSpec
     outputs : tuple of OutputSpec
     notebook : pathlib.Path or None
@@ -142,13 +143,22 @@ def _markdown_title(nb):
 
 
 def _reference(cell, line, obj):
-    text = str(obj).strip()
+    """Return an ``oda:reference`` as an IRI (a DOI as ``https://doi.org/...``), else as its text.
+
+    MMODA keeps whatever literal is written; so does skyweave, as a text citation (``schema:citation``
+    has ``Text`` in its range [1]_). An empty one is refused.
+
+    References
+    ----------
+    .. [1] schema.org, citation, https://schema.org/citation
+    """
+    text = " ".join(str(obj).split())
     doi = re.fullmatch(r"(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)", text, re.I)
     if doi:
         return f"https://doi.org/{doi.group(1)}"
-    if re.fullmatch(r"https?://[^\s/$.?#][^\s]*", text):
-        return text
-    raise cell.error(line, f"oda:reference {text!r} is neither an IRI (https://...) nor a DOI (10.xxxx/...)")
+    if not text:
+        raise cell.error(line, "oda:reference is empty: give an IRI, a DOI or the text of a citation")
+    return text
 
 
 def _authors(nb):
@@ -182,7 +192,7 @@ def read_notebook(path, commit=None):
         ``parameters`` cell is a workflow without parameters, as in MMODA), or any annotation
         breaks the conventions: an unknown ``oda:`` term or unit, an annotation that is not Turtle,
         one wrapped onto the next line, a value that is not a literal, a default of the wrong type,
-        or an ``oda:reference`` that is neither an IRI nor a DOI.
+        or an empty ``oda:reference``.
     OSError
         If the file cannot be read.
 

@@ -54,6 +54,11 @@ def version_of(spec):
     return f"0+{spec.commit[:7]}" if spec.commit else "0"
 
 
+def _is_iri(reference):
+    """Whether an ``oda:reference`` value is an IRI (``http(s)://`` and no spaces) rather than citation text."""
+    return re.fullmatch(r"https?://[^\s/$.?#][^\s]*", reference) is not None
+
+
 def _absolute_iri(location):
     """Return an absolute IRI: ``location`` itself if it has a scheme, else its ``file:`` IRI."""
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", str(location)):
@@ -152,7 +157,7 @@ def workflow_graph(spec, iri=None, base=None, *, creators=None, code_repository=
         if isinstance(node, BNode):
             graph.add((node, SDO.position, Literal(position)))
     for reference in spec.references:
-        graph.add((iri, SDO.citation, URIRef(reference)))
+        graph.add((iri, SDO.citation, URIRef(reference) if _is_iri(reference) else Literal(reference)))
     if spec.commit:
         graph.add((iri, SW.commit, Literal(spec.commit)))
     if code_repository:

@@ -98,7 +98,6 @@ def test_annotated_notebook():
     ("bad_turtle", 1, 2, "does not parse as Turtle"),
     ("bad_wrapped", 1, 2, "wrapped onto the next line"),
     ("bad_not_literal", 1, 2, "(math.pi) is not a literal"),
-    ("bad_reference", 1, 2, "neither an IRI"),
     ("bad_no_parameters", 1, 1, "no code cell is tagged 'parameters', yet this cell has oda: annotations"),
 ])
 def test_saved_bad_notebooks(name, cell, line, fragment):
@@ -143,7 +142,7 @@ def test_saved_bad_notebooks(name, cell, line, fragment):
     ('# oda:unit unit:deg\n\nx = 1.0  # oda:Float', 1, "oda:unit is not a notebook-level annotation"),
     ('# oda:version 1.0 2.0\nx = 1.0', 1, "does not parse as Turtle"),
     ('# oda:version "1"\n# oda:version "2"\nx = 1.0', 2, "oda:version is given twice"),
-    ('# oda:reference "doi 10.1/x"\nx = 1.0', 1, "neither an IRI"),
+    ('# oda:reference ""\nx = 1.0', 1, "oda:reference is empty"),
     ('x = 1.0 +', 1, "the cell is not Python"),
 ])
 def test_annotation_errors(tmp_path, source, line, fragment):
@@ -442,3 +441,26 @@ def test_annotation_error_pickles():
 
     error = pickle.loads(pickle.dumps(AnnotationError("nb/x.ipynb", 1, 2, "unknown type oda:Foo")))
     assert (error.cell, error.line, str(error)) == (1, 2, "x.ipynb, cell 1, line 2: unknown type oda:Foo")
+
+
+def test_a_reference_that_is_neither_an_iri_nor_a_doi_is_kept_as_citation_text():
+    """MMODA keeps any literal as ``oda:reference``; so does skyweave, as text (``schema:citation`` allows Text)."""
+    spec = read_notebook(NOTEBOOKS / "text_reference.ipynb")
+    assert spec.references == ("the 2023 paper",)
+    iri = URIRef("http://example.org/workflows/text-ref-v1")
+    graph = workflow_graph(spec, iri)
+    assert list(graph.objects(iri, SDO.citation)) == [Literal("the 2023 paper")]
+    assert spec_from_graph(graph, iri).references == spec.references
+
+
+def test_iri_doi_and_text_references_side_by_side(tmp_path):
+    path = write_notebook(tmp_path / "refs.ipynb", '# oda:reference "doi:10.5281/zenodo.1421099"\n'
+                          '# oda:reference "https://example.org/paper"\n# oda:reference "github.com/someone/notes"\n'
+                          'x = 1.0  # oda:Float')
+    spec = read_notebook(path)
+    assert spec.references == ("github.com/someone/notes", "https://doi.org/10.5281/zenodo.1421099",
+                               "https://example.org/paper")
+    iri = URIRef("http://example.org/workflows/refs-v1")
+    cited = set(workflow_graph(spec, iri).objects(iri, SDO.citation))
+    assert cited == {Literal("github.com/someone/notes"), URIRef("https://doi.org/10.5281/zenodo.1421099"),
+                     URIRef("https://example.org/paper")}

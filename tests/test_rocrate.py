@@ -1,5 +1,6 @@
 """Workflow RO-Crates of catalogued workflow versions (publishers.rocrate), read back with ``rocrate`` and rdflib."""
 
+import dataclasses
 import json
 import zipfile
 
@@ -149,3 +150,15 @@ def test_run_crate_of_a_real_result(runner_app, tmp_path):
     assert values["n_points"] == "9"
     assert [f.id for f in action["result"]] == [name]
     assert "CompletedActionStatus" in str(action["actionStatus"])
+
+
+def test_a_citation_given_as_text_is_a_named_creative_work(tmp_path):
+    data_dir = tmp_path / "data"
+    spec = ring_spec(tmp_path / "repo")
+    spec = dataclasses.replace(spec, references=spec.references + ("Yerin et al., in preparation",))
+    store = new_store()
+    add_workflow(store, spec, data_dir, "ring-v1", context=False)
+    main = ROCrate(workflow_crate(store, WF1, data_dir, BASE, dest=tmp_path / "ring.crate.zip")).mainEntity
+    texts = [c for c in main["citation"] if c.id.startswith("#citation-")]
+    assert [(c.type, c["name"]) for c in texts] == [("CreativeWork", "Yerin et al., in preparation")]
+    assert {c.id for c in main["citation"]} - {c.id for c in texts} == set(spec.references[:-1])

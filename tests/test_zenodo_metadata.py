@@ -5,6 +5,7 @@ by `catalog.ingest`, workflow versions by `runners.describe.workflow_graph` from
 notebook, runs and results by `runners.provenance`, and one result by a real run of ``ring-v1``.
 """
 
+import dataclasses
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -363,3 +364,14 @@ def test_bundled_crab_spectrum_workflow_maps_field_by_field(records, tmp_path):
     cited = {(r["identifier"], r["relation"]) for r in metadata["related_identifiers"]}
     assert {("10.5281/zenodo.1421099", "cites"), ("10.1051/0004-6361/202346488", "cites")} <= cited
     assert "skyweave" in metadata["keywords"]
+
+
+def test_a_citation_given_as_text_goes_to_references_and_an_iri_to_cites(spec, tmp_path):
+    text = "Yerin et al., in preparation"
+    store = new_store(hess_records())
+    cited = dataclasses.replace(spec, references=spec.references + (text,))
+    workflow = add_workflow(store, cited, tmp_path, "ring-v1", context=False)
+    metadata = deposit_metadata(store, workflow, BASE)
+    assert metadata["references"] == [text]
+    assert {"identifier": HESS_DR1_DOI, "relation": "cites"} in metadata["related_identifiers"]
+    assert all(text not in r["identifier"] for r in metadata["related_identifiers"])
