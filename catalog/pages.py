@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
 
+from .display import number_text
 from .formats import bind_prefixes
 from .validate import ontology_graph
 from .vocab import SDO_INPUT, SDO_OUTPUT, DCAT, DCTERMS, PREFIXES, PROV, RDF, RDFS, SDO, SKOS, SOSA, SW, split_iri
@@ -177,7 +178,7 @@ def _render_value(graph, node, base, labels):
     if isinstance(node, Literal):
         value = node.toPython()
         if isinstance(value, float):
-            return f"{value:.6g}"
+            return number_text(value)
         if isinstance(value, datetime):
             return format_time(node)
         return str(node)
@@ -185,7 +186,7 @@ def _render_value(graph, node, base, labels):
         # Nested structures: a quantity range, a distribution, a creator.
         low, high, unit = graph.value(node, SDO.minValue), graph.value(node, SDO.maxValue), graph.value(node, SDO.unitText)
         if low is not None and high is not None:
-            return f"{low.toPython():g} – {high.toPython():g} {unit or ''}".strip()
+            return f"{number_text(low.toPython())} – {number_text(high.toPython())} {unit or ''}".strip()
         url = graph.value(node, DCAT.downloadURL)
         if url is not None:
             size = graph.value(node, DCAT.byteSize)

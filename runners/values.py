@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 
 from rdflib import BNode, Literal, URIRef
 
+from skyweave.catalog.display import number_text
 from skyweave.catalog.vocab import RDF, SDO, SW, XSD
 
 __all__ = ["literal", "time_literal", "add_results", "read_results", "result_item", "display"]
@@ -149,12 +150,6 @@ def result_item(get):
     return item
 
 
-def _number(value):
-    if isinstance(value, float):
-        return f"{value:.1f}" if value.is_integer() and abs(value) < 1e6 else f"{value:.6g}"
-    return str(value)
-
-
 def display(value, unit=None, uncertainty=None, upper_limit=None):
     """Return a value as text for a page: rounded for display only, with its unit.
 
@@ -180,11 +175,11 @@ def display(value, unit=None, uncertainty=None, upper_limit=None):
     '< 1.2e-12 cm-2 s-1'
     """
     if value is None and upper_limit is not None:
-        text = f"< {_number(upper_limit)}"
+        text = f"< {number_text(upper_limit)}"
     elif isinstance(value, datetime):
         text = value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S UTC")
     else:
-        text = _number(value)
+        text = number_text(value)
         if uncertainty is not None:
-            text += f" ± {_number(uncertainty)}"
+            text += f" ± {number_text(uncertainty)}"
     return f"{text} {unit}" if unit else text
