@@ -5,8 +5,13 @@ delivers at least once), recognises the same notice from two streams (same conte
 `~skyweave.alerts.model.notice_key` in another format) and records the other stream as one more
 ``sw:origin`` of the one alert (a new version when the alert was stored before), cross-matches the new alerts
 with the catalogued targets, folds them into their events, and stores alerts, events and
-quarantined messages in one validated write (`Store.put_many`): the batch is stored whole or not
-at all. Only after that may a Kafka listener commit its offsets.
+quarantined messages in one validated write (`Store.put_triples`): the batch is stored whole or not
+at all, and an event record it replaces keeps its earlier content as a version. Only after that
+may a Kafka listener commit its offsets.
+
+Records are built as plain triples (`skyweave.catalog.terms`) and checked by the check compiled
+from the shapes (`skyweave.catalog.fastcheck.validate_triples`); pySHACL sees only the records
+that check does not pass, and writes the report with which they are quarantined.
 """
 
 import json
@@ -23,8 +28,8 @@ from . import Message
 from .crossmatch import TargetIndex
 from .model import Unusable, notice_key
 from .parse import MAX_BYTES, parse_message
-from .records import (EventState, add_origin, alert_graph, alert_iri, event_graph, event_iri,
-                      event_state_from_graph, instrument_slugs, quarantine_graph)
+from .records import (EventState, add_origin, alert_iri, alert_triples, event_iri, event_state_from_graph,
+                      event_triples, instrument_slugs, origin_triples, quarantine_triples)
 from .skymap import read_skymap
 
 __all__ = ["NewAlert", "IntakeReport", "Intake", "replay_messages"]
@@ -129,15 +134,18 @@ class Intake:
         iris = [f"{self.base}instruments/{slug}" for slug in instrument_slugs(parsed.mission, parsed.instrument)]
         return [URIRef(i) for i in iris if i in self.instruments]
 
-    def _event(self, iri, name):
-        state = self._events.get(iri)
-        if state is None:
-            if self.store.exists(iri):
-                state = event_state_from_graph(iri, self.store.get(iri))
-            else:
-                state = EventState(name=name)
-            self._events[iri] = state
-        return state
+    def _load_events(self, names):
+        """Make sure the state of each event (IRI -> name) is known: read from the store in one query
+        for those stored by an earlier run, new for the others."""
+        unknown = {iri: name for iri, name in names.items() if iri not in self._events}
+        if not unknown:
+            return
+        values = " ".join(f"<{iri}>" for iri in unknown)
+        stored = {str(r["e"]) for r in self.store.select(
+            f"SELECT DISTINCT ?e WHERE {{ VALUES ?e {{ {values} }} GRAPH ?e {{ ?e a <{SW.Event}> }} }}")}
+        for iri, name in unknown.items():
+            self._events[iri] = (event_state_from_graph(iri, self.store.get(iri)) if iri in stored
+                                 else EventState(name=name))
 
     def _existing(self, batch):
         """Map the batch's alerts that are stored already (by IRI, or as the same notice by
@@ -174,15 +182,23 @@ class Intake:
         self.store.put(iri, graph)
 
     def _origin(self, graph, iri, message, own):
-        """Add a delivery; keep its payload too when its bytes make another alert than ``own``."""
-        try:
-            same = str(alert_iri(self.base, parse_message(message.payload, None, self.max_bytes).content_key)) == own
-        except Unusable:
-            same = False
-        if same:
+        """Add a delivery to an rdflib record (see `_origin_triples`)."""
+        if self._same_alert(message, own):
             add_origin(graph, iri, message)
         else:
             add_origin(graph, iri, message, self.base, self.data_dir)
+
+    def _origin_triples(self, iri, message, own):
+        """A delivery's triples; with its payload too when its bytes make another alert than ``own``."""
+        if self._same_alert(message, own):
+            return origin_triples(iri, message)
+        return origin_triples(iri, message, self.base, self.data_dir)
+
+    def _same_alert(self, message, own):
+        try:
+            return str(alert_iri(self.base, parse_message(message.payload, None, self.max_bytes).content_key)) == own
+        except Unusable:
+            return False
 
     def process(self, messages):
         """Store a batch of messages.
@@ -212,7 +228,7 @@ class Intake:
                 if parsed.localization is not None and parsed.localization.skymap is not None:
                     skymap = read_skymap(parsed.localization.skymap)
             except Unusable as exc:
-                iri, graph = quarantine_graph(self.base, self.data_dir, message, str(exc))
+                iri, graph = quarantine_triples(self.base, self.data_dir, message, str(exc))
                 if any(str(iri) == q for q, _ in report.quarantined):
                     report.duplicates += 1  # the same bad payload twice in one batch: one record
                     continue
@@ -235,6 +251,8 @@ class Intake:
                 by_notice[key] = iri
         existing = self._existing(parsed_batch)
         report.duplicates += len(existing)
+        self._load_events({str(event_iri(self.base, entry[0].event_name)): entry[0].event_name
+                           for iri, entry in parsed_batch.items() if iri not in existing})
         touched = {}
         for iri, (parsed, message, skymap, deliveries) in parsed_batch.items():
             if iri in existing:
@@ -249,21 +267,25 @@ class Intake:
             matches = ()
             if self.targets is not None and parsed.localization is not None:
                 matches = tuple(self.targets.match(parsed.localization, skymap))
-            alert, graph = alert_graph(self.base, self.data_dir, parsed, message, instruments, skymap, matches)
+            alert, triples = alert_triples(self.base, self.data_dir, parsed, message, instruments, skymap, matches)
             for other in deliveries[1:]:
-                self._origin(graph, alert, other, iri)
+                triples += self._origin_triples(alert, other, iri)
                 report.origins.append((iri, other.topic))
-            records.append((alert, graph))
+            records.append((alert, triples))
             ev = str(event_iri(self.base, parsed.event_name))
-            self._event(ev, parsed.event_name).add(self.base, parsed, instruments)
+            self._events[ev].add(self.base, parsed, instruments)
             touched[ev] = True
             report.stored.append(NewAlert(iri, ev, parsed, message, matches))
         for ev in touched:
-            records.append(event_graph(self.base, self._events[ev]))
+            records.append(event_triples(self.base, self._events[ev]))
         report.events = list(touched)
         if records:
-            _, rejected = self.store.put_many(records, validate=self.validate_shapes, batch_size=len(records) + 1,
-                                              validator=fastcheck.validate_many)
+            try:
+                _, rejected = self.store.put_triples(
+                    records, validator=fastcheck.validate_triples if self.validate_shapes else None)
+            except BaseException:
+                self._events = {}  # states folded with this batch's alerts: read them again from the store
+                raise
             if rejected:
                 self._quarantine_rejected(rejected, parsed_batch, report)
         return report
@@ -276,13 +298,13 @@ class Intake:
             log.warning("record %s broke a shape: %s", iri, result.text())
             if iri in parsed_batch:
                 message = parsed_batch[iri][1]
-                q = quarantine_graph(self.base, self.data_dir, message, "The alert breaks the catalog's shapes: "
-                                     + result.text()[:1500])
+                q = quarantine_triples(self.base, self.data_dir, message, "The alert breaks the catalog's shapes: "
+                                       + result.text()[:1500])
                 retry.append(q)
                 report.quarantined.append((str(q[0]), "shapes"))
         report.stored = [a for a in report.stored if a.iri not in bad]
         if retry:
-            self.store.put_many(retry, batch_size=len(retry) + 1)
+            self.store.put_triples(retry)
 
 
 def replay_messages(paths):

@@ -4,37 +4,43 @@ Record IRIs: an alert is ``{base}alerts/{content key[:16]}`` (so a message deliv
 record), its event ``{base}events/{slug of the event name}``, a quarantined message
 ``{base}quarantine/{SHA-256 of the payload[:16]}``. Raw payloads and sky maps are kept as
 content-addressed files (`skyweave.runners.files`), linked as ``dcat:distribution``.
+
+Records are built as plain triples (`skyweave.catalog.terms`), the form the intake checks and
+writes in batches; the ``*_graph`` functions give the same records as rdflib graphs.
 """
 
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import URIRef
 
 from skyweave.catalog import vocab
+from skyweave.catalog.terms import Iri, fresh_blank, string, to_graph, to_rdflib, typed
 from skyweave.runners.files import store_bytes
 
 from .model import event_slug, notice_key
 from .times import xsd_datetime
 
-__all__ = ["EventState", "alert_iri", "event_iri", "quarantine_iri", "alert_graph", "add_origin", "event_graph",
-           "quarantine_graph", "instrument_slugs", "MESSENGERS", "file_url"]
+__all__ = ["EventState", "alert_iri", "event_iri", "quarantine_iri", "alert_triples", "alert_graph", "origin_triples",
+           "add_origin", "event_triples", "event_graph", "quarantine_triples", "quarantine_graph", "instrument_slugs",
+           "MESSENGERS", "file_url"]
 
 class _Terms:
-    """A namespace whose terms are looked up once: rdflib's closed namespaces check every attribute
-    access (about 10 us each), and a record costs about a hundred of them."""
+    """A namespace whose terms are looked up once, as plain `~skyweave.catalog.terms.Iri` values: rdflib's
+    closed namespaces check every attribute access (about 10 us each), and a record costs about a hundred."""
 
     def __init__(self, namespace):
         self._namespace = namespace
 
     def __getattr__(self, name):
-        term = getattr(self._namespace, name)
+        term = Iri(getattr(self._namespace, name))
         setattr(self, name, term)
         return term
 
 
 DCAT, PROV, RDF, RDFS, SKOS, SW, XSD = (_Terms(getattr(vocab, n)) for n in ("DCAT", "PROV", "RDF", "RDFS", "SKOS", "SW", "XSD"))
+_CONFORMS_TO = Iri("http://purl.org/dc/terms/conformsTo")
 
-MESSENGERS = {"EM": SW.Photons, "GW": SW.GravitationalWaves, "Neutrino": SW.Neutrinos}
+MESSENGERS = {"EM": URIRef(SW.Photons), "GW": URIRef(SW.GravitationalWaves), "Neutrino": URIRef(SW.Neutrinos)}
 """GCN Reporter ``messenger`` values -> concepts of our sw:Messengers scheme."""
 
 _INSTRUMENTS = {
@@ -81,38 +87,45 @@ def file_url(base, digest, name):
     return URIRef(f"{base}files/alerts/{digest}/{name}")
 
 
-def _distribution(graph, subject, base, data_dir, data, name, media_type, prop=DCAT.distribution):
-    digest = store_bytes(data_dir, data)
-    node = BNode()
-    graph.add((subject, prop, node))
-    graph.add((node, RDF.type, DCAT.Distribution))
-    graph.add((node, DCAT.downloadURL, file_url(base, digest, name)))
-    graph.add((node, DCAT.mediaType, Literal(media_type)))
-    graph.add((node, DCAT.byteSize, Literal(len(data), datatype=XSD.integer)))
-    return digest
+_DOUBLE, _INTEGER, _DATETIME, _BOOLEAN = (str(getattr(vocab.XSD, n)) for n in ("double", "integer", "dateTime", "boolean"))
+
+
+def _double(value):
+    return typed(repr(float(value)), _DOUBLE)
+
+
+def _integer(value):
+    return typed(str(int(value)), _INTEGER)
 
 
 def _time(moment):
-    return Literal(xsd_datetime(moment), datatype=XSD.dateTime)
+    return typed(xsd_datetime(moment), _DATETIME)
 
 
-def _origin(graph, subject, message):
-    graph.add((subject, SW.topic, Literal(message.topic)))
+def _distribution(out, subject, base, data_dir, data, name, media_type, prop=DCAT.distribution):
+    digest = store_bytes(data_dir, data)
+    node = fresh_blank()
+    out += ((subject, prop, node), (node, RDF.type, DCAT.Distribution),
+            (node, DCAT.downloadURL, Iri(file_url(base, digest, name))), (node, DCAT.mediaType, string(media_type)),
+            (node, DCAT.byteSize, _integer(len(data))))
+    return digest
+
+
+def _origin(out, subject, message):
+    out.append((subject, SW.topic, string(message.topic)))
     if message.partition is not None:
-        graph.add((subject, SW.partition, Literal(int(message.partition), datatype=XSD.integer)))
+        out.append((subject, SW.partition, _integer(message.partition)))
     if message.offset is not None:
-        graph.add((subject, SW.offset, Literal(int(message.offset), datatype=XSD.integer)))
-    graph.add((subject, SW.receivedAt, _time(message.received.replace(microsecond=0))))
+        out.append((subject, SW.offset, _integer(message.offset)))
+    out.append((subject, SW.receivedAt, _time(message.received.replace(microsecond=0))))
 
 
-def add_origin(graph, iri, message, base=None, data_dir=None):
-    """Add one delivery of an alert to its record: an ``sw:MessageOrigin`` node and its topic.
+def origin_triples(iri, message, base=None, data_dir=None):
+    """Return the triples of one delivery of an alert: an ``sw:MessageOrigin`` node and its topic.
 
     Parameters
     ----------
-    graph : rdflib.Graph
-        The alert's record (changed in place).
-    iri : rdflib.URIRef
+    iri : str
         The alert.
     message : skyweave.alerts.Message
     base : str or None
@@ -123,26 +136,45 @@ def add_origin(graph, iri, message, base=None, data_dir=None):
 
     Returns
     -------
-    rdflib.URIRef
-        The origin node, ``{iri}#origin-{12 hex digits of the topic, partition and offset}``.
+    list of (Iri, Iri, term)
+        Plain triples (`skyweave.catalog.terms`); the origin node is
+        ``{iri}#origin-{12 hex digits of the topic, partition and offset}``.
     """
     import hashlib
 
+    iri = Iri(iri)
     where = f"{message.topic}\x00{message.partition}\x00{message.offset}"
-    node = URIRef(f"{iri}#origin-{hashlib.sha256(where.encode('utf-8')).hexdigest()[:12]}")
-    graph.add((iri, SW.topic, Literal(message.topic)))
-    graph.add((iri, SW.origin, node))
-    graph.add((node, RDF.type, SW.MessageOrigin))
-    _origin(graph, node, message)
+    node = Iri(f"{iri}#origin-{hashlib.sha256(where.encode('utf-8')).hexdigest()[:12]}")
+    out = [(iri, SW.topic, string(message.topic)), (iri, SW.origin, node), (node, RDF.type, SW.MessageOrigin)]
+    _origin(out, node, message)
     if base is not None:
         xml = message.payload.lstrip()[:1] == b"<"
-        _distribution(graph, node, base, data_dir, message.payload, "message.xml" if xml else "message.json",
+        _distribution(out, node, base, data_dir, message.payload, "message.xml" if xml else "message.json",
                       "application/xml" if xml else "application/json")
-    return node
+    return out
 
 
-def alert_graph(base, data_dir, parsed, message, instruments=(), skymap=None, matches=()):
-    """Build the record of an alert.
+def add_origin(graph, iri, message, base=None, data_dir=None):
+    """Add one delivery of an alert to its rdflib record (see `origin_triples`, whose arguments these are).
+
+    Parameters
+    ----------
+    graph : rdflib.Graph
+        The alert's record (changed in place).
+
+    Returns
+    -------
+    rdflib.URIRef
+        The origin node.
+    """
+    triples = origin_triples(iri, message, base, data_dir)
+    for s, p, o in triples:
+        graph.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
+    return URIRef(triples[1][2])
+
+
+def alert_triples(base, data_dir, parsed, message, instruments=(), skymap=None, matches=()):
+    """Build the record of an alert as plain triples (`skyweave.catalog.terms`).
 
     Parameters
     ----------
@@ -152,7 +184,7 @@ def alert_graph(base, data_dir, parsed, message, instruments=(), skymap=None, ma
         Where the raw payload and sky map files are stored.
     parsed : skyweave.alerts.model.ParsedAlert
     message : skyweave.alerts.Message
-    instruments : iterable of rdflib.URIRef
+    instruments : iterable of str
         Our instrument records it names (existing ones only).
     skymap : skyweave.alerts.skymap.SkyMap or None
         The localisation's sky map, read (for its credible areas).
@@ -160,72 +192,74 @@ def alert_graph(base, data_dir, parsed, message, instruments=(), skymap=None, ma
 
     Returns
     -------
-    (rdflib.URIRef, rdflib.Graph)
+    (Iri, list of (Iri, Iri, term))
         The alert names the stream it arrived on twice: ``sw:topic``, ``sw:partition``,
         ``sw:offset`` and ``sw:receivedAt`` of its first delivery, and one ``sw:origin`` per
-        delivery from a distinct topic (`add_origin`; more are added when the same notice arrives
+        delivery from a distinct topic (`origin_triples`; more are added when the same notice arrives
         from another stream).
     """
-    iri = alert_iri(base, parsed.content_key)
-    g = Graph(store="SimpleMemory")  # no contexts: about twice as fast to build and read
-    g.add((iri, RDF.type, SW.Alert))
-    g.add((iri, RDF.type, PROV.Entity))
-    g.add((iri, RDFS.label, Literal(parsed.title)))
-    g.add((iri, SW.about, event_iri(base, parsed.event_name)))
-    g.add((iri, SW.alertType, Literal(parsed.alert_type)))
-    g.add((iri, SW.alertTense, Literal(parsed.tense)))
-    g.add((iri, SW.payloadFormat, Literal(parsed.format)))
-    g.add((iri, SW.contentKey, Literal(parsed.content_key)))
+    iri = Iri(alert_iri(base, parsed.content_key))
+    g = [(iri, RDF.type, SW.Alert), (iri, RDF.type, PROV.Entity), (iri, RDFS.label, string(parsed.title)),
+         (iri, SW.about, Iri(event_iri(base, parsed.event_name))), (iri, SW.alertType, string(parsed.alert_type)),
+         (iri, SW.alertTense, string(parsed.tense)), (iri, SW.payloadFormat, string(parsed.format)),
+         (iri, SW.contentKey, string(parsed.content_key))]
     key = notice_key(parsed)
     if key:
-        g.add((iri, SW.noticeKey, Literal(key)))
+        g.append((iri, SW.noticeKey, string(key)))
     _origin(g, iri, message)
-    add_origin(g, iri, message)
+    g += origin_triples(iri, message)
     if parsed.issued_time:
-        g.add((iri, PROV.generatedAtTime, _time(parsed.issued_time[0])))
-        g.add((iri, SW.issuedTimeText, Literal(parsed.issued_time[1])))
+        g.append((iri, PROV.generatedAtTime, _time(parsed.issued_time[0])))
+        g.append((iri, SW.issuedTimeText, string(parsed.issued_time[1])))
     if parsed.trigger_time:
-        g.add((iri, SW.triggerTime, _time(parsed.trigger_time[0])))
-        g.add((iri, SW.triggerTimeText, Literal(parsed.trigger_time[1])))
+        g.append((iri, SW.triggerTime, _time(parsed.trigger_time[0])))
+        g.append((iri, SW.triggerTimeText, string(parsed.trigger_time[1])))
     if parsed.schema and parsed.schema.startswith("https://"):
-        g.add((iri, URIRef("http://purl.org/dc/terms/conformsTo"), URIRef(parsed.schema)))
+        g.append((iri, _CONFORMS_TO, Iri(parsed.schema)))
     for instrument in instruments:
-        g.add((iri, SW.instrument, URIRef(instrument)))
+        g.append((iri, SW.instrument, Iri(instrument)))
     if parsed.messenger in MESSENGERS:
-        g.add((iri, SW.messenger, MESSENGERS[parsed.messenger]))
+        g.append((iri, SW.messenger, Iri(MESSENGERS[parsed.messenger])))
     suffix = ".xml" if parsed.media_type == "application/xml" else ".avro" if message.payload[:4] == b"Obj\x01" else ".json"
     _distribution(g, iri, base, data_dir, message.payload, f"message{suffix}", parsed.media_type)
     loc = parsed.localization
     if loc is not None:
-        node = URIRef(f"{iri}#localization")
-        g.add((iri, SW.localization, node))
-        g.add((node, RDF.type, SW.Localization))
-        g.add((node, RDF.type, PROV.Entity))
+        node = Iri(f"{iri}#localization")
+        g += ((iri, SW.localization, node), (node, RDF.type, SW.Localization), (node, RDF.type, PROV.Entity))
         if loc.ra is not None:
-            g.add((node, SW.ra, Literal(float(loc.ra), datatype=XSD.double)))
-            g.add((node, SW.dec, Literal(float(loc.dec), datatype=XSD.double)))
+            g.append((node, SW.ra, _double(loc.ra)))
+            g.append((node, SW.dec, _double(loc.dec)))
         if loc.radius is not None:
-            g.add((node, SW.errorRadius, Literal(float(loc.radius), datatype=XSD.double)))
+            g.append((node, SW.errorRadius, _double(loc.radius)))
         if loc.ellipse is not None:
             for prop, value in zip((SW.errorSemiMajor, SW.errorSemiMinor, SW.errorAngle), loc.ellipse):
-                g.add((node, prop, Literal(float(value), datatype=XSD.double)))
+                g.append((node, prop, _double(value)))
         if loc.radius is not None or loc.ellipse is not None:
-            g.add((node, SW.containmentProbability, Literal(float(loc.containment), datatype=XSD.double)))
+            g.append((node, SW.containmentProbability, _double(loc.containment)))
         if loc.skymap is not None:
             _distribution(g, node, base, data_dir, loc.skymap, loc.skymap_name, "application/fits")
             if skymap is not None:
-                g.add((node, SW.area50, Literal(skymap.area(0.5), datatype=XSD.double)))
-                g.add((node, SW.area90, Literal(skymap.area(0.9), datatype=XSD.double)))
+                g.append((node, SW.area50, _double(skymap.area(0.5))))
+                g.append((node, SW.area90, _double(skymap.area(0.9))))
     for i, match in enumerate(matches):
-        node = URIRef(f"{iri}#match-{i + 1}")
-        g.add((iri, SW.crossMatch, node))
-        g.add((node, RDF.type, SW.CrossMatch))
-        g.add((node, SW.target, URIRef(match.target)))
+        node = Iri(f"{iri}#match-{i + 1}")
+        g += ((iri, SW.crossMatch, node), (node, RDF.type, SW.CrossMatch), (node, SW.target, Iri(match.target)))
         if match.separation is not None:
-            g.add((node, SW.separation, Literal(match.separation, datatype=XSD.double)))
+            g.append((node, SW.separation, _double(match.separation)))
         if match.density is not None:
-            g.add((node, SW.probabilityDensity, Literal(match.density, datatype=XSD.double)))
+            g.append((node, SW.probabilityDensity, _double(match.density)))
     return iri, g
+
+
+def alert_graph(base, data_dir, parsed, message, instruments=(), skymap=None, matches=()):
+    """Build the record of an alert as an rdflib graph (see `alert_triples`, whose arguments these are).
+
+    Returns
+    -------
+    (rdflib.URIRef, rdflib.Graph)
+    """
+    iri, triples = alert_triples(base, data_dir, parsed, message, instruments, skymap, matches)
+    return URIRef(iri), to_graph(triples)
 
 
 @dataclass
@@ -274,51 +308,61 @@ class EventState:
             self.messengers.add(MESSENGERS[parsed.messenger])
 
 
+def event_triples(base, state):
+    """Build the record of an event from its state, as plain triples (`skyweave.catalog.terms`).
+
+    Returns
+    -------
+    (Iri, list of (Iri, Iri, term))
+    """
+    iri = Iri(event_iri(base, state.name))
+    g = [(iri, RDF.type, SW.Event), (iri, RDF.type, PROV.Entity), (iri, RDFS.label, string(state.name))]
+    for name in sorted(state.other_names):
+        g.append((iri, SKOS.altLabel, string(name)))
+    g.append((iri, SW.retracted, typed("true" if state.retracted else "false", _BOOLEAN)))
+    g.append((iri, SW.alertTense, string(state.tense)))
+    if state.trigger:
+        g.append((iri, SW.triggerTime, _time(state.trigger[0])))
+        g.append((iri, SW.triggerTimeText, string(state.trigger[1])))
+    if state.localization is not None:
+        g.append((iri, SW.localization, Iri(state.localization)))
+    for instrument in sorted(state.instruments):
+        g.append((iri, SW.instrument, Iri(instrument)))
+    for messenger in sorted(state.messengers):
+        g.append((iri, SW.messenger, Iri(messenger)))
+    return iri, g
+
+
 def event_graph(base, state):
-    """Build the record of an event from its state.
+    """Build the record of an event from its state as an rdflib graph (see `event_triples`).
 
     Returns
     -------
     (rdflib.URIRef, rdflib.Graph)
     """
-    iri = event_iri(base, state.name)
-    g = Graph(store="SimpleMemory")  # no contexts: about twice as fast to build and read
-    g.add((iri, RDF.type, SW.Event))
-    g.add((iri, RDF.type, PROV.Entity))
-    g.add((iri, RDFS.label, Literal(state.name)))
-    for name in sorted(state.other_names):
-        g.add((iri, SKOS.altLabel, Literal(name)))
-    g.add((iri, SW.retracted, Literal(state.retracted)))
-    g.add((iri, SW.alertTense, Literal(state.tense)))
-    if state.trigger:
-        g.add((iri, SW.triggerTime, _time(state.trigger[0])))
-        g.add((iri, SW.triggerTimeText, Literal(state.trigger[1])))
-    if state.localization is not None:
-        g.add((iri, SW.localization, state.localization))
-    for instrument in sorted(state.instruments):
-        g.add((iri, SW.instrument, instrument))
-    for messenger in sorted(state.messengers):
-        g.add((iri, SW.messenger, messenger))
-    return iri, g
+    iri, triples = event_triples(base, state)
+    return URIRef(iri), to_graph(triples)
 
 
 def event_state_from_graph(iri, graph):
     """Rebuild an `EventState` from a stored event record (after a restart)."""
     iri = URIRef(iri)
-    trigger = graph.value(iri, SW.triggerTime)
+    sw = vocab.SW
+    trigger = graph.value(iri, sw.triggerTime)
     state = EventState(
-        name=str(graph.value(iri, RDFS.label)), other_names={str(o) for o in graph.objects(iri, SKOS.altLabel)},
-        retracted=bool(graph.value(iri, SW.retracted).toPython()), tense=str(graph.value(iri, SW.alertTense)),
-        localization=graph.value(iri, SW.localization), instruments=set(graph.objects(iri, SW.instrument)),
-        messengers=set(graph.objects(iri, SW.messenger)), alerts=1,
+        name=str(graph.value(iri, vocab.RDFS.label)),
+        other_names={str(o) for o in graph.objects(iri, vocab.SKOS.altLabel)},
+        retracted=bool(graph.value(iri, sw.retracted).toPython()), tense=str(graph.value(iri, sw.alertTense)),
+        localization=graph.value(iri, sw.localization), instruments=set(graph.objects(iri, sw.instrument)),
+        messengers=set(graph.objects(iri, sw.messenger)), alerts=1,
     )
     if trigger is not None:
-        state.trigger = (trigger.toPython(), str(graph.value(iri, SW.triggerTimeText) or trigger))
+        state.trigger = (trigger.toPython(), str(graph.value(iri, sw.triggerTimeText) or trigger))
     return state
 
 
-def quarantine_graph(base, data_dir, message, reason):
-    """Build the record of a quarantined message.
+def quarantine_triples(base, data_dir, message, reason):
+    """Build the record of a quarantined message as plain triples (`skyweave.catalog.terms`).
 
     Parameters
     ----------
@@ -329,16 +373,25 @@ def quarantine_graph(base, data_dir, message, reason):
 
     Returns
     -------
-    (rdflib.URIRef, rdflib.Graph)
+    (Iri, list of (Iri, Iri, term))
     """
     import hashlib
 
-    iri = quarantine_iri(base, hashlib.sha256(message.payload).hexdigest())
-    g = Graph(store="SimpleMemory")  # no contexts: about twice as fast to build and read
-    g.add((iri, RDF.type, SW.QuarantinedMessage))
-    g.add((iri, RDF.type, PROV.Entity))
-    g.add((iri, RDFS.label, Literal(f"Quarantined message from {message.topic}")))
-    g.add((iri, SW.reason, Literal(str(reason)[:2000] or "unknown")))
+    iri = Iri(quarantine_iri(base, hashlib.sha256(message.payload).hexdigest()))
+    g = [(iri, RDF.type, SW.QuarantinedMessage), (iri, RDF.type, PROV.Entity),
+         (iri, RDFS.label, string(f"Quarantined message from {message.topic}")),
+         (iri, SW.reason, string(str(reason)[:2000] or "unknown"))]
     _origin(g, iri, message)
     _distribution(g, iri, base, data_dir, message.payload, "message.bin", "application/octet-stream")
     return iri, g
+
+
+def quarantine_graph(base, data_dir, message, reason):
+    """Build the record of a quarantined message as an rdflib graph (see `quarantine_triples`).
+
+    Returns
+    -------
+    (rdflib.URIRef, rdflib.Graph)
+    """
+    iri, triples = quarantine_triples(base, data_dir, message, reason)
+    return URIRef(iri), to_graph(triples)

@@ -33,8 +33,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from . import validate as shacl
+from .terms import Blank, Iri, Lit, XSD_STRING, from_rdflib, to_rdflib
 
-__all__ = ["Unsupported", "CompiledShapes", "compile_shapes", "compiled", "deferred", "check_many", "validate_many"]
+__all__ = ["Unsupported", "CompiledShapes", "compile_shapes", "compiled", "compiled_plain", "deferred", "check_many",
+           "check_triples", "validate_many", "validate_triples", "RDFLIB_TERMS", "PLAIN_TERMS"]
 
 _IGNORED = {SH.name, SH.description, SH.message, SH.order, SH.group, SH.defaultValue, SH.severity,
             SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.path, SH.deactivated}
@@ -68,6 +70,89 @@ _NOTHING = _Nothing()
 _TYPE, _SUBCLASS = str(RDF.type), str(RDFS.subClassOf)
 
 
+class _RdflibTerms:
+    """How the compiled checks read rdflib terms."""
+
+    iri, blank, literal = URIRef, BNode, Literal
+
+    @staticmethod
+    def const(term):
+        """A term of the shapes graph, as the data holds it."""
+        return term
+
+    @staticmethod
+    def text(v):
+        """The IRI or lexical form (``str`` of SHACL's string-based constraints)."""
+        return str(v)
+
+    @staticmethod
+    def has_datatype(v, datatype):
+        return _has_datatype(v, datatype)
+
+    @staticmethod
+    def in_range(v, bound, accept):
+        return _in_range(v, bound, accept)
+
+
+@lru_cache(maxsize=1 << 16)
+def _rdflib_literal(lit):
+    return to_rdflib(lit)
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_NUMBERS = {_XSD + "double": float, _XSD + "float": float, _XSD + "integer": int, _XSD + "decimal": Decimal}
+"""Numeric datatypes whose value rdflib reads with exactly these Python functions (its ``_toPythonMapping``)."""
+
+
+def _number(lit):
+    """The finite Python number of a plain numeric literal, or None (then rdflib's own reading decides)."""
+    read = _NUMBERS.get(lit[1])
+    if read is None or lit[2]:
+        return None
+    try:
+        value = read(lit[0])
+    except (ValueError, ArithmeticError):
+        return None
+    return value if value == value and value not in (float("inf"), float("-inf")) else None
+
+
+class _PlainTerms:
+    """How the compiled checks read plain terms (`skyweave.catalog.terms`). Plain strings and finite
+    numbers are judged directly; any other literal is converted to rdflib's (cached) and judged as
+    rdflib terms are, so both forms get the same verdicts."""
+
+    iri, blank, literal = Iri, Blank, Lit
+    const = staticmethod(from_rdflib)
+
+    @staticmethod
+    def text(v):
+        return v[0] if type(v) is Lit else str(v)
+
+    @staticmethod
+    def has_datatype(v, datatype):
+        if type(v) is not Lit:
+            return False
+        if v[1] == datatype and not v[2]:
+            if datatype == XSD_STRING:
+                return True  # a Python str, as pySHACL requires of xsd:string
+            if datatype in _NUMBERS and _number(v) is not None:
+                return True  # rdflib reads the value with that function: well-typed, of the expected kind
+        return _has_datatype(_rdflib_literal(v), URIRef(datatype))
+
+    @staticmethod
+    def in_range(v, bound, accept):
+        if type(v) is not Lit:
+            return False
+        a, b = _number(v), _number(bound)
+        if a is not None and b is not None:  # rdflib and pySHACL compare numeric literals by value
+            return accept((a > b) - (a < b))
+        return _in_range(_rdflib_literal(v), _rdflib_literal(bound), accept)
+
+
+RDFLIB_TERMS, PLAIN_TERMS = _RdflibTerms(), _PlainTerms()
+"""The two term forms a compiled check reads: rdflib terms, or plain ones (`skyweave.catalog.terms`)."""
+
+
 class _Data:
     """The triples a batch is judged on: the records, their context and the ontology, indexed by subject."""
 
@@ -75,7 +160,7 @@ class _Data:
         self.out, self.base = {}, base if base is not None else _NOTHING
         for graph in graphs:
             for s, p, o in graph:
-                self.out.setdefault(s, {}).setdefault(str(p), set()).add(o)
+                self.out.setdefault(s, {}).setdefault(str(p), set()).add(o)  # a str key, whatever the term form
         self._inverse, self._supers = None, {}
 
     def values(self, node, predicate):
@@ -127,6 +212,8 @@ class CompiledShapes:
         A SHACL shapes graph.
     ontology : rdflib.Graph
         Triples always part of the data graph (our vocabulary and concept schemes).
+    terms : object
+        The term form of the data the checks read: `RDFLIB_TERMS` (default) or `PLAIN_TERMS`.
 
     Attributes
     ----------
@@ -134,10 +221,12 @@ class CompiledShapes:
         Shapes left to pySHACL, with the reason.
     """
 
-    def __init__(self, shapes, ontology):
-        self.sg = shapes
+    def __init__(self, shapes, ontology, terms=RDFLIB_TERMS):
+        self.sg, self.terms = shapes, terms
         self.uncompiled, self._checks = {}, {}
-        self.ontology = _Data([ontology])
+        const = terms.const
+        self.ontology = _Data([ontology] if terms is RDFLIB_TERMS else
+                              [[(const(s), const(p), const(o)) for s, p, o in ontology]])
         self.by_class, self.by_node, self.by_subject_of, self.by_object_of = {}, {}, {}, {}
         shape_nodes = set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.subjects(RDF.type, SH.PropertyShape))
         for predicate in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
@@ -152,7 +241,8 @@ class CompiledShapes:
             targets += [(self.by_subject_of, p) for p in shapes.objects(shape, SH.targetSubjectsOf)]
             targets += [(self.by_object_of, p) for p in shapes.objects(shape, SH.targetObjectsOf)]
             for table, key in targets:
-                table.setdefault(key, []).append(shape)
+                table.setdefault(key if table is self.by_subject_of or table is self.by_object_of else const(key),
+                                 []).append(shape)
             if targets:
                 self.check_of(shape)  # compile now, so the first batch pays nothing
 
@@ -187,22 +277,28 @@ class CompiledShapes:
         sg = self.sg
         if sg.value(shape, SH.deactivated) == Literal(True):
             return lambda node, data: True
-        tests = []  # each (values, data) -> bool
+        on_set, on_value = [], []  # tests of the value set (values -> bool), and of each value ((v, data) -> bool)
         for p, o in sg.predicate_objects(shape):
             if p in _IGNORED or p == RDF.type or not str(p).startswith(str(SH)):
                 continue
-            tests.append(self._component(p, o, shape))
+            kind, test = self._component(p, o, shape)
+            (on_set if kind == "set" else on_value).append(test)
+        on_set, on_value = tuple(on_set), tuple(on_value)
         path = sg.value(shape, SH.path)
-        if path is None:
-            def check(node, data, tests=tuple(tests)):
-                values = (node,)
-                return all(t(values, data) for t in tests)
-            return check
-        read = self._path(path)
+        read = None if path is None else self._path(path)
 
-        def check(node, data, tests=tuple(tests), read=read):
-            values = read(node, data)
-            return all(t(values, data) for t in tests)
+        # Plain loops, not all(generator): a record passes through about a hundred of these.
+        def check(node, data):
+            values = (node,) if read is None else read(node, data)
+            for test in on_set:
+                if not test(values):
+                    return False
+            if on_value:
+                for v in values:
+                    for test in on_value:
+                        if not test(v, data):
+                            return False
+            return True
         return check
 
     def _path(self, path):
@@ -216,27 +312,32 @@ class CompiledShapes:
         raise Unsupported(f"the path {path} is neither an IRI nor an inverse of one")
 
     def _component(self, p, o, shape):
-        sg = self.sg
+        """Compile one constraint: ``("set", values -> bool)`` or ``("value", (v, data) -> bool)``."""
+        sg, terms = self.sg, self.terms
+        text, blank, literal = terms.text, terms.blank, terms.literal
         if p in (SH.minCount, SH.maxCount):
             n = int(o)
-            return (lambda values, data: len(values) >= n) if p == SH.minCount else (lambda values, data: len(values) <= n)
+            return ("set", (lambda values: len(values) >= n) if p == SH.minCount else (lambda values: len(values) <= n))
         if p == SH.datatype:
-            return lambda values, data: all(_has_datatype(v, o) for v in values)
+            has_datatype, datatype = terms.has_datatype, o if terms is RDFLIB_TERMS else str(o)
+            return "value", lambda v, data: has_datatype(v, datatype)
         if p == SH.nodeKind:
             if o not in _NODE_KINDS:
                 raise Unsupported(f"unknown sh:nodeKind {o}")
-            kinds = _NODE_KINDS[o]
-            return lambda values, data: all(isinstance(v, kinds) for v in values)
+            kinds = tuple({URIRef: terms.iri, BNode: blank, Literal: literal}[k] for k in _NODE_KINDS[o])
+            return "value", lambda v, data: isinstance(v, kinds)
         if p in (SH.minLength, SH.maxLength):
             n = int(o)
             if p == SH.minLength:
-                return lambda values, data: n == 0 or all(not isinstance(v, BNode) and len(str(v)) >= n for v in values)
-            return lambda values, data: all(not isinstance(v, BNode) and len(str(v)) <= n for v in values)
+                if n == 0:
+                    return "set", lambda values: True
+                return "value", lambda v, data: not isinstance(v, blank) and len(text(v)) >= n
+            return "value", lambda v, data: not isinstance(v, blank) and len(text(v)) <= n
         if p == SH.pattern:
             if sg.value(shape, SH.flags) is not None:
                 raise Unsupported("sh:flags")
-            regex = re.compile(str(o))
-            return lambda values, data: all(not isinstance(v, BNode) and regex.search(str(v)) for v in values)
+            search = re.compile(str(o)).search
+            return "value", lambda v, data: not isinstance(v, blank) and search(text(v)) is not None
         if p == SH.flags:
             raise Unsupported("sh:flags")
         if p in (SH.minInclusive, SH.maxInclusive, SH.minExclusive, SH.maxExclusive):
@@ -244,27 +345,29 @@ class CompiledShapes:
                 raise Unsupported(f"{p} with a non-literal bound")
             accept = {SH.minInclusive: lambda c: c >= 0, SH.maxInclusive: lambda c: c <= 0,
                       SH.minExclusive: lambda c: c > 0, SH.maxExclusive: lambda c: c < 0}[p]
-            return lambda values, data: all(_in_range(v, o, accept) for v in values)
+            in_range, bound = terms.in_range, terms.const(o)
+            return "value", lambda v, data: in_range(v, bound, accept)
         if p == SH["class"]:
-            return lambda values, data: all(not isinstance(v, Literal) and o in data.classes(v) for v in values)
+            cls = terms.const(o)
+            return "value", lambda v, data: not isinstance(v, literal) and cls in data.classes(v)
         if p == SH["in"]:
-            allowed = frozenset(self._list(o))
-            return lambda values, data: all(v in allowed for v in values)
+            allowed = frozenset(terms.const(m) for m in self._list(o))
+            return "value", lambda v, data: v in allowed
         if p == SH.hasValue:
-            return lambda values, data: o in values
+            value = terms.const(o)
+            return "set", lambda values: value in values
         if p in (SH.node, SH.property):
-            nested = self._nested(o)
-            return lambda values, data: all(nested(v, data) for v in values)
+            return "value", self._nested(o)
         if p in (SH["and"], SH["or"], SH.xone):
-            members = [self._nested(m) for m in self._list(o)]
+            members = tuple(self._nested(m) for m in self._list(o))
             if p == SH["and"]:
-                return lambda values, data: all(all(m(v, data) for m in members) for v in values)
+                return "value", lambda v, data: all(m(v, data) for m in members)
             if p == SH["or"]:
-                return lambda values, data: all(any(m(v, data) for m in members) for v in values)
-            return lambda values, data: all(sum(1 for m in members if m(v, data)) == 1 for v in values)
+                return "value", lambda v, data: any(m(v, data) for m in members)
+            return "value", lambda v, data: sum(1 for m in members if m(v, data)) == 1
         if p == SH["not"]:
             nested = self._nested(o)
-            return lambda values, data: not any(nested(v, data) for v in values)
+            return "value", lambda v, data: not nested(v, data)
         raise Unsupported(f"the constraint {p.n3()} is not compiled")
 
     # -- checking -------------------------------------------------------------------------
@@ -328,40 +431,50 @@ def _in_range(v, bound, accept):
         return False
 
 
-def compile_shapes(shapes, ontology):
+def compile_shapes(shapes, ontology, terms=RDFLIB_TERMS):
     """Compile a shapes graph into fast predicates.
 
     Parameters
     ----------
     shapes, ontology : rdflib.Graph
         The SHACL shapes, and the triples always merged into the data graph.
+    terms : object
+        `RDFLIB_TERMS` to check rdflib graphs, `PLAIN_TERMS` to check plain triples.
 
     Returns
     -------
     CompiledShapes
     """
-    return CompiledShapes(shapes, ontology)
+    return CompiledShapes(shapes, ontology, terms)
 
 
 @lru_cache(maxsize=1)
 def compiled():
-    """Return the catalog's shapes (`skyweave.catalog.validate.shapes_graph`), compiled once."""
+    """Return the catalog's shapes (`skyweave.catalog.validate.shapes_graph`), compiled once for rdflib graphs."""
     return compile_shapes(shacl.shapes_graph(), shacl.ontology_graph())
+
+
+@lru_cache(maxsize=1)
+def compiled_plain():
+    """Return the catalog's shapes compiled once for plain triples (`skyweave.catalog.terms`)."""
+    return compile_shapes(shacl.shapes_graph(), shacl.ontology_graph(), PLAIN_TERMS)
 
 
 def _prepare(records, context, shapes):
     """Index a batch in one pass over each graph: the data, each record's own nodes, shared nodes."""
     data = _Data([context] if context is not None else [], shapes.ontology)
     out = data.out
+    plain = shapes.terms is PLAIN_TERMS
+    blank, node_of = (Blank, Iri) if plain else (BNode, URIRef)
     owners, shared, own = {}, set(), []
     for iri, graph in records:
-        iri = URIRef(iri)
+        iri = node_of(iri)
         nodes = {iri}  # as skyweave.catalog.validate.own_nodes: its IRI, subjects and blank nodes
         for s, p, o in graph:
             nodes.add(s)
-            if isinstance(o, BNode):
+            if isinstance(o, blank):
                 nodes.add(o)
-            out.setdefault(s, {}).setdefault(str(p), set()).add(o)
+            out.setdefault(s, {}).setdefault(p if plain else str(p), set()).add(o)
         for node in nodes:
             first = owners.setdefault(node, iri)
             if first != iri:  # validated apart by pySHACL (separate groups): leave both to it
@@ -423,6 +536,33 @@ def check_many(records, context=None, shapes=None):
     return {str(iri): iri not in shared and shapes.clean(nodes, data) for iri, nodes in own}
 
 
+def check_triples(records, context=()):
+    """Run the compiled check over a batch of plain records (`skyweave.catalog.terms`), as `check_many` does.
+
+    Parameters
+    ----------
+    records : list of (str, list of (Iri, Iri, term))
+        Each record's IRI and plain triples.
+    context : iterable of (Iri, Iri, term)
+        Plain ``rdf:type`` triples of the IRIs the records reference.
+
+    Returns
+    -------
+    dict of str to bool
+        True for a record with no SHACL result at all; False when pySHACL must decide.
+
+    Examples
+    --------
+    >>> from skyweave.catalog.terms import Iri
+    >>> bad = Iri("http://127.0.0.1:5000/targets/bare")
+    >>> check_triples([(bad, [(bad, Iri(RDF.type), Iri("https://skyweave.org/ns#Target"))])])
+    {'http://127.0.0.1:5000/targets/bare': False}
+    """
+    shapes = compiled_plain()
+    own, shared, data = _prepare(records, list(context), shapes)
+    return {str(iri): iri not in shared and shapes.clean(nodes, data) for iri, nodes in own}
+
+
 def validate_many(records, context=None):
     """Validate records as `skyweave.catalog.validate.validate_many` does, running pySHACL only where needed.
 
@@ -460,6 +600,46 @@ def validate_many(records, context=None):
             if verdicts[str(iri)]:
                 for s, o in graph.subject_objects(RDF.type):
                     extra.add((s, RDF.type, o))
+        reports.update(shacl.validate_many(doubtful, context=extra))
+    return {iri: reports[iri] for iri in iris}
+
+
+def validate_triples(records, context=()):
+    """Validate plain records (`skyweave.catalog.terms`) as `validate_many` validates graphs.
+
+    Records the compiled shapes pass get a conforming report with no results; the others are
+    converted to rdflib graphs and validated by pySHACL, which writes the exact report, with the
+    ``rdf:type`` triples of the whole batch in their context.
+
+    Parameters
+    ----------
+    records : list of (str, list of (Iri, Iri, term))
+    context : iterable of (Iri, Iri, term)
+        Plain ``rdf:type`` triples of the IRIs the records reference and do not describe.
+
+    Returns
+    -------
+    dict of str to skyweave.catalog.validate.ValidationReport
+        In the order given.
+
+    Raises
+    ------
+    ValueError
+        If two records have the same IRI.
+    """
+    from .terms import to_graph
+
+    context = list(context)
+    iris = [str(iri) for iri, _ in records]
+    if len(set(iris)) != len(iris):
+        raise ValueError("Two records of the batch have the same IRI.")
+    verdicts = check_triples(records, context)
+    reports = {iri: _clean_report() for iri, ok in verdicts.items() if ok}
+    doubtful = [(URIRef(iri), to_graph(triples)) for iri, triples in records if not verdicts[str(iri)]]
+    if doubtful:
+        types = str(RDF.type)
+        extra = to_graph(context)
+        extra += to_graph([t for iri, triples in records if verdicts[str(iri)] for t in triples if t[1] == types])
         reports.update(shacl.validate_many(doubtful, context=extra))
     return {iri: reports[iri] for iri in iris}
 

@@ -536,6 +536,87 @@ class Store:
         flush()
         return stored, rejected
 
+    def put_triples(self, records, validator=None):
+        """Create or replace records given as plain triples (`skyweave.catalog.terms`), all in one update.
+
+        The batch write path of the alert intake: no rdflib graph is built for a record that passes.
+        As `put`, a record that exists already is replaced and its earlier content kept as a version
+        (``prov:wasRevisionOf``); as `put_many`, records that break a shape or a content check are
+        left out and returned. The records kept are written by one SPARQL Update request, so they
+        are stored whole or not at all; the side index is refreshed once for the batch.
+
+        Parameters
+        ----------
+        records : list of (str, list of (Iri, Iri, term))
+            Each record's IRI and triples; no two with the same IRI.
+        validator : callable or None
+            ``validator(records, context) -> dict of str to ValidationReport`` (e.g.
+            `skyweave.catalog.fastcheck.validate_triples`), with ``context`` the plain ``rdf:type``
+            triples of the IRIs the batch references and does not describe; None stores records as
+            given (only the catalog's own builders of checked data may skip it).
+
+        Returns
+        -------
+        stored : list of WriteResult
+        rejected : list of (str, catalog.validate.ValidationReport)
+
+        Raises
+        ------
+        ValueError
+            If two records have the same IRI.
+        Exception
+            Whatever the backend raises when it cannot write; then nothing of the batch is stored.
+        """
+        from .terms import check_content, from_rdflib, nt_line, referenced
+
+        iris = [str(iri) for iri, _ in records]
+        if len(set(iris)) != len(iris):
+            raise ValueError("Two records of the batch have the same IRI.")
+        rejected, good = [], []
+        for iri, triples in records:
+            try:
+                if not any(s == iri for s, _, _ in triples):
+                    raise BadRequest(f"The graph says nothing about <{iri}>: its triples must describe that IRI.")
+                check_content(iri, triples, self.max_literal_bytes, self.base_iri)
+            except CatalogError as exc:
+                rejected.append((str(iri), _refusal(iri, exc)))
+                continue
+            good.append((str(iri), triples))
+        if validator is not None and good:
+            wanted, described = set(), set()
+            for _, triples in good:
+                wanted |= referenced(triples)
+                described.update(s for s, _, _ in triples)
+            context = [tuple(map(from_rdflib, t)) for t in self.types_of(URIRef(i) for i in wanted - described)]
+            reports = validator(good, context)
+            rejected += [(iri, reports[iri]) for iri, _ in good if not reports[iri].conforms]
+            good = [(iri, triples) for iri, triples in good if reports[iri].conforms]
+        if not good:
+            return [], rejected
+        stored = []
+        with self._write_lock:
+            values = " ".join(f"<{iri}>" for iri, _ in good)
+            existing = {str(r["g"]) for r in self.select(f"SELECT DISTINCT ?g WHERE {{ VALUES ?g {{ {values} }} "
+                                                         "GRAPH ?g { ?g ?p ?o } }")}
+            parts, inserts = [], []
+            for iri, triples in good:
+                body = "\n".join(map(nt_line, triples))
+                version = None
+                if iri in existing:
+                    node = URIRef(iri)
+                    version, vgraph = self._version_entity(node, self._graph(node))
+                    parts.append(f"DROP SILENT GRAPH <{iri}>")
+                    parts.append(f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}")
+                    body += f"\n<{iri}> <{PROV.wasRevisionOf}> <{version_iri(iri, version)}> ."
+                inserts.append(f"GRAPH <{iri}> {{\n{body}\n}}")
+                stored.append(WriteResult(iri, created=version is None, version=version,
+                                          triples=len(set(triples)) + (version is not None)))
+            parts.append("INSERT DATA {\n" + "\n".join(inserts) + "\n}")
+            self._journal([iri for iri, _ in good])
+            self._update(" ;\n".join(parts))
+            self._mark([iri for iri, _ in good])
+        return stored, rejected
+
     def _check_batch(self, batch, validate_many):
         """Validate a batch in one SHACL run and split it into good and rejected records."""
         # What the batch references and does not describe itself (no merged copy of the batch needed).

@@ -155,3 +155,37 @@ def test_records_stored_without_shape_validation_conform_for_every_sample(fresh_
         merged += store.get(iri)
     result = shacl.validate(merged, context=store.types_of(shacl.referenced_iris(merged)))
     assert result.conforms, result.text()[:3000]
+
+
+def test_a_replaced_event_record_keeps_its_earlier_content_as_a_version(intake):
+    """Every batch rewrites its events' records; as any replaced record, the old content stays a version."""
+    store = intake.store
+    event = URIRef(f"{BASE}events/swift-bat-guano-694215995")
+    intake.process([msg(example("swift/bat/Guano.example.json"), offset=1)])
+    first = store.get(event)
+    assert first.value(event, SW.localization) is None and store.versions(event) == []
+    intake.process([msg(example("swift/bat/guano.loc_arc_min.example.json"), offset=2)])
+    [version] = store.versions(event)
+    assert store.get(event).value(event, SW.localization) is not None
+    assert store.get(event).value(event, URIRef("http://www.w3.org/ns/prov#wasRevisionOf")) == URIRef(version.iri)
+    kept = store.version(event, version.number)
+    assert set(kept) == set(first)  # the earlier content, triple for triple
+    intake.process([msg(example("swift/bat/Guano.Retraction.example.json"), offset=3)])
+    assert [v.number for v in store.versions(event)] == [2, 1]
+
+
+def test_a_batch_with_a_record_refused_by_a_content_check_stores_the_rest_and_nothing_of_it(fresh_app):
+    from skyweave.catalog.terms import Iri, string
+
+    store = fresh_app.extensions["store"]
+    before = store.dump()
+    a, b = Iri(f"{BASE}alerts/aaaa"), Iri(f"{BASE}alerts/bbbb")
+    label = Iri("http://www.w3.org/2000/01/rdf-schema#label")
+    stored, rejected = store.put_triples([(a, [(a, label, string("fine"))]),
+                                          (b, [(b, label, string("nul\x00here"))]),
+                                          (Iri(f"{BASE}alerts/cccc"), [(a, label, string("not its own"))])])
+    assert [r.iri for r in stored] == [a]
+    assert [iri for iri, _ in rejected] == [b, f"{BASE}alerts/cccc"]
+    assert "U+0000" in rejected[0][1].results[0].message
+    after = set(store.dump()) - set(before)
+    assert after and all(f"<{a}>" in line for line in after)  # only the good record was written

@@ -18,6 +18,7 @@ from skyweave.alerts import Message
 from skyweave.alerts.intake import Intake
 from skyweave.catalog import fastcheck
 from skyweave.catalog import validate as shacl
+from skyweave.catalog.terms import from_rdflib, to_graph
 from skyweave.catalog.vocab import SW
 
 from .alert_samples import example, gcn_schemas
@@ -124,14 +125,13 @@ def real_records(tmp_path_factory):
     store.install_ontology()
     store.put_many(load_all(BASE))
     captured = []
-    original = store.put_many
+    original = store.put_triples
 
     def capture(records, **kwargs):
-        records = list(records)
-        captured.extend(records)
+        captured.extend((URIRef(iri), to_graph(triples)) for iri, triples in records)
         return original(records, **kwargs)
 
-    store.put_many = capture
+    store.put_triples = capture
     intake = Intake(store, BASE, tmp, schemas=gcn_schemas())
     names = ("icecube/single_neutrino_alerts.gold_bronze_track_alerts.example.json", "swift/bat/Guano.example.json",
              "swift/bat/guano.loc_arc_min.example.json", "superk/sn_alert.test.example.json",
@@ -168,6 +168,56 @@ def test_fast_check_agrees_with_pyshacl_on_mutated_alerts(real_records):
     assert failing >= 40  # most mutations must break a shape, or the comparison says little
 
 
+def plain(records, context):
+    """The same batch as plain triples (`skyweave.catalog.terms`), the form the intake writes."""
+    as_plain = lambda graph: [tuple(map(from_rdflib, t)) for t in graph]  # noqa: E731
+    return [(str(iri), as_plain(graph)) for iri, graph in records], as_plain(context)
+
+
+def test_the_check_on_plain_triples_agrees_with_pyshacl_on_the_real_and_mutated_alerts(real_records):
+    records, context = real_records
+    assert set(fastcheck.check_triples(*plain(records, context)).values()) == {True}
+    rng = random.Random(11)
+    disagreements, failing = [], 0
+    for trial in range(120):
+        i = rng.randrange(len(records))
+        iri, graph = records[i]
+        batch = list(records)
+        batch[i] = (iri, mutate(graph, rng))
+        fast = fastcheck.check_triples(*plain(batch, context))
+        slow = pyshacl_clean(batch, context)
+        failing += not slow[str(iri)]
+        if fast != slow:
+            disagreements.append((trial, str(iri), sorted(set(batch[i][1]) ^ set(graph), key=str)))
+    assert not disagreements, disagreements[:3]
+    assert failing >= 40
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_the_check_on_plain_triples_agrees_with_pyshacl_on_every_shape_example(path):
+    iri, record, context = split(path)
+    fast = fastcheck.check_triples(*plain([(iri, record)], context))
+    if fastcheck.deferred([(iri, record)], context):
+        assert fast == {str(iri): False}
+    else:
+        assert fast == pyshacl_clean([(iri, record)], context)
+
+
+def test_plain_records_that_fail_get_pyshacls_exact_report(real_records):
+    records, context = real_records
+    iri, graph = next((i, g) for i, g in records if (URIRef(i), RDF.type, SW.Alert) in g)
+    bad = Graph()
+    for t in graph:
+        if t[1] != SW.alertTense:
+            bad.add(t)
+    batch = [(iri, bad)] + [r for r in records if r[0] != iri]
+    fast = fastcheck.validate_triples(*plain(batch, context))
+    slow = shacl.validate_many(batch, context=context)
+    assert not fast[str(iri)].conforms
+    assert fast[str(iri)].results == slow[str(iri)].results
+    assert all(report.conforms for key, report in fast.items() if key != str(iri))
+
+
 def test_records_that_fail_the_fast_check_get_pyshacls_exact_report(real_records):
     records, context = real_records
     iri, graph = next((i, g) for i, g in records if (URIRef(i), RDF.type, SW.Alert) in g)
@@ -187,15 +237,15 @@ def test_an_alert_the_fast_check_refuses_is_quarantined_with_pyshacls_reason(fre
     from skyweave.alerts import intake as intake_module
 
     store = fresh_app.extensions["store"]
-    build = intake_module.alert_graph
+    build = intake_module.alert_triples
 
     def broken_for_superk(base, data_dir, parsed, message, *args):
-        iri, graph = build(base, data_dir, parsed, message, *args)
-        if "superk" in message.topic:
-            graph.remove((iri, SW.alertTense, None))  # a builder bug: the record breaks swsh:Alert-tense
-        return iri, graph
+        iri, triples = build(base, data_dir, parsed, message, *args)
+        if "superk" in message.topic:  # a builder bug: the record breaks swsh:Alert-tense
+            triples = [t for t in triples if t[1] != str(SW.alertTense)]
+        return iri, triples
 
-    monkeypatch.setattr(intake_module, "alert_graph", broken_for_superk)
+    monkeypatch.setattr(intake_module, "alert_triples", broken_for_superk)
     intake = Intake(store, BASE, tmp_path, schemas=gcn_schemas())
     report = intake.process([Message(example("icecube/single_neutrino_alerts.gold_bronze_track_alerts.example.json"),
                                      "gcn.notices.icecube", 0, 1),
