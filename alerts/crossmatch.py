@@ -67,12 +67,15 @@ def in_error_region(ra, dec, centre_ra, centre_dec, radius=None, ellipse=None):
     ([True, True, False], [0.0, 1.5, 2.0])
     """
     import astropy.units as u
-    from astropy.coordinates import SkyCoord
+    from astropy.coordinates import SkyCoord, angular_separation
 
-    centre = SkyCoord(centre_ra * u.deg, centre_dec * u.deg)
-    points = SkyCoord(np.asarray(ra, float) * u.deg, np.asarray(dec, float) * u.deg)
-    separation = centre.separation(points).deg
+    ra, dec = np.asarray(ra, float), np.asarray(dec, float)
+    # SkyCoord.separation's own formula (Vincenty), on plain arrays: no frames to build for a circle
+    separation = np.rad2deg(angular_separation(np.deg2rad(centre_ra), np.deg2rad(centre_dec),
+                                               np.deg2rad(ra), np.deg2rad(dec)))
     if ellipse is not None:
+        centre = SkyCoord(centre_ra * u.deg, centre_dec * u.deg)
+        points = SkyCoord(ra * u.deg, dec * u.deg)
         a, b, pa = ellipse
         east, north = centre.spherical_offsets_to(points)
         theta = np.deg2rad(pa)

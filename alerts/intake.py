@@ -153,7 +153,7 @@ class Intake:
         if not batch:
             return {}
         iris = " ".join(f"<{i}>" for i in batch)
-        keys = {key: iri for iri, entry in batch.items() for key in [notice_key(entry[0])] if key}
+        keys = {entry[4]: iri for iri, entry in batch.items() if entry[4]}
         union = f"UNION {{ VALUES ?k {{ {' '.join(chr(34) + k + chr(34) for k in keys)} }} ?a sw:noticeKey ?k }}" if keys else ""
         rows = self.store.select(
             f"PREFIX sw: <https://skyweave.org/ns#> SELECT ?a ?k ?t WHERE {{ {{ VALUES ?a {{ {iris} }} ?a a sw:Alert }} "
@@ -165,7 +165,7 @@ class Intake:
                 by_key[str(r["k"])] = str(r["a"])
         found = {}
         for iri, entry in batch.items():
-            stored = iri if iri in topics else by_key.get(notice_key(entry[0]) or "")
+            stored = iri if iri in topics else by_key.get(entry[4] or "")
             if stored is not None and (stored == iri or entry[1].topic not in topics[stored]):
                 found[iri] = (stored, topics[stored])  # by key only from another stream
         return found
@@ -246,7 +246,7 @@ class Intake:
                 if all(m.topic != message.topic for m in deliveries):
                     deliveries.append(message)  # from another stream: the alert names it too
                 continue
-            parsed_batch[iri] = (parsed, message, skymap, [message])
+            parsed_batch[iri] = (parsed, message, skymap, [message], key)
             if key:
                 by_notice[key] = iri
         existing = self._existing(parsed_batch)
@@ -254,7 +254,7 @@ class Intake:
         self._load_events({str(event_iri(self.base, entry[0].event_name)): entry[0].event_name
                            for iri, entry in parsed_batch.items() if iri not in existing})
         touched = {}
-        for iri, (parsed, message, skymap, deliveries) in parsed_batch.items():
+        for iri, (parsed, message, skymap, deliveries, key) in parsed_batch.items():
             if iri in existing:
                 stored, topics = existing[iri]
                 new = [m for m in deliveries if m.topic not in topics]
@@ -267,7 +267,7 @@ class Intake:
             matches = ()
             if self.targets is not None and parsed.localization is not None:
                 matches = tuple(self.targets.match(parsed.localization, skymap))
-            alert, triples = alert_triples(self.base, self.data_dir, parsed, message, instruments, skymap, matches)
+            alert, triples = alert_triples(self.base, self.data_dir, parsed, message, instruments, skymap, matches, key)
             for other in deliveries[1:]:
                 triples += self._origin_triples(alert, other, iri)
                 report.origins.append((iri, other.topic))

@@ -82,12 +82,19 @@ class Listener:
         Called with each batch's messages once they are stored, before their offsets are committed (so
         a listener killed in between calls it again for them): e.g.
         `skyweave.publishers.circular_numbers.CircularNumbers`.
+
+    Attributes
+    ----------
+    assigned_at : float or None
+        `time.perf_counter` when the consumer group first assigned partitions to this listener (the
+        group join takes half the session timeout, 3 s here; benchmarks time the intake from it).
     """
 
     def __init__(self, intake, consumer, topics, batch_size=500, on_batch=None, on_stored=None):
         self.intake, self.consumer, self.topics = intake, consumer, list(topics)
         self.batch_size, self.on_batch, self.on_stored = int(batch_size), on_batch, on_stored
         self.stop = threading.Event()
+        self.assigned_at = None
 
     def run(self, idle_exit_s=None):
         """Consume until `stop` is set (or nothing arrived for ``idle_exit_s`` seconds); return the totals.
@@ -104,7 +111,13 @@ class Listener:
         """
         totals = {"stored": 0, "duplicates": 0, "quarantined": 0}
         assigned = []
-        self.consumer.subscribe(self.topics, on_assign=lambda consumer, partitions: assigned.append(time.monotonic()))
+
+        def on_assign(consumer, partitions):
+            assigned.append(time.monotonic())
+            if self.assigned_at is None:
+                self.assigned_at = time.perf_counter()
+
+        self.consumer.subscribe(self.topics, on_assign=on_assign)
         last = None  # the idle time counts from the group join
         try:
             while not self.stop.is_set():

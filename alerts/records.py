@@ -22,7 +22,7 @@ from .times import xsd_datetime
 
 __all__ = ["EventState", "alert_iri", "event_iri", "quarantine_iri", "alert_triples", "alert_graph", "origin_triples",
            "add_origin", "event_triples", "event_graph", "quarantine_triples", "quarantine_graph", "instrument_slugs",
-           "MESSENGERS", "file_url"]
+           "MESSENGERS", "OWN_LINKS", "file_url"]
 
 class _Terms:
     """A namespace whose terms are looked up once, as plain `~skyweave.catalog.terms.Iri` values: rdflib's
@@ -42,6 +42,11 @@ _CONFORMS_TO = Iri("http://purl.org/dc/terms/conformsTo")
 
 MESSENGERS = {"EM": URIRef(SW.Photons), "GW": URIRef(SW.GravitationalWaves), "Neutrino": URIRef(SW.Neutrinos)}
 """GCN Reporter ``messenger`` values -> concepts of our sw:Messengers scheme."""
+
+OWN_LINKS = frozenset(URIRef(p) for p in (SW.localization, SW.crossMatch, SW.origin, DCAT.distribution))
+"""Properties whose values in an alert record are always nodes of that record (its ``#localization``,
+``#match-N``, ``#origin-...`` IRIs and its distributions' blank nodes), as `alert_triples` builds them:
+what `skyweave.alerts.askscope` may follow and stay inside the alert's own graph."""
 
 _INSTRUMENTS = {
     ("swift", "bat"): "swift-bat", ("swift", "xrt"): "swift-xrt", ("fermi", "gbm"): "fermi-gbm",
@@ -173,7 +178,7 @@ def add_origin(graph, iri, message, base=None, data_dir=None):
     return URIRef(triples[1][2])
 
 
-def alert_triples(base, data_dir, parsed, message, instruments=(), skymap=None, matches=()):
+def alert_triples(base, data_dir, parsed, message, instruments=(), skymap=None, matches=(), key=False):
     """Build the record of an alert as plain triples (`skyweave.catalog.terms`).
 
     Parameters
@@ -189,6 +194,8 @@ def alert_triples(base, data_dir, parsed, message, instruments=(), skymap=None, 
     skymap : skyweave.alerts.skymap.SkyMap or None
         The localisation's sky map, read (for its credible areas).
     matches : iterable of skyweave.alerts.crossmatch.Match
+    key : str or None
+        The alert's `~skyweave.alerts.model.notice_key`, when the caller has it (computed otherwise).
 
     Returns
     -------
@@ -203,7 +210,7 @@ def alert_triples(base, data_dir, parsed, message, instruments=(), skymap=None, 
          (iri, SW.about, Iri(event_iri(base, parsed.event_name))), (iri, SW.alertType, string(parsed.alert_type)),
          (iri, SW.alertTense, string(parsed.tense)), (iri, SW.payloadFormat, string(parsed.format)),
          (iri, SW.contentKey, string(parsed.content_key))]
-    key = notice_key(parsed)
+    key = notice_key(parsed) if key is False else key
     if key:
         g.append((iri, SW.noticeKey, string(key)))
     _origin(g, iri, message)

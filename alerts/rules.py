@@ -17,6 +17,7 @@ from rdflib import URIRef
 
 from skyweave.catalog.vocab import SDO, SW
 
+from .askscope import bounded_to_alert
 from .records import MESSENGERS
 from .skymap import read_skymap
 from .times import xsd_datetime
@@ -98,7 +99,8 @@ def rule_matches(rule, alert, store, instruments=()):
     rule : Rule
     alert : skyweave.alerts.intake.NewAlert
     store : skyweave.catalog.store.Store
-        For the ASK query.
+        For the ASK query: over the alert's own record when that gives the catalog's answer
+        (`skyweave.alerts.askscope.bounded_to_alert`), else through `Store.query`.
     instruments : iterable of str
         The alert's instrument IRIs.
     """
@@ -114,8 +116,11 @@ def rule_matches(rule, alert, store, instruments=()):
     if rule.topics and not any(alert.message.topic.startswith(t) for t in rule.topics):
         return False
     if rule.ask:
+        query = rule.ask.replace("$alert", f"<{alert.iri}>")
         try:
-            return bool(store.query(rule.ask.replace("$alert", f"<{alert.iri}>")).value)
+            if bounded_to_alert(rule.ask):  # answered by the alert's own record, in this process
+                return store.ask(query, graphs=[alert.iri])
+            return bool(store.query(query).value)
         except Exception as exc:  # a broken query disables the rule, loudly
             log.warning("rule %s: its ASK query failed (%s); not fired", rule.iri, exc)
             return False

@@ -116,6 +116,12 @@ def _number(lit):
     return value if value == value and value not in (float("inf"), float("-inf")) else None
 
 
+@lru_cache(maxsize=1 << 16)
+def _plain_datatype_verdict(v, datatype):
+    """rdflib's verdict on a plain literal's datatype, remembered (times repeat within a batch)."""
+    return _has_datatype(_rdflib_literal(v), URIRef(datatype))
+
+
 class _PlainTerms:
     """How the compiled checks read plain terms (`skyweave.catalog.terms`). Plain strings and finite
     numbers are judged directly; any other literal is converted to rdflib's (cached) and judged as
@@ -137,7 +143,7 @@ class _PlainTerms:
                 return True  # a Python str, as pySHACL requires of xsd:string
             if datatype in _NUMBERS and _number(v) is not None:
                 return True  # rdflib reads the value with that function: well-typed, of the expected kind
-        return _has_datatype(_rdflib_literal(v), URIRef(datatype))
+        return _plain_datatype_verdict(v, datatype)
 
     @staticmethod
     def in_range(v, bound, accept):

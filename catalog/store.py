@@ -274,6 +274,34 @@ class Store:
             text = text.replace(f"${name}", value.n3())
         return self._run_query(text, time.monotonic() + 3600, 10**9).dicts()
 
+    def ask(self, text, graphs=None):
+        """Run an ASK query written by the catalog itself, in the calling thread (no query workers, no
+        endpoint limits), over the union of the records or over the named graphs ``graphs`` only.
+
+        Parameters
+        ----------
+        text : str
+        graphs : iterable of str or None
+            Records whose graphs make the default graph (e.g. one alert's own record); None: all.
+
+        Returns
+        -------
+        bool
+
+        Raises
+        ------
+        BadRequest
+            If the query does not parse or is not an ASK.
+        """
+        from .dataset import Dataset
+        from .results import AskResult
+
+        dataset = None if graphs is None else Dataset(default=tuple(str(g) for g in graphs), named=())
+        result = self._run_query(text, time.monotonic() + 60, 1, dataset=dataset)
+        if not isinstance(result, AskResult):
+            raise BadRequest("Store.ask takes an ASK query.")
+        return bool(result.value)
+
     def get(self, iri):
         """Return the current graph of record ``iri``.
 
@@ -567,7 +595,7 @@ class Store:
         Exception
             Whatever the backend raises when it cannot write; then nothing of the batch is stored.
         """
-        from .terms import check_content, from_rdflib, nt_line, referenced
+        from .terms import check_content, from_rdflib, nt_text, referenced
 
         iris = [str(iri) for iri, _ in records]
         if len(set(iris)) != len(iris):
@@ -600,7 +628,7 @@ class Store:
                                                          "GRAPH ?g { ?g ?p ?o } }")}
             parts, inserts = [], []
             for iri, triples in good:
-                body = "\n".join(map(nt_line, triples))
+                body = nt_text(triples)  # its terms passed check_content above
                 version = None
                 if iri in existing:
                     node = URIRef(iri)

@@ -25,7 +25,7 @@ import re
 from rdflib import BNode, Graph, Literal, URIRef
 
 __all__ = ["Iri", "Blank", "Lit", "XSD_STRING", "RDF_LANGSTRING", "string", "typed", "fresh_blank", "nt_term",
-           "nt_line", "to_rdflib", "from_rdflib", "to_graph", "BAD_IRI", "referenced", "check_content"]
+           "nt_line", "nt_text", "to_rdflib", "from_rdflib", "to_graph", "BAD_IRI", "referenced", "check_content"]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -125,6 +125,45 @@ def nt_line(triple):
     """Return a triple as one N-Triples statement (with its final `` .``)."""
     s, p, o = triple
     return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ."
+
+
+def _nt_checked(term):
+    """`nt_term` for a term `check_content` has passed (its IRIs are known to be writable)."""
+    kind = type(term)
+    if kind is Iri:
+        return f"<{term}>"
+    if kind is Blank:
+        return f"_:{term}"
+    lexical, datatype, language = term
+    if "\\" in lexical or '"' in lexical or "\n" in lexical or "\r" in lexical:
+        lexical = _escape(lexical)
+    if language:
+        return f'"{lexical}"@{language}'
+    if datatype == XSD_STRING:
+        return f'"{lexical}"'
+    return f'"{lexical}"^^<{datatype}>'
+
+
+def nt_text(triples):
+    """Return the N-Triples text of a record's triples, one statement a line, once `check_content` has passed them.
+
+    Examples
+    --------
+    >>> a = Iri("http://x/a")
+    >>> print(nt_text([(a, Iri("http://x/p"), string("1")), (a, Iri("http://x/q"), a)]))
+    <http://x/a> <http://x/p> "1" .
+    <http://x/a> <http://x/q> <http://x/a> .
+    """
+    seen, lines = {}, []
+    for s, p, o in triples:
+        ns = seen.get(s)
+        if ns is None:
+            ns = seen[s] = _nt_checked(s)
+        np_ = seen.get(p)
+        if np_ is None:
+            np_ = seen[p] = f"<{p}>"
+        lines.append(f"{ns} {np_} {_nt_checked(o)} .")
+    return "\n".join(lines)
 
 
 def to_rdflib(term):

@@ -139,3 +139,35 @@ def test_in_chromium_a_replayed_alert_appears_live_and_leads_to_its_result(brows
         assert page.locator("h1").inner_text()
         context.close()
         assert not errors, errors
+
+
+BOUNDED = (
+    "ASK { $alert <https://skyweave.org/ns#localization>/<https://skyweave.org/ns#errorRadius> ?r }",
+    "ASK { $alert <https://skyweave.org/ns#localization> ?l . ?l <https://skyweave.org/ns#errorRadius> ?r FILTER(?r < 1) }",
+    "ASK { $alert <https://skyweave.org/ns#crossMatch> [ <https://skyweave.org/ns#target> ?t ] }",
+    "ASK { $alert <https://skyweave.org/ns#alertType> \"initial\" ; <https://skyweave.org/ns#topic> ?t }",
+)
+
+
+def test_bounded_asks_get_the_catalogs_answer_from_the_alerts_own_record(rules_app):
+    """The rules' ASKs that stay inside the alert's record are answered there, in this process, and
+    agree with the same ASK over the whole catalog (the query workers' answer)."""
+    from skyweave.alerts.askscope import bounded_to_alert
+
+    store = rules_app.extensions["store"]
+    intake = Intake(store, BASE, rules_app.config["DATA_DIR"], gcn_schemas())
+    report = intake.process([track("IceCube-BOUNDED1"), track("IceCube-BOUNDED2", ra=10.0, dec=-80.0, radius=2.0),
+                             Message(example("swift/bat/Guano.example.json"), "gcn.notices.swift")])
+    answers = set()
+    for text in BOUNDED:
+        assert bounded_to_alert(text)
+        for alert in report.stored:
+            query = text.replace("$alert", f"<{alert.iri}>")
+            local = store.ask(query, graphs=[alert.iri])
+            assert local == bool(store.query(query).value) == store.ask(query)
+            answers.add(local)
+    assert answers == {True, False}  # the comparison saw both answers
+    unbounded = "ASK { $alert <https://skyweave.org/ns#about> ?e . ?e <https://skyweave.org/ns#retracted> false }"
+    assert not bounded_to_alert(unbounded)
+    query = unbounded.replace("$alert", f"<{report.stored[0].iri}>")
+    assert store.ask(query) and not store.ask(query, graphs=[report.stored[0].iri])  # why it stays global
