@@ -3,7 +3,8 @@
 Record IRIs: an alert is ``{base}alerts/{content key[:16]}`` (so a message delivered twice is one
 record), its event ``{base}events/{slug of the event name}``, a quarantined message
 ``{base}quarantine/{SHA-256 of the payload[:16]}``. Raw payloads and sky maps are kept as
-content-addressed files (`skyweave.runners.files`), linked as ``dcat:distribution``.
+content-addressed files (`skyweave.alerts.payloads`, laid out as `skyweave.runners.files`), linked as
+``dcat:distribution``.
 
 Records are built as plain triples (`skyweave.catalog.terms`), the form the intake checks and
 writes in batches; the ``*_graph`` functions give the same records as rdflib graphs.
@@ -15,9 +16,9 @@ from rdflib import URIRef
 
 from skyweave.catalog import vocab
 from skyweave.catalog.terms import Iri, fresh_blank, string, to_graph, to_rdflib, typed
-from skyweave.runners.files import store_bytes
 
 from .model import event_slug, notice_key
+from .payloads import keep_bytes
 from .times import xsd_datetime
 
 __all__ = ["EventState", "alert_iri", "event_iri", "quarantine_iri", "alert_triples", "alert_graph", "origin_triples",
@@ -108,7 +109,7 @@ def _time(moment):
 
 
 def _distribution(out, subject, base, data_dir, data, name, media_type, prop=DCAT.distribution):
-    digest = store_bytes(data_dir, data)
+    digest = keep_bytes(data_dir, data)
     node = fresh_blank()
     out += ((subject, prop, node), (node, RDF.type, DCAT.Distribution),
             (node, DCAT.downloadURL, Iri(file_url(base, digest, name))), (node, DCAT.mediaType, string(media_type)),

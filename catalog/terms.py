@@ -249,25 +249,20 @@ def check_content(iri, triples, max_literal_bytes=None, base=None):
     if base is None:
         base = "/".join(iri.split("/", 3)[:3]) + "/"
     protected, fragment = (str(base), *PROTECTED), iri + "#"
-    texts, doubt = [], False
-    limit = max_literal_bytes // 4 if max_literal_bytes else None
-    for s, p, o in triples:
-        if type(s) is not Blank and s != iri and not s.startswith(fragment) and s.startswith(protected):
-            doubt = True
-            break
-        texts.append(s if type(s) is not Blank else "")
-        texts.append(p)
-        if type(o) is Lit:
-            texts.append(o[0])
-            if limit and len(o[0]) > limit:
-                doubt = True
-        elif type(o) is Iri:
-            texts.append(o)
+    subjects = {s for s, _, _ in triples}
+    doubt = any(type(s) is not Blank and s != iri and not s.startswith(fragment) and s.startswith(protected)
+                for s in subjects)
+    lexicals = [o[0] for _, _, o in triples if type(o) is Lit]
+    iris = {p for _, p, _ in triples}
+    iris.update(o for _, _, o in triples if type(o) is Iri)
+    iris.update(s for s in subjects if type(s) is Iri)
     if not doubt:
-        doubt = _BAD_CHAR.search("\n".join(texts)) is not None or any(len(t) > 4096 for t in texts if type(t) is Iri)
+        limit = max_literal_bytes // 4 if max_literal_bytes else None
+        doubt = ((limit is not None and any(len(t) > limit for t in lexicals))
+                 or _BAD_CHAR.search("\n".join(lexicals)) is not None
+                 or _BAD_CHAR.search("\n".join(iris)) is not None or any(len(t) > 4096 for t in iris))
     if doubt:
         check_record(iri, to_graph(triples), max_literal_bytes, base)
-    iris = [t for t in texts if type(t) is Iri]
     if BAD_IRI.search("".join(iris)):
         bad = next(t for t in iris if BAD_IRI.search(t))
         raise InvalidContent(f"The IRI <{bad[:200]}> of record <{iri}> holds a character an IRI may not hold "
