@@ -361,21 +361,35 @@ def skyweave_command():
 
 # -- the page benchmark on its own ---------------------------------------------------------------
 
-def _cached_store(label, n_triples, catalog, nquads, cache_dir, log):
-    """Return the folder of a bulk-loaded store of this size, built once and kept in ``cache_dir``.
+def _catalog_digest(catalog):
+    """A short digest naming what the generator made: its IRIs, target names and positions, in order.
 
-    The folder is keyed by the size and a digest of the N-Quads: the generator's output depends on
-    the ontology and the real records it is sized around, so a store generated before either
-    changed is not reused (its fresh records could point to targets it does not hold). A side
-    index of an older schema version is rebuilt in the cached folder once.
+    The real records' blank nodes get new labels on every load, so the N-Quads themselves differ
+    from run to run; the synthetic records, drawn from a seeded generator, do not.
     """
     import hashlib
 
+    digest = hashlib.sha256()
+    for column in (catalog.targets["iri"], catalog.targets["name"], catalog.targets["ra"], catalog.targets["dec"],
+                   catalog.observations["iri"], catalog.observations["target"]):
+        digest.update("\n".join(map(str, column)).encode("utf-8"))
+    digest.update(" ".join(str(iri) for iri, _ in catalog.real).encode("utf-8"))
+    return digest.hexdigest()[:12]
+
+
+def _cached_store(label, n_triples, catalog, nquads, cache_dir, log):
+    """Return the folder of a bulk-loaded store of this size, built once and kept in ``cache_dir``.
+
+    The folder is keyed by the size and a digest of the generated records (`_catalog_digest`): the
+    generator's output depends on the ontology and the real records it is sized around, so a store
+    generated before either changed is not reused (its fresh records could point to targets it does
+    not hold). A side index of an older schema version is rebuilt in the cached folder once.
+    """
     import catalog_bench as cb
     from skyweave.catalog.indexes import SCHEMA_VERSION
     from skyweave.catalog.store import EmbeddedStore
 
-    key = f"{label}-{n_triples}-{hashlib.sha256(nquads).hexdigest()[:12]}"
+    key = f"{label}-{n_triples}-{_catalog_digest(catalog)}"
     folder = Path(cache_dir) / key
     if (folder / "done").exists():
         if (folder / "done").read_text() != SCHEMA_VERSION:  # same triples, older side index: rebuild it once
