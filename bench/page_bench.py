@@ -21,25 +21,32 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import numpy as np
 import requests
 
-__all__ = ["page_paths", "time_pages", "served_process", "rss_mb", "cheap_queries", "throughput", "PAGE_GOAL"]
+__all__ = ["page_paths", "page_queries", "time_pages", "time_page_queries", "served_process", "rss_mb", "pss_mb",
+           "cheap_queries", "throughput", "PAGE_GOAL"]
 
 PAGE_GOAL = 2.0
 """Each page's time at the largest size over its time at the smallest should stay at or below this."""
 
 
-def page_paths(catalog, store):
+def page_paths(catalog, store, page_size=None):
     """Return ``{name: path}`` of the pages timed at every size.
+
+    The deep page of a list starts after the record 90 % down the list, or earlier if fewer than a
+    full page would follow (10k has about 130 targets): every size's deep page shows ``page_size``
+    rows, so the sizes compare like with like.
 
     Parameters
     ----------
     catalog : catalog_bench.SyntheticCatalog
     store : skyweave.catalog.store.Store
         The served store (its index gives the IRI deep in each list, for the keyset link).
+    page_size : int or None
+        Rows per list page; default the ``PAGE_SIZE`` setting's default.
 
     Returns
     -------
@@ -50,9 +57,14 @@ def page_paths(catalog, store):
     counts = np.bincount(np.asarray(o["target"]), minlength=catalog.n_targets)
     popular, typical = int(np.argmax(counts)), int(np.argmin(np.abs(counts - np.median(counts))))
 
+    if page_size is None:
+        from skyweave.catalog.settings import defaults
+
+        page_size = int(defaults()["PAGE_SIZE"])
+
     def deep(collection):
         rows = store.index.execute("SELECT COUNT(*) FROM records WHERE coll = ?", (collection,))
-        at = int(rows[0][0] * 0.9)
+        at = max(0, min(int(rows[0][0] * 0.9), rows[0][0] - page_size - 1))
         iri = store.index.execute("SELECT iri FROM records WHERE coll = ? ORDER BY sort, iri LIMIT 1 OFFSET ?",
                                   (collection, at))[0][0]
         return quote(iri, safe="")
@@ -76,6 +88,103 @@ def page_paths(catalog, store):
         "observation": path(o["iri"][0]),
         "instrument": "/instruments/hess",
     }
+
+
+def page_queries(catalog, paths):
+    """SPARQL queries that fetch what each benchmarked page shows, for a bare SPARQL server.
+
+    They give ``oxigraph serve`` the work of the page benchmark before its memory is read, so both
+    servers' memory is measured after equivalent work: each list's first page with its count and
+    facet counts, the facet and deep pages, text search over labels, the cone as an RA/Dec box,
+    a target's and an observation's triples with the linked labels, an instrument's observations.
+
+    Parameters
+    ----------
+    catalog : catalog_bench.SyntheticCatalog
+    paths : dict of str to str
+        From `page_paths` (the deep pages start after the same records).
+
+    Returns
+    -------
+    dict of str to list of str
+        Page name (as in `page_paths`) -> the queries that page's content needs.
+    """
+    import catalog_bench as cb
+
+    base, t, o = catalog.base, catalog.targets, catalog.observations
+    counts = np.bincount(np.asarray(o["target"]), minlength=catalog.n_targets)
+    popular, typical = int(np.argmax(counts)), int(np.argmin(np.abs(counts - np.median(counts))))
+    p = cb._PREFIXES
+    hess = f"<{base}instruments/hess>"
+
+    def after(name):
+        return unquote(paths[name].split("after=", 1)[1])
+
+    def listing(cls, extra="", after=None, facet="sw:objectClass"):
+        keyset = f"<{after}> rdfs:label ?after FILTER (STR(?label) > STR(?after))" if after else ""
+        return [p + f"SELECT ?s ?label WHERE {{ ?s a {cls} ; rdfs:label ?label {extra} . {keyset} }} "
+                    "ORDER BY ?label ?s LIMIT 51",
+                p + f"SELECT (COUNT(?s) AS ?n) WHERE {{ ?s a {cls} {extra} }}",
+                p + f"SELECT ?v (COUNT(?s) AS ?n) WHERE {{ ?s a {cls} ; {facet} ?v {extra} }} "
+                    "GROUP BY ?v ORDER BY DESC(?n) LIMIT 30"]
+
+    def record(iri):
+        return [p + f"CONSTRUCT {{ <{iri}> ?p ?o . ?o rdfs:label ?l }} WHERE {{ <{iri}> ?p ?o "
+                    "OPTIONAL { ?o rdfs:label ?l } }"]
+
+    def target(i):
+        ra, dec = float(t["ra"][i]), float(t["dec"][i])
+        return record(t["iri"][i]) + [
+            p + f"SELECT ?o ?label ?start WHERE {{ ?o sw:target <{t['iri'][i]}> ; rdfs:label ?label ; "
+                "prov:startedAtTime ?start } ORDER BY DESC(?start) LIMIT 50",
+            p + f"SELECT ?s ?label WHERE {{ ?s a sw:Target ; rdfs:label ?label ; sw:ra ?ra ; sw:dec ?dec "
+                f"FILTER (?dec > {dec - 5} && ?dec < {dec + 5} && ?ra > {ra - 5} && ?ra < {ra + 5}) }} LIMIT 20"]
+
+    def search(text):
+        return [p + "SELECT ?s ?label WHERE { ?s rdfs:label|skos:altLabel ?label "
+                    f'FILTER (CONTAINS(LCASE(STR(?label)), "{text.lower()}")) }} LIMIT 50']
+
+    return {
+        "home": [p + "SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type"],
+        "targets": listing("sw:Target"),
+        "targets_facet": listing("sw:Target", '; sw:objectClass "bll"'),
+        "targets_deep": listing("sw:Target", after=after("targets_deep")),
+        "observations": listing("sw:Observation", facet="sosa:madeBySensor"),
+        "observations_facet": listing("sw:Observation", f"; sosa:madeBySensor {hess}", facet="sosa:madeBySensor"),
+        "observations_deep": listing("sw:Observation", after=after("observations_deep"), facet="sosa:madeBySensor"),
+        "text_search": search(str(t["name"][typical])),
+        "text_prefix": search("pks"),
+        "cone_search": [p + "SELECT ?s ?label ?ra ?dec WHERE { ?s a sw:Target ; rdfs:label ?label ; sw:ra ?ra ; "
+                            "sw:dec ?dec FILTER (?ra > 82.55 && ?ra < 84.71 && ?dec > 21.01 && ?dec < 23.01) }"],
+        "target": target(typical),
+        "target_popular": target(popular),
+        "observation": record(o["iri"][0]),
+        "instrument": record(f"{base}instruments/hess") + listing(
+            "sw:Observation", f"; sosa:madeBySensor {hess}", facet="sw:target")[:2],
+    }
+
+
+def time_page_queries(session, url, queries, repeat):
+    """Time each page's SPARQL queries (`page_queries`) on a bare SPARQL endpoint, as `time_pages` times pages.
+
+    Returns
+    -------
+    dict of str to float
+        Median milliseconds per page name (all its queries, one after the other).
+    """
+    out = {}
+    for name, texts in queries.items():
+        times = []
+        for n in range(repeat + 1):
+            t = time.perf_counter()
+            for text in texts:
+                response = session.get(url, params={"query": text},
+                                       headers={"Accept": "application/sparql-results+json, application/n-triples"})
+                assert response.status_code == 200, f"{name}: {response.status_code} {response.text[:300]}"
+            if n:
+                times.append((time.perf_counter() - t) * 1000)
+        out[name] = statistics.median(times)
+    return out
 
 
 def time_pages(session, url, paths, repeat):
@@ -151,6 +260,22 @@ def stop(process):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def pss_mb(pid):
+    """Proportional set size of process ``pid`` in MB (Linux ``/proc/PID/smaps_rollup``), or None.
+
+    The resident memory with each page shared with other processes counted as its share: the
+    sum over a server and its worker processes counts the shared library code once, not once per
+    process, as a sum of `rss_mb` would.
+    """
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
 
 
 def rss_mb(pid):
@@ -236,17 +361,35 @@ def skyweave_command():
 
 # -- the page benchmark on its own ---------------------------------------------------------------
 
+def _catalog_digest(catalog):
+    """A short digest naming what the generator made: its IRIs, target names and positions, in order.
+
+    The real records' blank nodes get new labels on every load, so the N-Quads themselves differ
+    from run to run; the synthetic records, drawn from a seeded generator, do not.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for column in (catalog.targets["iri"], catalog.targets["name"], catalog.targets["ra"], catalog.targets["dec"],
+                   catalog.observations["iri"], catalog.observations["target"]):
+        digest.update("\n".join(map(str, column)).encode("utf-8"))
+    digest.update(" ".join(str(iri) for iri, _ in catalog.real).encode("utf-8"))
+    return digest.hexdigest()[:12]
+
+
 def _cached_store(label, n_triples, catalog, nquads, cache_dir, log):
     """Return the folder of a bulk-loaded store of this size, built once and kept in ``cache_dir``.
 
-    The folder is keyed by the size and the generator's seed; a side index of an older schema version
-    is rebuilt in the cached folder once.
+    The folder is keyed by the size and a digest of the generated records (`_catalog_digest`): the
+    generator's output depends on the ontology and the real records it is sized around, so a store
+    generated before either changed is not reused (its fresh records could point to targets it does
+    not hold). A side index of an older schema version is rebuilt in the cached folder once.
     """
     import catalog_bench as cb
     from skyweave.catalog.indexes import SCHEMA_VERSION
     from skyweave.catalog.store import EmbeddedStore
 
-    key = f"{label}-{n_triples}-{cb.SEED}-{cb.OBS_PER_TARGET}"
+    key = f"{label}-{n_triples}-{_catalog_digest(catalog)}"
     folder = Path(cache_dir) / key
     if (folder / "done").exists():
         if (folder / "done").read_text() != SCHEMA_VERSION:  # same triples, older side index: rebuild it once
@@ -439,11 +582,14 @@ def format_pages(results):
         lines.append(f"{title:20}" + "".join(f" {r['writes'][key]:>11.1f}" for r in results) + f" {ratio:>6.2f}x")
     for r in results:
         ours, bare = r["served"]["skyweave"], r["served"].get("oxigraph")
-        line = f"{r['label']}: skyweave serve ready {ours['ready_s']:.2f} s, RSS after pages {ours['rss_mb']:.0f} MB"
+        line = (f"{r['label']}: skyweave serve ready {ours['ready_s']:.2f} s, after pages RSS {ours['rss_mb']:.0f} MB, "
+                f"PSS {ours['pss_mb']:.0f} MB")
         if bare:
-            line += (f"; oxigraph serve-read-only RSS {bare['rss_mb']:.0f} MB => RSS ratio "
-                     f"{ours['rss_mb'] / bare['rss_mb']:.2f}x; q/s {ours['throughput']['qps']:.0f} vs "
-                     f"{bare['throughput']['qps']:.0f}")
+            line += (f"; oxigraph serve-read-only after the pages' queries RSS {bare['rss_mb']:.0f} MB, PSS "
+                     f"{bare['pss_mb']:.0f} MB => RSS ratio {ours['rss_mb'] / bare['rss_mb']:.2f}x, PSS ratio "
+                     f"{ours['pss_mb'] / bare['pss_mb']:.2f}x; q/s {ours['throughput']['qps']:.0f} vs "
+                     f"{bare['throughput']['qps']:.0f} ({ours['throughput']['qps'] / bare['throughput']['qps']:.2f}x), "
+                     f"p99 {ours['throughput']['p99_ms']:.0f} vs {bare['throughput']['p99_ms']:.0f} ms")
         lines.append(line)
     ratios = {k: large["pages"][k] / small["pages"][k] for k in small["pages"]}
     worst = max(ratios, key=ratios.get)

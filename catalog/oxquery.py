@@ -2,20 +2,21 @@
 
 Shared by `skyweave.catalog.store.EmbeddedStore` (in threads of the server process) and the
 endpoint's worker processes (`skyweave.catalog.query_workers`), which import only this module and
-its light dependencies (rdflib, pyoxigraph), not the validation machinery, so they start fast.
+its light dependencies (pyoxigraph; rdflib only when a result is converted to rdflib terms), not
+the validation machinery, so they start fast and stay small.
 """
 
 import time
 
-from rdflib import BNode, Graph, Literal, URIRef
-
 from .exceptions import BadRequest, QueryTimeout
-from .results import AskResult, GraphResult, RawGraphResult, SelectResult, SerializedSelect, count_rows
+from .results import (AskResult, GraphResult, RawGraphResult, SelectResult, SerializedGraph, SerializedSelect,
+                      count_rows)
 
 __all__ = ["run_oxigraph_query", "to_rdflib"]
 
 
-def run_oxigraph_query(reader, text, deadline, max_rows, select_format=None, dataset=None, base_iri=None):
+def run_oxigraph_query(reader, text, deadline, max_rows, select_format=None, dataset=None, base_iri=None,
+                       graph_format=None, prefixes=None):
     """Run a read-only query on a pyoxigraph store within a deadline and a row limit.
 
     Used by `EmbeddedStore` in its own threads and by the endpoint's worker processes
@@ -36,10 +37,16 @@ def run_oxigraph_query(reader, text, deadline, max_rows, select_format=None, dat
     dataset : skyweave.catalog.dataset.Dataset or None
         The graphs to query; None: the union of the named graphs as default graph.
     base_iri : str or None
+    graph_format : str or None
+        With ``select_format``: serialise CONSTRUCT/DESCRIBE triples natively in this RDF format
+        (``ttl``, ``jsonld``, ``nt``, ``rdf``) and return a `SerializedGraph`, whose bytes go to
+        the client as they are.
+    prefixes : dict of str to str or None
+        Prefixes for ``ttl`` and ``jsonld``.
 
     Returns
     -------
-    SelectResult, SerializedSelect, AskResult, GraphResult or RawGraphResult
+    SelectResult, SerializedSelect, AskResult, GraphResult, RawGraphResult or SerializedGraph
 
     Raises
     ------
@@ -65,8 +72,12 @@ def run_oxigraph_query(reader, text, deadline, max_rows, select_format=None, dat
             for n, item in enumerate(results):
                 _check_limits(n, deadline, max_rows, "triples")
                 triples.append(item)
+            if graph_format:
+                return serialize_triples(triples, graph_format, prefixes)
             return RawGraphResult(triples)
         if isinstance(results, ox.QueryTriples):
+            from rdflib import Graph
+
             graph = Graph()
             for n, item in enumerate(results):
                 _check_limits(n, deadline, max_rows, "triples")
@@ -147,6 +158,44 @@ def _serialize_solutions(results, fmt, deadline, max_rows):
     return SerializedSelect(fmt, body, rows)
 
 
+_RDF_FORMATS = {"ttl": "TURTLE", "jsonld": "JSON_LD", "nt": "N_TRIPLES", "rdf": "RDF_XML"}
+"""Our RDF format names (`skyweave.catalog.formats.FORMATS`) -> pyoxigraph ``RdfFormat`` members."""
+
+
+def serialize_triples(triples, fmt, prefixes=None):
+    """Serialise pyoxigraph triples natively in one of our RDF formats.
+
+    Parameters
+    ----------
+    triples : list of pyoxigraph.Triple
+    fmt : str
+        ``ttl``, ``jsonld``, ``nt`` or ``rdf``.
+    prefixes : dict of str to str or None
+        Prefix -> namespace IRI, used by ``ttl`` and ``jsonld`` only.
+
+    Returns
+    -------
+    SerializedGraph
+
+    References
+    ----------
+    .. [1] pyoxigraph ``serialize``, https://pyoxigraph.readthedocs.io/en/stable/io.html
+
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> t = ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o"))
+    >>> result = serialize_triples([t], "nt")
+    >>> result.body, len(result)
+    (b'<http://example.org/s> <http://example.org/p> "o" .\\n', 1)
+    """
+    import pyoxigraph as ox
+
+    body = ox.serialize(triples, format=getattr(ox.RdfFormat, _RDF_FORMATS[fmt]),
+                        prefixes=prefixes if fmt in ("ttl", "jsonld") else None)
+    return SerializedGraph(fmt, body, len(triples))
+
+
 def _check_limits(n, deadline, max_rows, what):
     if n >= max_rows:
         raise BadRequest(
@@ -157,10 +206,19 @@ def _check_limits(n, deadline, max_rows, what):
         raise QueryTimeout("The query ran longer than its time limit and was stopped.")
 
 
+_RDFLIB = []
+"""rdflib's ``(URIRef, BNode, Literal)``, imported on the first conversion (a query worker never needs them)."""
+
+
 def to_rdflib(term):
     """Convert a pyoxigraph term to the equal rdflib term (None stays None)."""
     if term is None:
         return None
+    if not _RDFLIB:
+        from rdflib import BNode, Literal, URIRef
+
+        _RDFLIB[:] = (URIRef, BNode, Literal)
+    URIRef, BNode, Literal = _RDFLIB
     kind = type(term).__name__
     if kind == "NamedNode":
         return URIRef(term.value)

@@ -82,7 +82,7 @@ def _serve(path, conn):
             return
         if message is None:
             return
-        generation, text, timeout_s, max_rows, select_format, dataset, base_iri = message
+        generation, text, timeout_s, max_rows, select_format, dataset, base_iri, graph_format, prefixes = message
         deadline = time.monotonic() + timeout_s
         # The server kills a worker at the limit; if the server itself died, SIGALRM's default
         # action ends the worker even inside a step that holds the interpreter lock.
@@ -92,7 +92,8 @@ def _serve(path, conn):
                 if reader is None or seen != generation:
                     reader = None
                     reader, seen = _open(ox, path), generation
-                reply = ("ok", run_oxigraph_query(reader, text, deadline, max_rows, select_format, dataset, base_iri))
+                reply = ("ok", run_oxigraph_query(reader, text, deadline, max_rows, select_format, dataset, base_iri,
+                                                  graph_format, prefixes))
                 break
             except CatalogError as exc:
                 reply = ("error", type(exc).__name__, exc.detail)
@@ -270,7 +271,8 @@ class QueryWorkers:
         with self._generation_lock:
             self._generation += 1
 
-    def run(self, text, timeout_s, max_rows, select_format=None, dataset=None, base_iri=None):
+    def run(self, text, timeout_s, max_rows, select_format=None, dataset=None, base_iri=None, graph_format=None,
+            prefixes=None):
         """Answer a query in a worker process, killing the worker if it passes the time limit.
 
         Parameters
@@ -282,12 +284,13 @@ class QueryWorkers:
             start of the worker process excluded).
         max_rows : int
             Row (or triple) limit.
-        select_format, dataset, base_iri
-            As for `skyweave.catalog.oxquery.run_oxigraph_query`.
+        select_format, dataset, base_iri, graph_format, prefixes
+            As for `skyweave.catalog.oxquery.run_oxigraph_query`: with ``select_format`` and
+            ``graph_format`` every result but ASK comes back as the bytes the client gets.
 
         Returns
         -------
-        SelectResult, SerializedSelect, AskResult, GraphResult or RawGraphResult
+        SelectResult, SerializedSelect, AskResult, GraphResult, RawGraphResult or SerializedGraph
 
         Raises
         ------
@@ -314,7 +317,8 @@ class QueryWorkers:
                 if self._closed:
                     raise StoreUnavailable("The store is closing.")
                 worker.start()  # a first query waits for its worker to start, outside its time limit
-            worker.conn.send((self._generation, text, remaining, max_rows, select_format, dataset, base_iri))
+            worker.conn.send((self._generation, text, remaining, max_rows, select_format, dataset, base_iri,
+                              graph_format, prefixes))
             if not worker.conn.poll(remaining + _GRACE_S):
                 raise QueryTimeout(
                     f"The query ran longer than its time limit of {timeout_s:g} s and was stopped. "

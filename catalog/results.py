@@ -7,10 +7,8 @@ CONSTRUCT and DESCRIBE as an RDF graph in any RDF format (see `skyweave.catalog.
 import io
 from dataclasses import dataclass, field
 
-from rdflib import Graph, Variable
-from rdflib.query import Result
-
-__all__ = ["SelectResult", "SerializedSelect", "AskResult", "GraphResult", "RawGraphResult", "RESULT_TYPES",
+__all__ = ["SelectResult", "SerializedSelect", "AskResult", "GraphResult", "RawGraphResult", "SerializedGraph",
+           "RESULT_TYPES",
            "count_rows", "serialize_result", "serialize_raw_graph"]
 
 RESULT_TYPES = {
@@ -110,9 +108,9 @@ class AskResult:
 
 @dataclass
 class GraphResult:
-    """The triples of a CONSTRUCT or DESCRIBE query, as an rdflib Graph in ``graph``."""
+    """The triples of a CONSTRUCT or DESCRIBE query, as an `rdflib.Graph` in ``graph``."""
 
-    graph: Graph
+    graph: object
 
     def __len__(self):
         return len(self.graph)
@@ -146,6 +144,9 @@ def serialize_result(result, fmt):
     .. [2] SPARQL Query Results XML Format, https://www.w3.org/TR/rdf-sparql-XMLres/
     .. [3] SPARQL 1.1 Query Results CSV and TSV Formats, https://www.w3.org/TR/sparql11-results-csv-tsv/
     """
+    from rdflib import Variable
+    from rdflib.query import Result
+
     if fmt not in RESULT_TYPES:
         raise ValueError(f"unknown result format {fmt!r}")
     if isinstance(result, SerializedSelect):
@@ -181,6 +182,27 @@ class RawGraphResult:
 
     def __len__(self):
         return len(self.triples)
+
+
+@dataclass
+class SerializedGraph:
+    """CONSTRUCT or DESCRIBE triples already serialised by the store (the endpoint's query workers).
+
+    Attributes
+    ----------
+    fmt : str
+        A key of `skyweave.catalog.formats.FORMATS` other than ``html`` (``ttl``, ``jsonld``, ``nt``, ``rdf``).
+    body : bytes
+    triples : int
+        Number of triples in ``body``.
+    """
+
+    fmt: str
+    body: bytes
+    triples: int
+
+    def __len__(self):
+        return self.triples
 
 
 def serialize_raw_graph(result, fmt, prefixes=None):

@@ -170,7 +170,7 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------
     def query(self, text, timeout_s=None, max_rows=None, select_format=None, dataset=None, base_iri=None,
-              client=None):
+              client=None, graph_format=None, prefixes=None):
         """Run a read-only SPARQL 1.1 query over the union of the current records, or the graphs it names.
 
         Parameters
@@ -195,10 +195,15 @@ class Store:
         client : str or None
             Who asks (the endpoint gives the client's address): one client may run at most its
             share of the query slots (`skyweave.catalog.fairshare.ClientShare`).
+        graph_format, prefixes : str or None, dict or None
+            With ``select_format``, for the endpoint: the RDF format (``ttl``, ``jsonld``, ``nt``,
+            ``rdf``) and Turtle/JSON-LD prefixes a CONSTRUCT or DESCRIBE result is wanted in. The
+            query worker processes then send back its bytes (`SerializedGraph`); other paths
+            ignore them.
 
         Returns
         -------
-        SelectResult, SerializedSelect, AskResult, GraphResult or RawGraphResult
+        SelectResult, SerializedSelect, AskResult, GraphResult, RawGraphResult or SerializedGraph
 
         Raises
         ------
@@ -225,7 +230,8 @@ class Store:
         self._share.enter(client)
         if self.query_workers is not None:  # in a process that is killed at the time limit
             try:
-                return self.query_workers.run(text, timeout_s, max_rows, select_format, dataset, base_iri)
+                return self.query_workers.run(text, timeout_s, max_rows, select_format, dataset, base_iri,
+                                              graph_format if select_format else None, prefixes)
             finally:
                 self._share.leave(client)
         if not self._slots.acquire(timeout=timeout_s):

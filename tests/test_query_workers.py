@@ -4,17 +4,20 @@ issue 13: ``serve --workers N``).
 https://github.com/skyweave/skyweave/issues/8 , https://github.com/skyweave/skyweave/issues/13
 """
 
+import subprocess
+import sys
 import threading
 import time
 
 import psutil
 import pytest
 from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 
-from skyweave.catalog.exceptions import QueryTimeout, TooManyRequests
+from skyweave.catalog.exceptions import BadRequest, QueryTimeout, TooManyRequests
 from skyweave.catalog.store import EmbeddedStore
 
-from .conftest import make_app
+from .conftest import BASE, make_app
 
 EX = "http://example.org/"
 CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -91,6 +94,47 @@ def test_the_endpoint_answers_503_and_then_answers_normally(tmp_path, small_reco
         close_app(app)
 
 
+def test_the_endpoint_negotiates_graphs_and_results_from_workers_as_from_threads(tmp_path, small_records):
+    """The workers' bytes equal what the in-process path serialises, for every Accept (issue 13)."""
+    from skyweave.catalog.formats import parse_rdf
+    from skyweave.catalog.web.app import close_app
+
+    crab = f"{BASE}targets/crab-nebula"
+    construct = f"CONSTRUCT {{ <{crab}> ?p ?o }} WHERE {{ <{crab}> ?p ?o }}"
+    select = f"SELECT ?p ?o WHERE {{ <{crab}> ?p ?o }} ORDER BY ?p ?o"
+    cases = [(construct, "application/n-triples", "application/n-triples"),
+             (construct, "text/turtle", "text/turtle"), (construct, "*/*", "text/turtle"),
+             (construct, "application/ld+json", "application/ld+json"),
+             (construct, "application/rdf+xml;q=0.9, text/html;q=0.1", "application/rdf+xml"),
+             (construct, "application/sparql-results+json", None),
+             (select, "application/sparql-results+json", "application/sparql-results+json"),
+             (select, "text/csv", "text/csv"), (select, "text/turtle", None)]
+    answers = {}
+    for processes in (2, 0):
+        app = make_app(small_records, STORE="embedded", DATA_DIR=str(tmp_path / str(processes)),
+                       SPARQL_PROCESSES=processes)
+        try:
+            assert (app.extensions["store"].query_workers is not None) == bool(processes)
+            client = app.test_client()
+            for query, accept, mime in cases:
+                response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+                if mime is None:
+                    assert response.status_code == 406, (accept, response.status_code)
+                    continue
+                assert response.status_code == 200 and response.mimetype == mime, (accept, response.mimetype)
+                assert response.headers["Vary"] == "Accept"
+                answers.setdefault((query, accept), []).append(response.get_data())
+        finally:
+            close_app(app)
+    for (query, accept), (from_workers, from_threads) in answers.items():
+        if query == construct:
+            mime = {"*/*": "text/turtle"}.get(accept, accept.split(";")[0])
+            graph = parse_rdf(from_workers, mime)
+            assert len(graph) > 5 and isomorphic(graph, parse_rdf(from_threads, mime)), accept
+        else:
+            assert from_workers == from_threads, accept
+
+
 def test_reads_are_never_stale_after_an_acknowledged_write(store):
     for n in range(100, 115):
         store.put(URIRef(f"{EX}r{n}"), _record(n), validate=False)
@@ -115,6 +159,31 @@ def test_every_result_form_comes_back_from_a_worker(store):
         store.query("SELECT WHERE {")
     with pytest.raises(BadRequest, match="more than 5 rows"):
         store.query("SELECT * WHERE { ?s ?p ?o }", max_rows=5)
+
+
+@pytest.mark.parametrize("fmt", ["nt", "ttl", "jsonld", "rdf"])
+def test_a_worker_sends_a_graph_as_the_bytes_the_client_gets(store, fmt):
+    from skyweave.catalog.formats import FORMATS, parse_rdf
+    from skyweave.catalog.results import SerializedGraph
+    from skyweave.catalog.vocab import PREFIXES
+
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{EX}r2> {{ ?s ?p ?o }} }}"
+    result = store.query(query, select_format="json", graph_format=fmt, prefixes={"ex": EX, **PREFIXES})
+    assert isinstance(result, SerializedGraph) and result.fmt == fmt and len(result) == 20
+    parsed = parse_rdf(result.body, FORMATS[fmt][0])
+    assert isomorphic(parsed, _record(2, triples=20))
+    if fmt == "ttl":
+        assert b"@prefix ex:" in result.body and b"ex:r2" in result.body
+    with pytest.raises(BadRequest, match="more than 5 triples"):
+        store.query(query, select_format="json", graph_format=fmt, max_rows=5)
+
+
+def test_a_worker_process_imports_no_rdflib():
+    """The workers hold only pyoxigraph and the result types, so each stays small (issue 13's memory goal)."""
+    code = ("import sys, skyweave.catalog.query_workers, skyweave.catalog.oxquery; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'flask', 'pyshacl')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
 
 
 def test_one_client_holds_only_its_share_of_the_workers(tmp_path):

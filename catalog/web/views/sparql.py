@@ -9,14 +9,20 @@ References: SPARQL 1.1 Protocol, https://www.w3.org/TR/sparql11-protocol/ ; SPAR
 Description, https://www.w3.org/TR/sparql11-service-description/
 """
 
+from functools import lru_cache
+from typing import NamedTuple
+
 from flask import Blueprint, current_app, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from ...dataset import protocol_dataset
 from ...exceptions import BadRequest, NotAcceptable
 from ..negotiate import FORMATS, rdf_response
 from ...queries import examples
-from ...results import RESULT_TYPES, AskResult, GraphResult, RawGraphResult, serialize_raw_graph, serialize_result
+from ...results import (RESULT_TYPES, AskResult, GraphResult, RawGraphResult, SerializedGraph, serialize_raw_graph,
+                        serialize_result)
 from .. import get_store
 from ...vocab import DCAT, DCTERMS, PREFIXES, RDF
 
@@ -76,15 +82,77 @@ def _dataset():
     return protocol_dataset(values("default-graph-uri"), values("named-graph-uri"))
 
 
-def _wants_html(has_query):
-    """True when the client is a browser: it prefers HTML to every result format (or asks ``format=html``)."""
-    if request.values.get("format") == "html":
-        return True
-    accept = request.accept_mimetypes
-    if not accept:
-        return not has_query
-    best_other = max(accept.quality(m) for m in [*_RESULT_BY_MIME, *_RDF_BY_MIME])
-    return accept.quality("text/html") > best_other
+class Choice(NamedTuple):
+    """What one ``Accept`` header and ``format`` parameter ask of the endpoint (see `negotiate`)."""
+
+    html_with_query: bool
+    """A query gets the HTML page (the client prefers HTML to every result format)."""
+    html_without_query: bool
+    """No query gets the query page (rather than the service description or 400)."""
+    select: str | None
+    """SELECT/ASK results format (a key of `RESULT_TYPES`), None if the client accepts none."""
+    graph: str | None
+    """CONSTRUCT/DESCRIBE RDF format, ``ttl`` by default, None if the client accepts no RDF format."""
+
+
+@lru_cache(maxsize=512)
+def negotiate(accept_header, fmt_param):
+    """Decide the response formats of the endpoint for one ``Accept`` header and ``format`` parameter.
+
+    A pure function of the two strings, cached: clients send the same few headers again and again,
+    so the endpoint parses and matches each header once, not on every query.
+
+    Parameters
+    ----------
+    accept_header : str
+        The request's ``Accept`` header ("" if absent).
+    fmt_param : str or None
+        The ``format`` parameter (a key of `RESULT_TYPES`, an RDF format name, or ``html``).
+
+    Returns
+    -------
+    Choice
+
+    References
+    ----------
+    .. [1] RFC 9110 §12.5.1 Accept, https://www.rfc-editor.org/rfc/rfc9110#field.accept
+
+    Examples
+    --------
+    >>> negotiate("application/sparql-results+json", None)
+    Choice(html_with_query=False, html_without_query=False, select='json', graph=None)
+    >>> negotiate("text/html,application/xhtml+xml,*/*;q=0.8", None).html_with_query
+    True
+    >>> negotiate("", None)
+    Choice(html_with_query=False, html_without_query=True, select='json', graph='ttl')
+    >>> negotiate("*/*", "csv").select, negotiate("application/n-triples", None).graph
+    ('csv', 'nt')
+    """
+    accept = parse_accept_header(accept_header or None, MIMEAccept)
+    if fmt_param == "html":
+        html_q = html_nq = True
+    elif not accept:
+        html_q, html_nq = False, True
+    else:
+        best_other = max(accept.quality(m) for m in [*_RESULT_BY_MIME, *_RDF_BY_MIME])
+        html_q = html_nq = accept.quality("text/html") > best_other
+    specific = bool(accept) and accept.best not in (None, "*/*")
+    if fmt_param in RESULT_TYPES:
+        select = fmt_param
+    else:
+        best = accept.best_match(list(_RESULT_BY_MIME))
+        select = None if best is None and specific else _RESULT_BY_MIME.get(best, "json")
+    if fmt_param in _RDF_BY_MIME.values():
+        graph = fmt_param
+    else:
+        best = accept.best_match(list(_RDF_BY_MIME))
+        graph = _RDF_BY_MIME[best] if best else (None if specific else "ttl")
+    return Choice(html_q, html_nq, select, graph)
+
+
+def _choice():
+    """The `Choice` of the current request."""
+    return negotiate(request.headers.get("Accept", ""), request.values.get("format"))
 
 
 def service_description():
@@ -117,33 +185,20 @@ def service_description():
     return graph
 
 
-def _select_format(fmt_param):
-    """Return the SELECT/ASK results format the client asked for, or None if it accepts none."""
-    if fmt_param in RESULT_TYPES:
-        return fmt_param
-    accept = request.accept_mimetypes
-    best = accept.best_match(list(_RESULT_BY_MIME))
-    if best is None and accept and accept.best not in (None, "*/*"):
-        return None
-    return _RESULT_BY_MIME.get(best, "json")
-
-
-def _respond(result, fmt_param):
-    """Serialise ``result`` in the format the client asked for."""
-    accept = request.accept_mimetypes
-    if isinstance(result, (GraphResult, RawGraphResult)):
-        fmt = fmt_param if fmt_param in _RDF_BY_MIME.values() else None
-        fmt = fmt or _RDF_BY_MIME.get(accept.best_match(list(_RDF_BY_MIME)) or "", None)
-        if fmt is None and accept and accept.best not in (None, "*/*") and not accept.best_match(list(_RDF_BY_MIME)):
+def _respond(result, choice):
+    """Serialise ``result`` in the format the client asked for (``choice``, a `Choice`)."""
+    if isinstance(result, (GraphResult, RawGraphResult, SerializedGraph)):
+        fmt = choice.graph
+        if fmt is None:
             raise NotAcceptable("A CONSTRUCT or DESCRIBE result is RDF: accept text/turtle, application/ld+json, "
                                 "application/n-triples or application/rdf+xml.")
-        if isinstance(result, RawGraphResult):
-            fmt = fmt or "ttl"
-            response = current_app.response_class(serialize_raw_graph(result, fmt, PREFIXES), mimetype=FORMATS[fmt][0])
-            response.headers["Vary"] = "Accept"
-            return response
-        return rdf_response(result.graph, fmt or "ttl")
-    fmt = _select_format(fmt_param)
+        if isinstance(result, GraphResult):
+            return rdf_response(result.graph, fmt)
+        body = result.body if isinstance(result, SerializedGraph) else serialize_raw_graph(result, fmt, PREFIXES)
+        response = current_app.response_class(body, mimetype=FORMATS[fmt][0])
+        response.headers["Vary"] = "Accept"
+        return response
+    fmt = choice.select
     if fmt is None:
         raise NotAcceptable("Query results come as " + ", ".join(RESULT_TYPES.values()) + ".")
     if isinstance(result, AskResult) and fmt in ("csv", "tsv"):
@@ -161,8 +216,10 @@ def endpoint():
     """Answer a SPARQL query, or show the query page / service description when there is none."""
     text = _query_text()
     dataset, base = _dataset(), current_app.config["BASE_IRI"]
-    html = _wants_html(bool(text and text.strip()))
-    if not text or not text.strip():
+    choice = _choice()
+    has_query = bool(text and text.strip())
+    html = choice.html_with_query if has_query else choice.html_without_query
+    if not has_query:
         if html:
             return render_template("sparql/query.html", query="", result=None, error=None,
                                    examples=examples(), section="sparql")
@@ -178,7 +235,8 @@ def endpoint():
             error = exc.detail
         return render_template("sparql/query.html", query=text, result=result, error=error,
                                examples=examples(), section="sparql"), (400 if error else 200)
-    fmt_param = request.values.get("format")
-    result = get_store().query(text, select_format=_select_format(fmt_param) or "json", dataset=dataset, base_iri=base,
-                               client=request.remote_addr)
-    return _respond(result, fmt_param)
+    # The worker processes serialise the result in the negotiated format: its bytes are the body.
+    result = get_store().query(text, select_format=choice.select or "json", dataset=dataset, base_iri=base,
+                               client=request.remote_addr, graph_format=choice.graph,
+                               prefixes=PREFIXES if choice.graph in ("ttl", "jsonld") else None)
+    return _respond(result, choice)
