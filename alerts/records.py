@@ -16,9 +16,9 @@ from rdflib import URIRef
 
 from skyweave.catalog import vocab
 from skyweave.catalog.terms import Iri, fresh_blank, string, to_graph, to_rdflib, typed
+from skyweave.runners.files import store_bytes
 
 from .model import event_slug, notice_key
-from .payloads import keep_bytes
 from .times import xsd_datetime
 
 __all__ = ["EventState", "alert_iri", "event_iri", "quarantine_iri", "alert_triples", "alert_graph", "origin_triples",
@@ -109,7 +109,7 @@ def _time(moment):
 
 
 def _distribution(out, subject, base, data_dir, data, name, media_type, prop=DCAT.distribution):
-    digest = keep_bytes(data_dir, data)
+    digest = store_bytes(data_dir, data)
     node = fresh_blank()
     out += ((subject, prop, node), (node, RDF.type, DCAT.Distribution),
             (node, DCAT.downloadURL, Iri(file_url(base, digest, name))), (node, DCAT.mediaType, string(media_type)),

@@ -5,9 +5,9 @@ A file is stored once under the SHA-256 of its bytes, whatever its name; the cat
 """
 
 import hashlib
+import itertools
 import mimetypes
 import os
-import tempfile
 from pathlib import Path
 
 __all__ = ["MEDIA_TYPES", "store_bytes", "path_of", "media_type", "download_url", "stored_path"]
@@ -47,24 +47,66 @@ def path_of(data_dir, digest):
 def store_bytes(data_dir, data):
     """Store ``data`` under its SHA-256 and return the digest (hex); storing it again is a no-op.
 
+    The file is `path_of` (``data_dir``, digest), written to a temporary name and renamed, so a
+    reader never sees half a file. Cheap enough for every alert of the intake (thousands a second):
+    plain string paths, folders once made are remembered, and the temporary name is unique to this
+    process and call, so it needs no random probing.
+
     Parameters
     ----------
-    data_dir : str or pathlib.Path
+    data_dir : str or os.PathLike
     data : bytes
 
     Returns
     -------
     str
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written (nothing is left under the digest's name).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     digest = store_bytes(folder, b"notice")
+    ...     path_of(folder, digest).read_bytes(), store_bytes(folder, b"notice") == digest
+    (b'notice', True)
     """
     digest = hashlib.sha256(data).hexdigest()
-    target = path_of(data_dir, digest)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)  # atomic: a reader never sees half a file
+    folder = os.path.join(os.fspath(data_dir), "files", digest[:2])
+    target = os.path.join(folder, digest)
+    if os.path.exists(target):
+        return digest
+    if folder not in _made:
+        os.makedirs(folder, exist_ok=True)
+        _made.add(folder)
+    temporary = f"{target}.{os.getpid()}-{next(_counter)}.part"
+    try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileNotFoundError:  # the folder went away since it was made (a test's data folder, say)
+        _made.discard(folder)
+        os.makedirs(folder, exist_ok=True)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view):]
+    except BaseException:
+        os.close(handle)
+        os.unlink(temporary)
+        raise
+    os.close(handle)
+    os.replace(temporary, target)  # atomic: a reader never sees half a file
     return digest
+
+
+_made = set()
+"""Folders `store_bytes` has made in this process."""
+
+_counter = itertools.count(1)
+"""Numbers the temporary names of `store_bytes` in this process."""
 
 
 def download_url(base, digest, name):
