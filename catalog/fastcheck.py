@@ -592,9 +592,7 @@ def validate_many(records, context=None):
         If two records have the same IRI.
     """
     records = [(URIRef(iri), graph) for iri, graph in records]
-    iris = [str(iri) for iri, _ in records]
-    if len(set(iris)) != len(iris):
-        raise ValueError("Two records of the batch have the same IRI.")
+    iris = _distinct_iris(records)
     verdicts = check_many(records, context)
     reports = {iri: _clean_report() for iri, ok in verdicts.items() if ok}
     doubtful = [(iri, g) for iri, g in records if not verdicts[str(iri)]]
@@ -636,9 +634,7 @@ def validate_triples(records, context=()):
     from .terms import to_graph
 
     context = list(context)
-    iris = [str(iri) for iri, _ in records]
-    if len(set(iris)) != len(iris):
-        raise ValueError("Two records of the batch have the same IRI.")
+    iris = _distinct_iris(records)
     verdicts = check_triples(records, context)
     reports = {iri: _clean_report() for iri, ok in verdicts.items() if ok}
     doubtful = [(URIRef(iri), to_graph(triples)) for iri, triples in records if not verdicts[str(iri)]]
@@ -648,6 +644,14 @@ def validate_triples(records, context=()):
         extra += to_graph([t for iri, triples in records if verdicts[str(iri)] for t in triples if t[1] == types])
         reports.update(shacl.validate_many(doubtful, context=extra))
     return {iri: reports[iri] for iri in iris}
+
+
+def _distinct_iris(records):
+    """Return the records' IRIs as strings; raise ValueError if two records have the same IRI."""
+    iris = [str(iri) for iri, _ in records]
+    if len(set(iris)) != len(iris):
+        raise ValueError("Two records of the batch have the same IRI.")
+    return iris
 
 
 class _CleanReport(shacl.ValidationReport):

@@ -106,19 +106,9 @@ def nt_term(term):
     >>> nt_term(Iri("http://x/a")), nt_term(Lit('say "hi"\\n')), nt_term(Lit("1", "http://x/int"))
     ('<http://x/a>', '"say \\\\"hi\\\\"\\\\n"', '"1"^^<http://x/int>')
     """
-    kind = type(term)
-    if kind is Iri:
-        if BAD_IRI.search(term):
-            raise ValueError(f"The IRI {term[:200]!r} holds a character N-Triples does not allow.")
-        return f"<{term}>"
-    if kind is Blank:
-        return f"_:{term}"
-    lexical, datatype, language = term
-    if language:
-        return f'"{_escape(lexical)}"@{language}'
-    if datatype == XSD_STRING:
-        return f'"{_escape(lexical)}"'
-    return f'"{_escape(lexical)}"^^<{datatype}>'
+    if type(term) is Iri and BAD_IRI.search(term):
+        raise ValueError(f"The IRI {term[:200]!r} holds a character N-Triples does not allow.")
+    return _nt_checked(term)
 
 
 def nt_line(triple):

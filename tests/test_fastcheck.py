@@ -203,14 +203,19 @@ def test_the_check_on_plain_triples_agrees_with_pyshacl_on_every_shape_example(p
         assert fast == pyshacl_clean([(iri, record)], context)
 
 
-def test_plain_records_that_fail_get_pyshacls_exact_report(real_records):
+def alert_without_tense(real_records):
+    """Return an alert's IRI, the real batch with that alert's ``sw:alertTense`` removed, and the context."""
     records, context = real_records
     iri, graph = next((i, g) for i, g in records if (URIRef(i), RDF.type, SW.Alert) in g)
     bad = Graph()
     for t in graph:
         if t[1] != SW.alertTense:
             bad.add(t)
-    batch = [(iri, bad)] + [r for r in records if r[0] != iri]
+    return iri, [(iri, bad)] + [r for r in records if r[0] != iri], context
+
+
+def test_plain_records_that_fail_get_pyshacls_exact_report(real_records):
+    iri, batch, context = alert_without_tense(real_records)
     fast = fastcheck.validate_triples(*plain(batch, context))
     slow = shacl.validate_many(batch, context=context)
     assert not fast[str(iri)].conforms
@@ -219,13 +224,7 @@ def test_plain_records_that_fail_get_pyshacls_exact_report(real_records):
 
 
 def test_records_that_fail_the_fast_check_get_pyshacls_exact_report(real_records):
-    records, context = real_records
-    iri, graph = next((i, g) for i, g in records if (URIRef(i), RDF.type, SW.Alert) in g)
-    bad = Graph()
-    for t in graph:
-        if t[1] != SW.alertTense:
-            bad.add(t)
-    batch = [(iri, bad)] + [r for r in records if r[0] != iri]
+    iri, batch, context = alert_without_tense(real_records)
     fast = fastcheck.validate_many(batch, context)
     slow = shacl.validate_many(batch, context=context)
     assert not fast[str(iri)].conforms
