@@ -9,8 +9,8 @@ the validation machinery, so they start fast and stay small.
 import time
 
 from .exceptions import BadRequest, QueryTimeout
-from .results import (AskResult, GraphResult, RawGraphResult, SelectResult, SerializedGraph, SerializedSelect,
-                      count_rows)
+from .results import (AskResult, GraphResult, RawGraphResult, SelectResult, SerializedSelect, count_rows,
+                      serialize_triples)
 
 __all__ = ["run_oxigraph_query", "to_rdflib"]
 
@@ -156,44 +156,6 @@ def _serialize_solutions(results, fmt, deadline, max_rows):
             "(setting SPARQL_MAX_ROWS). Add a LIMIT or narrow the pattern."
         )
     return SerializedSelect(fmt, body, rows)
-
-
-_RDF_FORMATS = {"ttl": "TURTLE", "jsonld": "JSON_LD", "nt": "N_TRIPLES", "rdf": "RDF_XML"}
-"""Our RDF format names (`skyweave.catalog.formats.FORMATS`) -> pyoxigraph ``RdfFormat`` members."""
-
-
-def serialize_triples(triples, fmt, prefixes=None):
-    """Serialise pyoxigraph triples natively in one of our RDF formats.
-
-    Parameters
-    ----------
-    triples : list of pyoxigraph.Triple
-    fmt : str
-        ``ttl``, ``jsonld``, ``nt`` or ``rdf``.
-    prefixes : dict of str to str or None
-        Prefix -> namespace IRI, used by ``ttl`` and ``jsonld`` only.
-
-    Returns
-    -------
-    SerializedGraph
-
-    References
-    ----------
-    .. [1] pyoxigraph ``serialize``, https://pyoxigraph.readthedocs.io/en/stable/io.html
-
-    Examples
-    --------
-    >>> import pyoxigraph as ox
-    >>> t = ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o"))
-    >>> result = serialize_triples([t], "nt")
-    >>> result.body, len(result)
-    (b'<http://example.org/s> <http://example.org/p> "o" .\\n', 1)
-    """
-    import pyoxigraph as ox
-
-    body = ox.serialize(triples, format=getattr(ox.RdfFormat, _RDF_FORMATS[fmt]),
-                        prefixes=prefixes if fmt in ("ttl", "jsonld") else None)
-    return SerializedGraph(fmt, body, len(triples))
 
 
 def _check_limits(n, deadline, max_rows, what):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 __all__ = ["SelectResult", "SerializedSelect", "AskResult", "GraphResult", "RawGraphResult", "SerializedGraph",
            "RESULT_TYPES",
-           "count_rows", "serialize_result", "serialize_raw_graph"]
+           "count_rows", "serialize_result", "serialize_raw_graph", "serialize_triples"]
 
 RESULT_TYPES = {
     "json": "application/sparql-results+json",
@@ -205,6 +205,44 @@ class SerializedGraph:
         return self.triples
 
 
+_RDF_FORMATS = {"ttl": "TURTLE", "jsonld": "JSON_LD", "nt": "N_TRIPLES", "rdf": "RDF_XML"}
+"""Our RDF format names (`skyweave.catalog.formats.FORMATS`) -> pyoxigraph ``RdfFormat`` members."""
+
+
+def serialize_triples(triples, fmt, prefixes=None):
+    """Serialise pyoxigraph triples natively in one of our RDF formats.
+
+    Parameters
+    ----------
+    triples : list of pyoxigraph.Triple
+    fmt : str
+        ``ttl``, ``jsonld``, ``nt`` or ``rdf``.
+    prefixes : dict of str to str or None
+        Prefix -> namespace IRI, used by ``ttl`` and ``jsonld`` only.
+
+    Returns
+    -------
+    SerializedGraph
+
+    References
+    ----------
+    .. [1] pyoxigraph ``serialize``, https://pyoxigraph.readthedocs.io/en/stable/io.html
+
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> t = ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o"))
+    >>> result = serialize_triples([t], "nt")
+    >>> result.body, len(result)
+    (b'<http://example.org/s> <http://example.org/p> "o" .\\n', 1)
+    """
+    import pyoxigraph as ox
+
+    body = ox.serialize(triples, format=getattr(ox.RdfFormat, _RDF_FORMATS[fmt]),
+                        prefixes=prefixes if fmt in ("ttl", "jsonld") else None)
+    return SerializedGraph(fmt, body, len(triples))
+
+
 def serialize_raw_graph(result, fmt, prefixes=None):
     """Serialise a `RawGraphResult` with pyoxigraph.
 
@@ -224,8 +262,4 @@ def serialize_raw_graph(result, fmt, prefixes=None):
     ----------
     .. [1] pyoxigraph ``serialize``, https://pyoxigraph.readthedocs.io/en/stable/io.html
     """
-    import pyoxigraph as ox
-
-    formats = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "nt": ox.RdfFormat.N_TRIPLES,
-               "rdf": ox.RdfFormat.RDF_XML}
-    return ox.serialize(result.triples, format=formats[fmt], prefixes=prefixes if fmt in ("ttl", "jsonld") else None)
+    return serialize_triples(result.triples, fmt, prefixes).body
