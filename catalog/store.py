@@ -133,11 +133,21 @@ class Store:
         if self.index is not None:
             self.index.begin(iris)
 
-    def _mark(self, iris):
-        """Record that the records ``iris`` were written (see `write_mark`) and refresh the side index."""
+    def _mark(self, iris, content=None, new=()):
+        """Record that the records ``iris`` were written (see `write_mark`) and refresh the side index.
+
+        ``content`` (dict of IRI to plain triples), when given, is what was written: the side index
+        takes its rows from it instead of reading the records back; ``new`` names those of them that
+        did not exist before.
+        """
         iris = list(iris)
         if self.index is not None:
-            self.index.refresh(self, iris)
+            if content is None:
+                self.index.refresh(self, iris)
+            else:
+                from .indexes.extract import triple_pairs
+
+                self.index.write({iri: triple_pairs(iri, content[iri]) for iri in iris}, new=new)
         with self._marks_lock:
             for iri in iris:
                 self._next_mark += 1
@@ -160,6 +170,10 @@ class Store:
 
     def _graph(self, iri):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _nt_terms(self, iri):
+        """Return the triples of record ``iri``'s graph as N-Triples term texts ``(s, p, o)``."""
+        return [(s.n3(), p.n3(), o.n3()) for s, p, o in self._graph(iri)]
 
     def _quads(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -510,6 +524,34 @@ class Store:
         vgraph.add((v, SW.snapshot, Literal(_nt(old))))
         return number, vgraph
 
+    def _plain_version(self, iri):
+        """Build the version entity that keeps the current content of record ``iri``, as plain triples.
+
+        What `_version_entity` builds, without an rdflib graph of the record: the snapshot is its
+        N-Triples lines, sorted. For the batch write path (`put_triples`), where events that have
+        gathered many alerts are replaced batch after batch.
+
+        Returns
+        -------
+        number : int
+        triples : list of (Iri, Iri, term)
+        """
+        from .terms import Iri, string, typed
+
+        terms = self._nt_terms(iri)
+        prefix, revision = f"<{iri}/versions/", f"<{PROV.wasRevisionOf}>"
+        previous = [int(o[len(prefix):-1]) for s, p, o in terms
+                    if p == revision and s == f"<{iri}>" and o.startswith(prefix) and o[len(prefix):-1].isdigit()]
+        number = max(previous, default=0) + 1
+        v = Iri(version_iri(iri, number))
+        out = [(v, Iri(RDF.type), Iri(SW.RecordVersion)), (v, Iri(RDF.type), Iri(PROV.Entity)),
+               (v, Iri(PROV.specializationOf), Iri(iri)),
+               (v, Iri(PROV.invalidatedAtTime), typed(_now().isoformat().replace("+00:00", "Z"), str(XSD.dateTime)))]
+        if previous:
+            out.append((v, Iri(PROV.wasRevisionOf), Iri(version_iri(iri, max(previous)))))
+        out.append((v, Iri(SW.snapshot), string("".join(sorted(f"{s} {p} {o} .\n" for s, p, o in terms)))))
+        return number, out
+
     def put_many(self, records, validate=True, batch_size=400, progress=None, validator=None):
         """Store many records, validating them in batches; records that break a shape are skipped.
 
@@ -577,7 +619,8 @@ class Store:
         As `put`, a record that exists already is replaced and its earlier content kept as a version
         (``prov:wasRevisionOf``); as `put_many`, records that break a shape or a content check are
         left out and returned. The records kept are written by one SPARQL Update request, so they
-        are stored whole or not at all; the side index is refreshed once for the batch.
+        are stored whole or not at all; the side index takes their rows from the triples given, once
+        for the batch (no read back).
 
         Parameters
         ----------
@@ -637,10 +680,9 @@ class Store:
                 body = nt_text(triples)  # its terms passed check_content above
                 version = None
                 if iri in existing:
-                    node = URIRef(iri)
-                    version, vgraph = self._version_entity(node, self._graph(node))
+                    version, vtriples = self._plain_version(iri)
                     parts.append(f"DROP SILENT GRAPH <{iri}>")
-                    parts.append(f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}")
+                    parts.append(f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {nt_text(vtriples)} }} }}")
                     body += f"\n<{iri}> <{PROV.wasRevisionOf}> <{version_iri(iri, version)}> ."
                 inserts.append(f"GRAPH <{iri}> {{\n{body}\n}}")
                 stored.append(WriteResult(iri, created=version is None, version=version,
@@ -648,7 +690,7 @@ class Store:
             parts.append("INSERT DATA {\n" + "\n".join(inserts) + "\n}")
             self._journal([iri for iri, _ in good])
             self._update(" ;\n".join(parts))
-            self._mark([iri for iri, _ in good])
+            self._mark([iri for iri, _ in good], content=dict(good), new={iri for iri, _ in good} - existing)
         return stored, rejected
 
     def _check_batch(self, batch, validate_many):
@@ -849,6 +891,10 @@ class EmbeddedStore(Store):
             self.query_workers.changed()  # before the write is acknowledged: no stale read after it
         if self.reader is not self.ox:
             self.reader.update(text)
+
+    def _nt_terms(self, iri):
+        node = self._ox_module.NamedNode(str(iri))
+        return [(str(q.subject), str(q.predicate), str(q.object)) for q in self.reader.quads_for_pattern(None, None, None, node)]
 
     def _graph(self, iri):
         ox = self._ox_module

@@ -22,7 +22,7 @@ from skyweave.catalog.indexes.text import search_texts
 from skyweave.catalog.queries import prologue
 from skyweave.catalog.sky import find_in_cone, neighbours
 from skyweave.catalog.store import EmbeddedStore
-from skyweave.catalog.vocab import DCTERMS, RDF, RDFS, SW, split_iri
+from skyweave.catalog.vocab import DCTERMS, RDF, RDFS, SKOS, SW, split_iri
 from skyweave.catalog.web.views.search import text_search
 
 from .conftest import BASE
@@ -159,6 +159,51 @@ def test_counts_and_facets_equal_a_full_count_after_writes_deletes_and_rejected_
     assert ("agn", 5) not in ix.facet_counts(store.index, "targets", "class")
     assert_counts_exact(store)
 
+
+
+def _index_tables(index):
+    """Every row of the index's tables but the text rows' ids (which count insertions)."""
+    tables = {t: sorted(index.execute(f"SELECT * FROM {t}")) for t in
+              ("records", "facets", "list_counts", "facet_counts", "facet_pairs", "positions", "journal")}
+    tables["text_rows"] = sorted(index.execute("SELECT iri, label, text FROM text_rows"))
+    return tables
+
+
+def test_the_batch_write_path_indexes_what_it_writes_as_a_rebuild_from_the_store_would(store):
+    """`Store.put_triples` hands the index the triples it wrote (no read back, no deletes for new
+    records); the rows and counts must be those a full rebuild reads from the store."""
+    from skyweave.catalog.indexes import CatalogIndex
+    from skyweave.catalog.terms import from_rdflib
+
+    def plain(iri, graph):
+        return str(iri), [tuple(map(from_rdflib, t)) for t in graph]
+
+    stored, rejected = store.put_triples([plain(*target(f"plain-{i}", 3 * i, -i, cls="snr")) for i in range(4)])
+    assert len(stored) == 4 and not rejected and all(w.created for w in stored)
+    assert_counts_exact(store)
+    # replaced (a new class and label, another position) beside a new one, in one batch
+    named_iri, named = target("plain-1", 3, -1, cls="snr")                # the same, and one more name
+    named.add((named_iri, SKOS.altLabel, Literal("Another name")))
+    kept_ids = store.index.execute("SELECT id FROM text_rows WHERE iri = ?", (str(named_iri),))
+    stored, _ = store.put_triples([plain(*target("plain-0", 50, 5, label="Renamed", cls="binary")),
+                                   plain(*target("plain-9", 1, 1, cls="agn")), plain(named_iri, named)])
+    assert [w.created for w in stored] == [False, True, False]
+    # the unchanged text row stays as it was; only the new name is added to the full-text index
+    assert set(kept_ids) < set(store.index.execute("SELECT id FROM text_rows WHERE iri = ?", (str(named_iri),)))
+    assert [r[0] for r in search_texts(store.index, "another name")] == [str(named_iri)]
+    assert not search_texts(store.index, "plain-0")
+    assert_counts_exact(store)
+    assert ("snr", 3) in index_counts(store, "targets")[1]["class"]
+    rebuilt = CatalogIndex(None)
+    try:
+        rebuilt.rebuild(store)
+        assert _index_tables(store.index) == _index_tables(rebuilt)
+    finally:
+        rebuilt.close()
+    # the replaced record's earlier content is kept as a version, readable as a graph
+    [version] = store.versions(f"{BASE}targets/plain-0")
+    kept = store.version(f"{BASE}targets/plain-0", version.number)
+    assert kept.value(URIRef(f"{BASE}targets/plain-0"), RDFS.label) == Literal("PLAIN-0")
 
 # -- keyset pagination -------------------------------------------------------------------
 def test_filtered_pages_return_every_matching_record_exactly_once_in_list_order_while_writing(small_records):

@@ -12,7 +12,8 @@ what the store's SPARQL cannot answer without scanning a whole class:
 
 Writes: the store calls `CatalogIndex.begin` with the IRIs it is about to write (a journal row each,
 committed before the store changes) and `CatalogIndex.refresh` after its update committed, which
-re-reads those records from the store and replaces their rows in one SQLite transaction. A process
+re-reads those records from the store and replaces their rows in one SQLite transaction (or
+`CatalogIndex.write`, given the content of records it has just written as plain triples). A process
 killed between the two leaves journal rows, and the next `CatalogIndex.open` re-reads those records:
 the index is never older than the store for longer than a restart. Every refresh bumps a generation
 number, which keys the cache of the rarer counts that are not maintained (`CatalogIndex.cached`), so
@@ -164,7 +165,26 @@ class CatalogIndex:
         pairs = store.record_pairs(iris)
         self._replace([record_rows(i, pairs.get(i, ())) for i in iris], clear=iris)
 
-    def _replace(self, rows, clear=(), fresh=False):
+    def write(self, pairs, new=()):
+        """Replace the rows of records whose content the caller holds (no read of the store).
+
+        The write path of `skyweave.catalog.store.Store.put_triples`: after its update committed, it
+        hands over the pairs of the records it wrote, as `refresh` would read them back, and the
+        journal rows of those records are cleared.
+
+        Parameters
+        ----------
+        pairs : dict of str to list of (str, object)
+            Record IRI -> the (predicate, object) pairs of its own subject (see
+            `skyweave.catalog.indexes.extract.record_rows`).
+        new : collection of str
+            Records that did not exist before this write: they hold no rows yet, so there is
+            nothing of theirs to delete or to subtract from the counts.
+        """
+        rows = [record_rows(iri, p) for iri, p in pairs.items()]
+        self._replace(rows, clear=list(pairs), new=frozenset(new))
+
+    def _replace(self, rows, clear=(), fresh=False, new=frozenset()):
         positions = [(c, r.iri, ra, dec) for r in rows for c, ra, dec in r.positions]
         pixels = []
         if positions:  # astropy loads with the first position written, not with the index
@@ -178,21 +198,23 @@ class CatalogIndex:
             db.execute("BEGIN IMMEDIATE")
             try:
                 if not fresh:
-                    old_lists = [row for r in rows for row in db.execute(
-                        "SELECT coll, iri FROM records WHERE iri = ?", (r.iri,))]
-                    old_facets = [row for r in rows for row in db.execute(
-                        "SELECT coll, facet, value, sort, iri FROM facets WHERE iri = ?", (r.iri,))]
-                    for table in ("records", "facets", "positions", "text_rows"):
-                        db.executemany(f"DELETE FROM {table} WHERE iri = ?", [(r.iri,) for r in rows])
+                    old = [(r.iri,) for r in rows if r.iri not in new]
+                    old_lists = [row for key in old for row in db.execute(
+                        "SELECT coll, iri FROM records WHERE iri = ?", key)]
+                    old_facets = [row for key in old for row in db.execute(
+                        "SELECT coll, facet, value, sort, iri FROM facets WHERE iri = ?", key)]
+                    if old:
+                        for table in ("records", "facets", "positions"):
+                            db.executemany(f"DELETE FROM {table} WHERE iri = ?", old)
                     self._count(old_lists, old_facets, -1)
                     self._count([(c, r.iri) for r in rows for c, _, _ in r.lists], facet_rows, +1)
+                texts = self._text_changes(rows, new if not fresh else None)
                 db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
                                [(c, r.iri, label, sort) for r in rows for c, label, sort in r.lists])
                 db.executemany("INSERT OR IGNORE INTO facets VALUES (?, ?, ?, ?, ?)", facet_rows)
                 db.executemany("INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?)",
                                [(c, pix, iri, ra, dec) for (c, iri, ra, dec), pix in zip(positions, pixels)])
-                db.executemany("INSERT INTO text_rows (iri, label, text) VALUES (?, ?, ?)",
-                               [(r.iri, label, text) for r in rows for label, text in r.texts])
+                db.executemany("INSERT INTO text_rows (iri, label, text) VALUES (?, ?, ?)", texts)
                 db.executemany("DELETE FROM journal WHERE iri = ?", [(i,) for i in clear])
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', "
                            "COALESCE((SELECT value FROM meta WHERE key = 'generation'), 0) + 1)")
@@ -200,6 +222,37 @@ class CatalogIndex:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+    def _text_changes(self, rows, new):
+        """Delete the text rows the records no longer have; return the rows to insert.
+
+        A record rewritten with mostly the same names (an event that gathers one more alternative
+        name per batch) keeps its unchanged rows: the full-text index is only touched where the
+        texts changed. Inside the caller's transaction.
+
+        Parameters
+        ----------
+        rows : list of RecordRows
+        new : collection of str or None
+            Records with no rows yet; None when no record of ``rows`` has any (a rebuild).
+
+        Returns
+        -------
+        list of (str, str, str)
+            ``(iri, label, text)`` rows to insert.
+        """
+        db, inserts, gone = self._db, [], []
+        for r in rows:
+            wanted = set(r.texts)
+            if new is not None and r.iri not in new:
+                for row_id, label, text in db.execute("SELECT id, label, text FROM text_rows WHERE iri = ?", (r.iri,)):
+                    if (label, text) in wanted:
+                        wanted.discard((label, text))  # kept as it is (a second copy of it goes)
+                    else:
+                        gone.append((row_id,))
+            inserts += [(r.iri, label, text) for label, text in r.texts if (label, text) in wanted]
+        db.executemany("DELETE FROM text_rows WHERE id = ?", gone)
+        return inserts
 
     def _count(self, lists, facets, sign):
         """Add ``sign`` times the given rows to the maintained counts (inside the caller's transaction).

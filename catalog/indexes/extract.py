@@ -12,7 +12,7 @@ from rdflib import URIRef
 from ..vocab import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, SOSA, SW
 
 __all__ = ["COLLECTION_CLASSES", "FACETS", "SORT_KEYS", "POSITIONS", "LABEL_PREDICATES", "TEXT_PREDICATES",
-           "PREDICATES", "RecordRows", "record_rows"]
+           "PREDICATES", "RecordRows", "record_rows", "triple_pairs"]
 
 COLLECTION_CLASSES = {
     "targets": SW.Target, "observations": SW.Observation, "instruments": SW.Instrument,
@@ -135,4 +135,52 @@ def record_rows(iri, pairs):
                 except (TypeError, ValueError):
                     pass
     out.texts = sorted({(label, str(o)) for p in TEXT_PREDICATES for o in values.get(str(p), ())})
+    return out
+
+
+_XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+
+
+def triple_pairs(iri, triples):
+    """Return the (predicate, object) pairs `record_rows` reads, from a record's plain triples.
+
+    The same values `skyweave.catalog.indexes.source.record_pairs` reads back from the store: the
+    record's own subject only, the properties of `PREDICATES` only, an IRI or a literal's lexical
+    form as `str`, an ``xsd:dateTime`` as `datetime` (its lexical form if it does not parse).
+
+    Parameters
+    ----------
+    iri : str
+        The record's IRI.
+    triples : iterable of (Iri, Iri, term)
+        Plain triples (`skyweave.catalog.terms`).
+
+    Returns
+    -------
+    list of (str, object)
+
+    Examples
+    --------
+    >>> from skyweave.catalog.terms import Iri, string
+    >>> a = Iri("http://x/alerts/a")
+    >>> triple_pairs(a, [(a, Iri(str(RDFS.label)), string("GRB 1")), (a, Iri(str(SW.topic)), string("gcn.circulars")),
+    ...                  (Iri("http://x/other"), Iri(str(RDFS.label)), string("not its own"))])
+    [('http://www.w3.org/2000/01/rdf-schema#label', 'GRB 1')]
+    """
+    from datetime import datetime
+
+    out = []
+    for s, p, o in triples:
+        if s != iri or p not in PREDICATES:
+            continue
+        if isinstance(o, tuple):  # a literal: (lexical, datatype, language)
+            value = o[0]
+            if o[1] == _XSD_DATETIME:
+                try:
+                    value = datetime.fromisoformat(value)
+                except ValueError:
+                    pass
+            out.append((str(p), value))
+        else:
+            out.append((str(p), str(o)))
     return out
