@@ -23,6 +23,7 @@ from rdflib import URIRef
 
 from skyweave.catalog import fastcheck
 from skyweave.catalog.vocab import PROV, SW
+from skyweave.runners.files import FileBatch
 
 from . import Message
 from .crossmatch import TargetIndex
@@ -188,11 +189,12 @@ class Intake:
         else:
             add_origin(graph, iri, message, self.base, self.data_dir)
 
-    def _origin_triples(self, iri, message, own):
-        """A delivery's triples; with its payload too when its bytes make another alert than ``own``."""
+    def _origin_triples(self, iri, message, own, files):
+        """A delivery's triples; with its payload too (added to ``files``, a `FileBatch`) when its
+        bytes make another alert than ``own``."""
         if self._same_alert(message, own):
             return origin_triples(iri, message)
-        return origin_triples(iri, message, self.base, self.data_dir)
+        return origin_triples(iri, message, self.base, files)
 
     def _same_alert(self, message, own):
         try:
@@ -219,6 +221,7 @@ class Intake:
         """
         report = IntakeReport()
         parsed_batch, records, by_notice = {}, [], {}
+        files = FileBatch(self.data_dir)  # payloads and sky maps, written together before the records
         for message in messages:
             try:
                 parsed = parse_message(message.payload, self.schemas, self.max_bytes)
@@ -228,7 +231,7 @@ class Intake:
                 if parsed.localization is not None and parsed.localization.skymap is not None:
                     skymap = read_skymap(parsed.localization.skymap)
             except Unusable as exc:
-                iri, graph = quarantine_triples(self.base, self.data_dir, message, str(exc))
+                iri, graph = quarantine_triples(self.base, files, message, str(exc))
                 if any(str(iri) == q for q, _ in report.quarantined):
                     report.duplicates += 1  # the same bad payload twice in one batch: one record
                     continue
@@ -267,9 +270,9 @@ class Intake:
             matches = ()
             if self.targets is not None and parsed.localization is not None:
                 matches = tuple(self.targets.match(parsed.localization, skymap))
-            alert, triples = alert_triples(self.base, self.data_dir, parsed, message, instruments, skymap, matches, key)
+            alert, triples = alert_triples(self.base, files, parsed, message, instruments, skymap, matches, key)
             for other in deliveries[1:]:
-                triples += self._origin_triples(alert, other, iri)
+                triples += self._origin_triples(alert, other, iri, files)
                 report.origins.append((iri, other.topic))
             records.append((alert, triples))
             ev = str(event_iri(self.base, parsed.event_name))
@@ -281,6 +284,7 @@ class Intake:
         report.events = list(touched)
         if records:
             try:
+                files.write()  # before any record naming them is stored
                 _, rejected = self.store.put_triples(
                     records, validator=fastcheck.validate_triples if self.validate_shapes else None)
             except BaseException:

@@ -16,7 +16,7 @@ from rdflib import URIRef
 
 from skyweave.catalog import vocab
 from skyweave.catalog.terms import Iri, fresh_blank, string, to_graph, to_rdflib, typed
-from skyweave.runners.files import store_bytes
+from skyweave.runners.files import FileBatch, store_bytes
 
 from .model import event_slug, notice_key
 from .times import xsd_datetime
@@ -109,7 +109,8 @@ def _time(moment):
 
 
 def _distribution(out, subject, base, data_dir, data, name, media_type, prop=DCAT.distribution):
-    digest = store_bytes(data_dir, data)
+    # a FileBatch names the file now and writes it with the batch's others, before the records are stored
+    digest = data_dir.add(data) if isinstance(data_dir, FileBatch) else store_bytes(data_dir, data)
     node = fresh_blank()
     out += ((subject, prop, node), (node, RDF.type, DCAT.Distribution),
             (node, DCAT.downloadURL, Iri(file_url(base, digest, name))), (node, DCAT.mediaType, string(media_type)),
@@ -138,7 +139,7 @@ def origin_triples(iri, message, base=None, data_dir=None):
         BASE_IRI; when given (with ``data_dir``), the delivery's raw payload is kept as a file and
         linked from the origin as its ``dcat:distribution`` (for a delivery whose bytes differ from
         the alert's own payload, e.g. the VOEvent of a JSON notice).
-    data_dir : str or pathlib.Path or None
+    data_dir : str or pathlib.Path or skyweave.runners.files.FileBatch or None
 
     Returns
     -------
@@ -186,8 +187,9 @@ def alert_triples(base, data_dir, parsed, message, instruments=(), skymap=None, 
     ----------
     base : str
         BASE_IRI.
-    data_dir : str or pathlib.Path
-        Where the raw payload and sky map files are stored.
+    data_dir : str or pathlib.Path or skyweave.runners.files.FileBatch
+        Where the raw payload and sky map files are stored (a `FileBatch` writes them later, with the
+        rest of a batch: its caller must call its ``write`` before storing the record).
     parsed : skyweave.alerts.model.ParsedAlert
     message : skyweave.alerts.Message
     instruments : iterable of str
@@ -375,7 +377,8 @@ def quarantine_triples(base, data_dir, message, reason):
     Parameters
     ----------
     base : str
-    data_dir : str or pathlib.Path
+    data_dir : str or pathlib.Path or skyweave.runners.files.FileBatch
+        As for `alert_triples`.
     message : skyweave.alerts.Message
     reason : str
 
