@@ -6,7 +6,8 @@ one out, waiting only when none is ready; `release` discards it (shut down in th
 the thread starts a replacement. Nothing a run does to its interpreter (matplotlib rcParams, numpy's
 random state, astropy settings, ``os.environ``, ``sys.path``, ``sys.modules``, IPython's history)
 can reach a later run, whoever asked for it; kernels keep no history database on disk either
-(`KERNEL_ARGUMENTS`).
+(`KERNEL_ARGUMENTS`). A kernel talks to us over Unix sockets in a private temporary folder (ZeroMQ's
+``ipc`` transport), not over TCP.
 
 References
 ----------
@@ -16,6 +17,8 @@ References
 import logging
 import os
 import queue
+import shutil
+import tempfile
 import threading
 import time
 from queue import Empty
@@ -124,8 +127,16 @@ class Kernel:
         from jupyter_client.manager import KernelManager  # with the first kernel, not with the app
 
         self.cwd = cwd or os.getcwd()
-        self.manager = KernelManager(kernel_name=kernel_name)
-        self.manager.start_kernel(cwd=self.cwd, env=_kernel_env(), extra_arguments=list(KERNEL_ARGUMENTS))
+        # The kernel's sockets are Unix sockets in a folder only this user can open, not TCP ports on
+        # the loopback that every local user can reach (where the messages travel in plain text).
+        self._sockets = tempfile.mkdtemp(prefix="skyweave-kernel-")
+        self.manager = KernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(self._sockets, "k"),
+                                     connection_file=os.path.join(self._sockets, "kernel.json"))
+        try:
+            self.manager.start_kernel(cwd=self.cwd, env=_kernel_env(), extra_arguments=list(KERNEL_ARGUMENTS))
+        except BaseException:
+            shutil.rmtree(self._sockets, ignore_errors=True)
+            raise
         self.client = self.manager.client()
         self.client.start_channels()
         self.broken = False
@@ -161,6 +172,7 @@ class Kernel:
                 self.manager.shutdown_kernel(now=True)
             except Exception:
                 pass
+            shutil.rmtree(self._sockets, ignore_errors=True)
 
     def run_client(self):
         """Return the client to give nbclient: its waits end with `KernelKilled` soon after `kill`."""

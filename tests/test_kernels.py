@@ -46,3 +46,25 @@ def test_a_wait_ends_when_the_kernel_process_died_and_a_time_limit_still_holds()
     with pytest.raises(Empty):
         alive.get_msg(timeout=0.1)
     assert time.monotonic() - started < 1
+
+
+def test_a_kernel_talks_over_unix_sockets_in_a_private_folder_removed_at_shutdown():
+    """No TCP port on the loopback (reachable by every local user, messages in plain text)."""
+    import os
+    import stat
+
+    from skyweave.runners.kernels import Kernel
+
+    kernel = Kernel()
+    try:
+        info = kernel.manager.get_connection_info()
+        assert info["transport"] == "ipc"
+        folder = os.path.dirname(info["ip"])
+        assert stat.S_IMODE(os.stat(folder).st_mode) & 0o777 == 0o700  # jupyter may add the sticky bit
+        sockets = [f for f in os.listdir(folder) if stat.S_ISSOCK(os.stat(os.path.join(folder, f)).st_mode)]
+        assert len(sockets) == 5  # shell, iopub, stdin, control, heartbeat
+        reply = kernel.client.execute_interactive("x = 6 * 7", timeout=30, output_hook=lambda msg: None)
+        assert reply["content"]["status"] == "ok"
+    finally:
+        kernel.shutdown()
+    assert not os.path.exists(folder)
