@@ -33,7 +33,7 @@ from .records import (EventState, add_origin, alert_iri, alert_triples, event_ir
                       event_triples, instrument_slugs, origin_triples, quarantine_triples)
 from .skymap import read_skymap
 
-__all__ = ["NewAlert", "IntakeReport", "Intake", "replay_messages"]
+__all__ = ["NewAlert", "IntakeReport", "PreparedBatch", "Intake", "replay_messages"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,31 @@ class IntakeReport:
     fired: list = field(default_factory=list)
     marked: list = field(default_factory=list)
     origins: list = field(default_factory=list)
+
+
+@dataclass
+class PreparedBatch:
+    """A batch parsed, cross-matched and built by `Intake.prepare`, not yet stored.
+
+    Attributes
+    ----------
+    report : IntakeReport
+        What is known before the store is read (quarantined messages, the batch's own duplicates).
+    parsed : dict of str to tuple
+        Alert IRI -> (parsed alert, first message, sky map or None, deliveries, notice key).
+    records : list of (Iri, list)
+        Quarantine records.
+    built : dict of str to tuple
+        Alert IRI -> (IRI, plain triples, instruments, matches, `FileBatch` of its files).
+    files : skyweave.runners.files.FileBatch
+        The quarantined payloads.
+    """
+
+    report: IntakeReport
+    parsed: dict
+    records: list
+    built: dict
+    files: FileBatch
 
 
 class Intake:
@@ -203,7 +228,7 @@ class Intake:
             return False
 
     def process(self, messages):
-        """Store a batch of messages.
+        """Store a batch of messages: `complete` of `prepare`.
 
         Parameters
         ----------
@@ -218,6 +243,24 @@ class Intake:
         Exception
             Whatever the store raises when it cannot write; then nothing of the batch is stored
             and the caller must not commit its offsets.
+        """
+        return self.complete(self.prepare(messages))
+
+    def prepare(self, messages):
+        """Do the part of a batch's work that reads nothing the intake writes.
+
+        Parses each message (and checks it against its GCN schema), reads its sky map, collapses
+        the batch's own duplicates, cross-matches each alert with the catalogued targets and builds
+        its record. Nothing is stored, so a listener may prepare the next batch in a thread while
+        `complete` stores this one.
+
+        Parameters
+        ----------
+        messages : iterable of skyweave.alerts.Message
+
+        Returns
+        -------
+        PreparedBatch
         """
         report = IntakeReport()
         parsed_batch, records, by_notice = {}, [], {}
@@ -252,6 +295,40 @@ class Intake:
             parsed_batch[iri] = (parsed, message, skymap, [message], key)
             if key:
                 by_notice[key] = iri
+        built = {}
+        for iri, (parsed, message, skymap, deliveries, key) in parsed_batch.items():
+            # built before the store says whether the alert is new: most are, and this is the part
+            # of the work a listener does beside the previous batch's write
+            own_files = FileBatch(self.data_dir)
+            instruments = self._instruments(parsed)
+            matches = ()
+            if self.targets is not None and parsed.localization is not None:
+                matches = tuple(self.targets.match(parsed.localization, skymap))
+            alert, triples = alert_triples(self.base, own_files, parsed, message, instruments, skymap, matches, key)
+            for other in deliveries[1:]:
+                triples += self._origin_triples(alert, other, iri, own_files)
+            built[iri] = (alert, triples, instruments, matches, own_files)
+        return PreparedBatch(report, parsed_batch, records, built, files)
+
+    def complete(self, prepared):
+        """Store a batch made by `prepare`: leave out the alerts stored before, fold the new ones
+        into their events, and write alerts, events and quarantined messages in one validated write.
+
+        Parameters
+        ----------
+        prepared : PreparedBatch
+
+        Returns
+        -------
+        IntakeReport
+
+        Raises
+        ------
+        Exception
+            Whatever the store raises when it cannot write; then nothing of the batch is stored
+            and the caller must not commit its offsets.
+        """
+        report, parsed_batch, records, files = prepared.report, prepared.parsed, list(prepared.records), prepared.files
         existing = self._existing(parsed_batch)
         report.duplicates += len(existing)
         self._load_events({str(event_iri(self.base, entry[0].event_name)): entry[0].event_name
@@ -266,14 +343,9 @@ class Intake:
                     report.origins.extend((stored, m.topic) for m in new)
                 report.redelivered.append(NewAlert(stored, str(event_iri(self.base, parsed.event_name)), parsed, message))
                 continue
-            instruments = self._instruments(parsed)
-            matches = ()
-            if self.targets is not None and parsed.localization is not None:
-                matches = tuple(self.targets.match(parsed.localization, skymap))
-            alert, triples = alert_triples(self.base, files, parsed, message, instruments, skymap, matches, key)
-            for other in deliveries[1:]:
-                triples += self._origin_triples(alert, other, iri, files)
-                report.origins.append((iri, other.topic))
+            alert, triples, instruments, matches, own_files = prepared.built[iri]
+            files.merge(own_files)
+            report.origins.extend((iri, other.topic) for other in deliveries[1:])
             records.append((alert, triples))
             ev = str(event_iri(self.base, parsed.event_name))
             self._events[ev].add(self.base, parsed, instruments)

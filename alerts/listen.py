@@ -1,8 +1,11 @@
 """The Kafka listener: consume alert topics, store each batch, then commit its offsets.
 
-Offsets are committed only after `Intake.process` has stored the batch, with a stable consumer
-group id, so a listener killed at any point (even ``kill -9``) resumes where it stopped: messages
-stored but not yet committed arrive again and are recognised as duplicates, so each is stored once.
+Offsets are committed only after the intake has stored the batch (its own offsets, one past the
+last message of each partition), with a stable consumer group id, so a listener killed at any point
+(even ``kill -9``) resumes where it stopped: messages stored but not yet committed arrive again and
+are recognised as duplicates, so each is stored once. While a batch is stored, the next one is
+already consumed and prepared in a thread (`Intake.prepare`: parsing, schemas, sky maps,
+cross-match, building records), since the store's writes release the interpreter lock.
 
 References
 ----------
@@ -13,6 +16,7 @@ References
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from . import Message
 
@@ -67,12 +71,33 @@ def make_consumer(config):
                               client_secret=config["GCN_KAFKA_CLIENT_SECRET"], domain=config["GCN_KAFKA_DOMAIN"])
 
 
+def _next_offsets(messages):
+    """Return the offsets to commit once ``messages`` are stored: one past the last of each partition.
+
+    Parameters
+    ----------
+    messages : list of skyweave.alerts.Message
+
+    Returns
+    -------
+    list of confluent_kafka.TopicPartition
+    """
+    from confluent_kafka import TopicPartition
+
+    last = {}
+    for m in messages:
+        key = (m.topic, m.partition)
+        last[key] = max(last.get(key, -1), m.offset)
+    return [TopicPartition(topic, partition, offset + 1) for (topic, partition), offset in last.items()]
+
+
 class Listener:
     """Consumes topics into an intake, committing after each stored batch.
 
     Parameters
     ----------
-    intake : skyweave.alerts.intake.Intake
+    intake : skyweave.alerts.intake.Intake or skyweave.alerts.service.Pipeline
+        What stores the batches (its ``prepare`` and ``complete``).
     consumer : confluent_kafka.Consumer
     topics : list of str
     batch_size : int
@@ -117,11 +142,26 @@ class Listener:
             if self.assigned_at is None:
                 self.assigned_at = time.perf_counter()
 
+        def finish(messages, prepared):
+            report = self.intake.complete(prepared.result())
+            if self.on_stored:
+                self.on_stored(messages)
+            # only now, and only this batch's: the next one may be consumed (and prepared) already
+            self.consumer.commit(offsets=_next_offsets(messages), asynchronous=False)
+            totals["stored"] += len(report.stored)
+            totals["duplicates"] += report.duplicates
+            totals["quarantined"] += len(report.quarantined)
+            if self.on_batch:
+                self.on_batch(report)
+
         self.consumer.subscribe(self.topics, on_assign=on_assign)
         last = None  # the idle time counts from the group join
+        pending = None  # the batch consumed last: (messages, future of its prepared form)
+        preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-prepare")
         try:
             while not self.stop.is_set():
-                batch = self.consumer.consume(num_messages=self.batch_size, timeout=0.1)
+                # with a batch waiting to be stored, take only what has arrived already (no wait)
+                batch = self.consumer.consume(num_messages=self.batch_size, timeout=0 if pending else 0.1)
                 messages = []
                 for m in batch:
                     if m.error():
@@ -129,21 +169,20 @@ class Listener:
                         continue
                     messages.append(Message(m.value() or b"", m.topic(), m.partition(), m.offset(),
                                             headers=dict(m.headers() or [])))
-                if not messages:
+                current = (messages, preparer.submit(self.intake.prepare, messages)) if messages else None
+                if pending is not None:
+                    # stored while the batch just consumed is prepared beside it (the store's
+                    # writes release the interpreter lock)
+                    finish(*pending)
+                    last = time.monotonic()
+                pending = current
+                if pending is None and not messages:
                     last = last or (assigned[0] if assigned else None)
                     if idle_exit_s is not None and last is not None and time.monotonic() - last > idle_exit_s:
                         break
-                    continue
-                report = self.intake.process(messages)
-                if self.on_stored:
-                    self.on_stored(messages)
-                self.consumer.commit(asynchronous=False)  # only now: the batch is stored
-                last = time.monotonic()
-                totals["stored"] += len(report.stored)
-                totals["duplicates"] += report.duplicates
-                totals["quarantined"] += len(report.quarantined)
-                if self.on_batch:
-                    self.on_batch(report)
+            if pending is not None:  # stopped with a batch consumed: store it before leaving
+                finish(*pending)
         finally:
+            preparer.shutdown(wait=True, cancel_futures=True)
             self.consumer.close()
         return totals

@@ -27,7 +27,15 @@ class Pipeline:
     def process(self, messages):
         """Store a batch (see `Intake.process`), fire the rules for it, then mark the results of
         retracted events (`skyweave.alerts.retraction.mark_results`); return the `IntakeReport`."""
-        report = self.intake.process(messages)
+        return self.complete(self.prepare(messages))
+
+    def prepare(self, messages):
+        """The part of `process` that reads nothing the pipeline writes (`Intake.prepare`)."""
+        return self.intake.prepare(messages)
+
+    def complete(self, prepared):
+        """The rest of `process`, for a batch made by `prepare`; return the `IntakeReport`."""
+        report = self.intake.complete(prepared)
         if self.rules is not None:
             report.fired = self.rules.fire(report, self.intake.instruments_of)
         events = set(report.events) | {a.event for a in report.redelivered}

@@ -59,6 +59,46 @@ def test_the_listener_stores_then_commits(kafka_broker, fresh_app, tmp_path):
     assert min(int(r["o"]) for r in rows) == 0
 
 
+
+def test_a_batch_that_fails_to_store_is_not_committed_though_the_next_was_already_consumed(kafka_broker, fresh_app,
+                                                                                          tmp_path):
+    """The listener prepares batch n+1 while it stores batch n; the offsets it commits are batch n's
+    own, so a batch whose store fails (and the one consumed after it) arrive again after a restart."""
+    import pytest
+
+    topic = kafka_broker.topic("gcn.notices.swift.bat.guano")
+    values = notices(40, duplicates_every=10 ** 6)[1:]  # 40 distinct (the first is never doubled here)
+    kafka_broker.produce(topic, values)
+    config = {"GCN_KAFKA_BOOTSTRAP": kafka_broker.bootstrap, "ALERT_GROUP_ID": f"g-{topic}"}
+    store = fresh_app.extensions["store"]
+
+    class FailingSecondBatch(Intake):
+        calls = 0
+
+        def complete(self, prepared):
+            FailingSecondBatch.calls += 1
+            if FailingSecondBatch.calls == 2:
+                raise OSError("the disk is full")
+            return super().complete(prepared)
+
+    consumed = []
+    listener = Listener(FailingSecondBatch(store, BASE, tmp_path, gcn_schemas()), make_consumer(config), [topic],
+                        batch_size=10)
+    original = listener.intake.prepare
+    listener.intake.prepare = lambda messages: consumed.append(len(messages)) or original(messages)
+    with pytest.raises(OSError):
+        listener.run(idle_exit_s=3)
+    first = consumed[0]  # the first batch: stored and committed
+    assert alert_count(store) == first
+    assert committed(kafka_broker, config["ALERT_GROUP_ID"], topic) == first
+    # the failing batch was consumed (and prepared) before the first was committed: a commit of the
+    # consumer's position, not of the stored batch's offsets, would have skipped it
+    assert len(consumed) >= 2 and consumed[1] > 0
+    totals = Listener(Intake(store, BASE, tmp_path, gcn_schemas()), make_consumer(config), [topic],
+                      batch_size=10).run(idle_exit_s=3)
+    assert totals["stored"] == 40 - first and alert_count(store) == 40
+    assert committed(kafka_broker, config["ALERT_GROUP_ID"], topic) == 40
+
 def test_consumer_config_is_plain_for_a_local_broker_and_never_auto_commits():
     config = consumer_config({"GCN_KAFKA_BOOTSTRAP": "127.0.0.1:1", "ALERT_GROUP_ID": "skyweave-alerts"})
     assert config["security.protocol"] == "PLAINTEXT" and config["group.id"] == "skyweave-alerts"
