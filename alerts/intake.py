@@ -228,22 +228,8 @@ class Intake:
             return False
 
     def process(self, messages):
-        """Store a batch of messages: `complete` of `prepare`.
-
-        Parameters
-        ----------
-        messages : iterable of skyweave.alerts.Message
-
-        Returns
-        -------
-        IntakeReport
-
-        Raises
-        ------
-        Exception
-            Whatever the store raises when it cannot write; then nothing of the batch is stored
-            and the caller must not commit its offsets.
-        """
+        """Store a batch of messages (``messages``: iterable of `skyweave.alerts.Message`): `complete`
+        of `prepare`, whose `IntakeReport` it returns and whose errors it raises."""
         return self.complete(self.prepare(messages))
 
     def prepare(self, messages):
