@@ -105,16 +105,15 @@ class PreparedBatch:
     records : list of (Iri, list)
         Quarantine records.
     built : dict of str to tuple
-        Alert IRI -> (IRI, plain triples, instruments, matches, `FileBatch` of its files).
-    files : skyweave.runners.files.FileBatch
-        The quarantined payloads.
+        Alert IRI -> (IRI, plain triples, instruments, matches).
+
+    The files the records name (payloads, sky maps) are written already.
     """
 
     report: IntakeReport
     parsed: dict
     records: list
     built: dict
-    files: FileBatch
 
 
 class Intake:
@@ -236,9 +235,10 @@ class Intake:
         """Do the part of a batch's work that reads nothing the intake writes.
 
         Parses each message (and checks it against its GCN schema), reads its sky map, collapses
-        the batch's own duplicates, cross-matches each alert with the catalogued targets and builds
-        its record. Nothing is stored, so a listener may prepare the next batch in a thread while
-        `complete` stores this one.
+        the batch's own duplicates, cross-matches each alert with the catalogued targets, builds
+        its record and writes its payload and sky-map files (`skyweave.runners.files.FileBatch`).
+        No record is stored, so a listener may prepare the next batch in a thread while `complete`
+        stores this one.
 
         Parameters
         ----------
@@ -285,16 +285,19 @@ class Intake:
         for iri, (parsed, message, skymap, deliveries, key) in parsed_batch.items():
             # built before the store says whether the alert is new: most are, and this is the part
             # of the work a listener does beside the previous batch's write
-            own_files = FileBatch(self.data_dir)
             instruments = self._instruments(parsed)
             matches = ()
             if self.targets is not None and parsed.localization is not None:
                 matches = tuple(self.targets.match(parsed.localization, skymap))
-            alert, triples = alert_triples(self.base, own_files, parsed, message, instruments, skymap, matches, key)
+            alert, triples = alert_triples(self.base, files, parsed, message, instruments, skymap, matches, key)
             for other in deliveries[1:]:
-                triples += self._origin_triples(alert, other, iri, own_files)
-            built[iri] = (alert, triples, instruments, matches, own_files)
-        return PreparedBatch(report, parsed_batch, records, built, files)
+                triples += self._origin_triples(alert, other, iri, files)
+            built[iri] = (alert, triples, instruments, matches)
+        # Written before any record naming them can be stored. An alert found stored already names
+        # the same bytes (its file is there: nothing is written); a batch whose write fails leaves
+        # its files, which the same messages use again when they arrive again.
+        files.write()
+        return PreparedBatch(report, parsed_batch, records, built)
 
     def complete(self, prepared):
         """Store a batch made by `prepare`: leave out the alerts stored before, fold the new ones
@@ -314,7 +317,7 @@ class Intake:
             Whatever the store raises when it cannot write; then nothing of the batch is stored
             and the caller must not commit its offsets.
         """
-        report, parsed_batch, records, files = prepared.report, prepared.parsed, list(prepared.records), prepared.files
+        report, parsed_batch, records = prepared.report, prepared.parsed, list(prepared.records)
         existing = self._existing(parsed_batch)
         report.duplicates += len(existing)
         self._load_events({str(event_iri(self.base, entry[0].event_name)): entry[0].event_name
@@ -329,8 +332,7 @@ class Intake:
                     report.origins.extend((stored, m.topic) for m in new)
                 report.redelivered.append(NewAlert(stored, str(event_iri(self.base, parsed.event_name)), parsed, message))
                 continue
-            alert, triples, instruments, matches, own_files = prepared.built[iri]
-            files.merge(own_files)
+            alert, triples, instruments, matches = prepared.built[iri]
             report.origins.extend((iri, other.topic) for other in deliveries[1:])
             records.append((alert, triples))
             ev = str(event_iri(self.base, parsed.event_name))
@@ -342,7 +344,6 @@ class Intake:
         report.events = list(touched)
         if records:
             try:
-                files.write()  # before any record naming them is stored
                 _, rejected = self.store.put_triples(
                     records, validator=fastcheck.validate_triples if self.validate_shapes else None)
             except BaseException:

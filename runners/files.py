@@ -144,11 +144,6 @@ class FileBatch:
         self._pending.setdefault(digest, data)
         return digest
 
-    def merge(self, other):
-        """Add the byte strings of another `FileBatch` (not yet written) to this one."""
-        for digest, data in other._pending.items():
-            self._pending.setdefault(digest, data)
-
     def write(self):
         """Store every byte string added since the last call (see `store_bytes`).
 
