@@ -176,7 +176,7 @@ class Listener:
                     finish(*pending)
                     last = time.monotonic()
                 pending = current
-                if pending is None and not messages:
+                if not messages:
                     last = last or (assigned[0] if assigned else None)
                     if idle_exit_s is not None and last is not None and time.monotonic() - last > idle_exit_s:
                         break
