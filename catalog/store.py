@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 
 from . import validate as shacl
+from .terms import nt_text
 from .dataset import declared_dataset
 from .content import check_record
 from .fairshare import ClientShare
@@ -171,9 +172,10 @@ class Store:
     def _graph(self, iri):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _nt_terms(self, iri):
-        """Return the triples of record ``iri``'s graph as N-Triples term texts ``(s, p, o)``."""
-        return [(s.n3(), p.n3(), o.n3()) for s, p, o in self._graph(iri)]
+    def _nt_lines(self, iri):
+        """Return the triples of record ``iri``'s graph as N-Triples lines (``"<s> <p> o ."``)."""
+        graph = self._graph(iri)
+        return [] if graph is None else [line for line in _nt(graph).splitlines() if line.strip()]
 
     def _quads(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -466,15 +468,15 @@ class Store:
             if not report.conforms:
                 raise ValidationFailed(report, record=str(iri))
         with self._write_lock:
-            old = self._graph(iri)
+            versioned = self._version_of(iri)
             version = None
             content = Graph()
             content += graph
             parts = [f"DROP SILENT GRAPH <{iri}>"]
-            if old is not None and len(old):
-                version, vgraph = self._version_entity(iri, old)
+            if versioned is not None:
+                version, vtriples = versioned
                 content.add((iri, PROV.wasRevisionOf, version_iri(iri, version)))
-                parts.append(f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}")
+                parts.append(f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {nt_text(vtriples)} }} }}")
             parts.append(f"INSERT DATA {{ GRAPH <{iri}> {{ {_nt(content)} }} }}")
             self._journal([iri])
             self._update(" ;\n".join(parts))
@@ -496,52 +498,40 @@ class Store:
         """
         iri = URIRef(iri)
         with self._write_lock:
-            old = self.get(iri)
-            version, vgraph = self._version_entity(iri, old)
+            versioned = self._version_of(iri)
+            if versioned is None:
+                raise NotFound(f"No record <{iri}> in the catalog.")
+            version, vtriples = versioned
             self._journal([iri])
             self._update(
                 f"DROP GRAPH <{iri}> ;\n"
-                f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {_nt(vgraph)} }} }}"
+                f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {nt_text(vtriples)} }} }}"
             )
             self._mark([iri])
         return version
 
-    def _version_entity(self, iri, old):
-        """Build the version entity that keeps ``old`` (the content being replaced)."""
-        previous = [
-            int(str(o).rsplit("/", 1)[-1]) for o in old.objects(iri, PROV.wasRevisionOf)
-            if str(o).startswith(f"{iri}/versions/")
-        ]
-        number = max(previous, default=0) + 1
-        v = version_iri(iri, number)
-        vgraph = Graph()
-        vgraph.add((v, RDF.type, SW.RecordVersion))
-        vgraph.add((v, RDF.type, PROV.Entity))
-        vgraph.add((v, PROV.specializationOf, iri))
-        vgraph.add((v, PROV.invalidatedAtTime, Literal(_now().isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)))
-        if previous:
-            vgraph.add((v, PROV.wasRevisionOf, version_iri(iri, max(previous))))
-        vgraph.add((v, SW.snapshot, Literal(_nt(old))))
-        return number, vgraph
+    def _version_of(self, iri):
+        """Build the version entity that keeps the current content of record ``iri`` (about to be
+        replaced or removed), as plain triples (`skyweave.catalog.terms`).
 
-    def _plain_version(self, iri):
-        """Build the version entity that keeps the current content of record ``iri``, as plain triples.
-
-        What `_version_entity` builds, without an rdflib graph of the record: the snapshot is its
-        N-Triples lines, sorted. For the batch write path (`put_triples`), where events that have
-        gathered many alerts are replaced batch after batch.
+        The entity is a ``sw:RecordVersion`` and ``prov:Entity``, ``prov:specializationOf`` the
+        record, ``prov:invalidatedAtTime`` now, ``prov:wasRevisionOf`` the version before it, with
+        the record's N-Triples lines, sorted, as its ``sw:snapshot``. Read straight from the store,
+        without an rdflib graph: events that gather alerts are replaced batch after batch.
 
         Returns
         -------
-        number : int
-        triples : list of (Iri, Iri, term)
+        (int, list of (Iri, Iri, term)) or None
+            The version's number and triples; None when the record has no triples.
         """
         from .terms import Iri, string, typed
 
-        terms = self._nt_terms(iri)
-        prefix, revision = f"<{iri}/versions/", f"<{PROV.wasRevisionOf}>"
-        previous = [int(o[len(prefix):-1]) for s, p, o in terms
-                    if p == revision and s == f"<{iri}>" and o.startswith(prefix) and o[len(prefix):-1].isdigit()]
+        lines = self._nt_lines(iri)
+        if not lines:
+            return None
+        start = f"<{iri}> <{PROV.wasRevisionOf}> <{iri}/versions/"
+        previous = [int(n) for n in (line[len(start):].split(">", 1)[0] for line in lines if line.startswith(start))
+                    if n.isdigit()]
         number = max(previous, default=0) + 1
         v = Iri(version_iri(iri, number))
         out = [(v, Iri(RDF.type), Iri(SW.RecordVersion)), (v, Iri(RDF.type), Iri(PROV.Entity)),
@@ -549,7 +539,7 @@ class Store:
                (v, Iri(PROV.invalidatedAtTime), typed(_now().isoformat().replace("+00:00", "Z"), str(XSD.dateTime)))]
         if previous:
             out.append((v, Iri(PROV.wasRevisionOf), Iri(version_iri(iri, max(previous)))))
-        out.append((v, Iri(SW.snapshot), string("".join(sorted(f"{s} {p} {o} .\n" for s, p, o in terms)))))
+        out.append((v, Iri(SW.snapshot), string("".join(line + "\n" for line in sorted(lines)))))
         return number, out
 
     def put_many(self, records, validate=True, batch_size=400, progress=None, validator=None):
@@ -644,7 +634,7 @@ class Store:
         Exception
             Whatever the backend raises when it cannot write; then nothing of the batch is stored.
         """
-        from .terms import check_content, from_rdflib, nt_text, referenced
+        from .terms import check_content, from_rdflib, referenced
 
         iris = [str(iri) for iri, _ in records]
         if len(set(iris)) != len(iris):
@@ -680,7 +670,7 @@ class Store:
                 body = nt_text(triples)  # its terms passed check_content above
                 version = None
                 if iri in existing:
-                    version, vtriples = self._plain_version(iri)
+                    version, vtriples = self._version_of(iri)
                     parts.append(f"DROP SILENT GRAPH <{iri}>")
                     parts.append(f"INSERT DATA {{ GRAPH <{version_iri(iri, version)}> {{ {nt_text(vtriples)} }} }}")
                     body += f"\n<{iri}> <{PROV.wasRevisionOf}> <{version_iri(iri, version)}> ."
@@ -892,9 +882,9 @@ class EmbeddedStore(Store):
         if self.reader is not self.ox:
             self.reader.update(text)
 
-    def _nt_terms(self, iri):
+    def _nt_lines(self, iri):
         node = self._ox_module.NamedNode(str(iri))
-        return [(str(q.subject), str(q.predicate), str(q.object)) for q in self.reader.quads_for_pattern(None, None, None, node)]
+        return [f"{q.subject} {q.predicate} {q.object} ." for q in self.reader.quads_for_pattern(None, None, None, node)]
 
     def _graph(self, iri):
         ox = self._ox_module
