@@ -7,7 +7,10 @@ delivers at least once), recognises the same notice from two streams (same conte
 with the catalogued targets, folds them into their events, and stores alerts, events and
 quarantined messages in one validated write (`Store.put_triples`): the batch is stored whole or not
 at all, and an event record it replaces keeps its earlier content as a version. Only after that
-may a Kafka listener commit its offsets.
+may a Kafka listener commit its offsets. The work comes in two steps: `Intake.prepare` (parsing,
+schemas, sky maps, cross-match, building the records and writing their files: nothing the intake
+writes is read) and `Intake.complete` (the rest), so a listener prepares one batch while it stores
+the one before.
 
 Records are built as plain triples (`skyweave.catalog.terms`) and checked by the check compiled
 from the shapes (`skyweave.catalog.fastcheck.validate_triples`); pySHACL sees only the records
