@@ -14,8 +14,8 @@ always sees it. The several processes also let reads use several cores (``skywea
 A query on the on-disk store opens a RocksDB iterator for every step of every join, and each
 iterator allocates and frees many small blocks: with glibc's default per-thread cache of 7 blocks
 per size, about a third of a query's time went to ``malloc`` and ``free``. The workers start with
-a larger cache (`worker_environment`), which made the benchmark queries about 1.3 times faster
-(``bench/store_levers.py``, ``bench/README.md``).
+a larger cache (`worker_environment`), which made the benchmark queries about 1.25 times faster on
+the store itself, and less through the endpoint (``bench/store_levers.py``, ``bench/README.md``).
 
 References
 ----------
