@@ -4,6 +4,7 @@ issue 13: ``serve --workers N``).
 https://github.com/skyweave/skyweave/issues/8 , https://github.com/skyweave/skyweave/issues/13
 """
 
+import os
 import subprocess
 import sys
 import threading
@@ -323,3 +324,41 @@ def test_workers_end_when_the_server_is_killed(tmp_path):
     while any(running(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(running(pid) for pid in pids)
+
+
+def _tunables(pid):
+    """The GLIBC_TUNABLES a process started with, as /proc shows it (Linux).
+
+    glibc ends the string in place after the first tunable it parses, so /proc may show only a
+    leading part of what the process was given.
+    """
+    with open(f"/proc/{pid}/environ", "rb") as handle:
+        items = handle.read().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in items if b"=" in item).get("GLIBC_TUNABLES")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_start_with_a_larger_malloc_cache_unless_the_operator_chose_one(tmp_path, monkeypatch):
+    from skyweave.catalog.query_workers import MALLOC_TUNABLE
+
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")
+    store = EmbeddedStore(tmp_path / "store", index=False, processes=1)
+    try:
+        store.put(URIRef(f"{EX}r1"), _record(1), validate=False)
+        assert store.query(f"ASK {{ <{EX}r1> ?p ?o }}").value is True  # the worker answers with the setting
+        (pid,) = store.query_workers.pids()
+        seen = _tunables(pid)
+        assert seen.split(":")[0] == MALLOC_TUNABLE
+        assert f"{MALLOC_TUNABLE}:glibc.malloc.arena_max=2".startswith(seen)
+        assert os.environ["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=2"  # the server's own is unchanged
+    finally:
+        store.close()
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=3")
+    store = EmbeddedStore(tmp_path / "store", index=False, processes=1)
+    try:
+        store.query_workers.start()
+        (pid,) = store.query_workers.pids()
+        assert _tunables(pid) == "glibc.malloc.tcache_count=3"
+        assert store.query(f"ASK {{ <{EX}r1> ?p ?o }}").value is True
+    finally:
+        store.close()
