@@ -325,8 +325,8 @@ class JobManager:
     def _progress(self, job, done, total):
         job.progress = (done, total)
         if job.phase == "QUEUED":
-            job.phase, job.started = "EXECUTING", now()
-            self._write(job, "EXECUTING", started=job.started)
+            job.started = now()
+            self._write(job, "EXECUTING", started=job.started)  # the job says EXECUTING once its record does
 
     def _finish(self, job, future):
         with self._lock:
