@@ -121,6 +121,9 @@ class FileBatch:
     ----------
     data_dir : str or os.PathLike
         As for `store_bytes`.
+    threads : int
+        Most files written at the same time (one thread each); below 2, or for a single file,
+        they are written in the calling thread.
 
     Examples
     --------
