@@ -75,10 +75,16 @@ def store_bytes(data_dir, data):
     (b'notice', True)
     """
     digest = hashlib.sha256(data).hexdigest()
+    _write(data_dir, digest, data)
+    return digest
+
+
+def _write(data_dir, digest, data):
+    """Write ``data`` under ``digest`` (its SHA-256, hex) as `store_bytes` describes, unless it is there."""
     folder = os.path.join(os.fspath(data_dir), "files", digest[:2])
     target = os.path.join(folder, digest)
     if os.path.exists(target):
-        return digest
+        return
     if folder not in _made:
         os.makedirs(folder, exist_ok=True)
         _made.add(folder)
@@ -99,7 +105,6 @@ def store_bytes(data_dir, data):
         raise
     os.close(handle)
     os.replace(temporary, target)  # atomic: a reader never sees half a file
-    return digest
 
 
 _made = set()
@@ -155,15 +160,15 @@ class FileBatch:
         OSError
             If a file cannot be written (the others are written; no file is left half written).
         """
-        pending, self._pending = list(self._pending.values()), {}
+        pending, self._pending = list(self._pending.items()), {}
         if len(pending) < 2 or self.threads < 2:
-            for data in pending:
-                store_bytes(self.data_dir, data)
+            for digest, data in pending:
+                _write(self.data_dir, digest, data)
             return
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(self.threads, len(pending)), thread_name_prefix="files") as pool:
-            for _ in pool.map(lambda data: store_bytes(self.data_dir, data), pending):
+            for _ in pool.map(lambda item: _write(self.data_dir, *item), pending):
                 pass
 
 

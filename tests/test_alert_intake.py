@@ -65,21 +65,21 @@ def test_a_payload_file_that_cannot_be_written_stores_nothing_of_the_batch(intak
     """The batch's files are written together before its records; one failure: no record, no commit."""
     import skyweave.runners.files as files
 
-    real, bad = files.store_bytes, example("swift/bat/Guano.example.json")
+    real, bad = files._write, example("swift/bat/Guano.example.json")
 
-    def store_bytes(data_dir, data):
+    def write(data_dir, digest, data):  # what store_bytes and FileBatch write every file with
         if data == bad:
             raise OSError(28, "No space left on device")
-        return real(data_dir, data)
+        return real(data_dir, digest, data)
 
-    monkeypatch.setattr(files, "store_bytes", store_bytes)
+    monkeypatch.setattr(files, "_write", write)
     payloads = [bad, example("icecube/single_neutrino_alerts.gold_bronze_track_alerts.example.json")]
     before = len(intake.store.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"))
     with pytest.raises(OSError):
         intake.process([msg(p, offset=i) for i, p in enumerate(payloads)])
     assert count(intake.store, "Alert") == 0
     assert len(intake.store.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")) == before
-    monkeypatch.setattr(files, "store_bytes", real)  # the disk has room again: the same batch goes in whole
+    monkeypatch.setattr(files, "_write", real)  # the disk has room again: the same batch goes in whole
     report = intake.process([msg(p, offset=i) for i, p in enumerate(payloads)])
     assert len(report.stored) == 2 and count(intake.store, "Alert") == 2
 
