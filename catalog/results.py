@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 __all__ = ["SelectResult", "SerializedSelect", "AskResult", "GraphResult", "RawGraphResult", "SerializedGraph",
            "RESULT_TYPES",
-           "count_rows", "serialize_result", "serialize_raw_graph", "serialize_triples"]
+           "count_rows", "serialize_result", "serialize_triples"]
 
 RESULT_TYPES = {
     "json": "application/sparql-results+json",
@@ -241,25 +241,3 @@ def serialize_triples(triples, fmt, prefixes=None):
     body = ox.serialize(triples, format=getattr(ox.RdfFormat, _RDF_FORMATS[fmt]),
                         prefixes=prefixes if fmt in ("ttl", "jsonld") else None)
     return SerializedGraph(fmt, body, len(triples))
-
-
-def serialize_raw_graph(result, fmt, prefixes=None):
-    """Serialise a `RawGraphResult` with pyoxigraph.
-
-    Parameters
-    ----------
-    result : RawGraphResult
-    fmt : str
-        ``ttl``, ``jsonld``, ``nt`` or ``rdf`` (see `skyweave.catalog.formats.FORMATS`).
-    prefixes : dict of str to str or None
-        Prefixes for Turtle.
-
-    Returns
-    -------
-    bytes
-
-    References
-    ----------
-    .. [1] pyoxigraph ``serialize``, https://pyoxigraph.readthedocs.io/en/stable/io.html
-    """
-    return serialize_triples(result.triples, fmt, prefixes).body

@@ -21,8 +21,8 @@ from ...dataset import protocol_dataset
 from ...exceptions import BadRequest, NotAcceptable
 from ..negotiate import FORMATS, rdf_response
 from ...queries import examples
-from ...results import (RESULT_TYPES, AskResult, GraphResult, RawGraphResult, SerializedGraph, serialize_raw_graph,
-                        serialize_result)
+from ...results import (RESULT_TYPES, AskResult, GraphResult, RawGraphResult, SerializedGraph, serialize_result,
+                        serialize_triples)
 from .. import get_store
 from ...vocab import DCAT, DCTERMS, PREFIXES, RDF
 
@@ -194,8 +194,9 @@ def _respond(result, choice):
                                 "application/n-triples or application/rdf+xml.")
         if isinstance(result, GraphResult):
             return rdf_response(result.graph, fmt)
-        body = result.body if isinstance(result, SerializedGraph) else serialize_raw_graph(result, fmt, PREFIXES)
-        response = current_app.response_class(body, mimetype=FORMATS[fmt][0])
+        if isinstance(result, RawGraphResult):  # triples not serialised yet (a query answered in this process)
+            result = serialize_triples(result.triples, fmt, PREFIXES)
+        response = current_app.response_class(result.body, mimetype=FORMATS[fmt][0])
         response.headers["Vary"] = "Accept"
         return response
     fmt = choice.select
