@@ -149,7 +149,6 @@ def bench_throughput(broker, schemas, store, jobs, n, batch, tmp, validate_shape
     """Measurement 1; returns a dict of figures."""
     from skyweave.alerts.intake import Intake
     from skyweave.alerts.listen import Listener, make_consumer
-    from skyweave.alerts.rules import RuleEngine
     from skyweave.alerts.service import Pipeline
 
     distinct = notices(schemas, n, seed=2 if validate_shapes else 1)
@@ -248,8 +247,8 @@ def bench_latency(broker, schemas, store, jobs, live, tmp, validate_shapes=False
     def on_batch(report):
         now = time.time()  # the runs' QUEUED records are written when the batch returns
         warm.set()
-        for _rule, alert_iri, _submission in report.fired:
-            sent = sent_at.get(alert_iri)
+        for _rule, alert, _submission in report.fired:
+            sent = sent_at.get(alert)
             if sent is not None:
                 latencies.append(now - sent)
 

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from .resources import bundled
 from .vocab import PREFIXES

@@ -107,7 +107,7 @@ SETTINGS = (
     Setting("ALERT_GROUP_ID", "skyweave-alerts", "Kafka consumer group id of the listener (stable, so a restart resumes where it stopped)"),
     Setting("ALERT_BATCH", 500, "Most messages stored in one write by the listener"),
     Setting("ALERT_MAX_BYTES", 4 * 1024 * 1024, "Largest alert message accepted, in bytes (larger ones are quarantined)"),
-    Setting("ALERT_VALIDATE_SHAPES", True, "Validate each alert, event and quarantine record against the shapes before storing it (one pySHACL run per batch, about 10 ms an alert)"),
+    Setting("ALERT_VALIDATE_SHAPES", True, "Validate each alert, event and quarantine record against the shapes before storing it (by the check compiled from them; pySHACL writes the report of a record it does not pass)"),
     Setting("API_TOKENS", {}, "Secret: API token -> role (reader, editor, publisher, admin), from SKYWEAVE_API_TOKENS as JSON"),
     Setting("SECRET_KEY", "", "Secret: signs session cookies and CSRF tokens (random per process when empty)"),
 )

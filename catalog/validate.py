@@ -7,7 +7,6 @@ costs what the record costs.
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH

@@ -23,7 +23,7 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 
 from skyweave.catalog import __version__
-from skyweave.catalog.exceptions import BadRequest, Conflict, Forbidden
+from skyweave.catalog.exceptions import Conflict, Forbidden
 from skyweave.catalog.vocab import PROV, RDF, SDO, SW
 
 from . import RunRequest

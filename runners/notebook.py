@@ -189,7 +189,6 @@ def execute(request, kernel, progress=None, abort=None):
         notebook's SHA-256, the SHA-256 of every file of the code folders the run imported, the
         versions of the packages loaded, Python's and the kernel's (see `runners.inkernel`).
     """
-    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, jsonify, redirect, request, send_file, session
 
 from ..auth import ROLES, current_role
-from ...exceptions import BadRequest, CatalogError, InvalidContent, NotFound, Unauthorized
+from ...exceptions import BadRequest, InvalidContent, NotFound, Unauthorized
 from ..negotiate import choose_format, rdf_response, split_suffix
 from ...pages import href_for, record_page
 from skyweave.runners.status import run_status
