@@ -68,7 +68,8 @@ def declared_dataset(text, base_iri=None):
 
     Only a query that has the keyword ``FROM`` among its tokens (`skyweave.catalog.sparqlscan.tokens`:
     not in its strings, IRIs or comments) is parsed (with rdflib's SPARQL parser, which resolves
-    prefixed names and relative IRIs), so the usual query costs one scan of its tokens.
+    prefixed names and relative IRIs); a query whose text does not hold ``FROM`` in any case is not
+    even tokenized, so the usual query costs one ``str.upper``.
 
     Parameters
     ----------
@@ -89,7 +90,11 @@ def declared_dataset(text, base_iri=None):
     >>> declared_dataset("PREFIX t: <https://example.org/targets/> SELECT * FROM t:crab-nebula "
     ...                  "FROM NAMED <observations/hess-23523> WHERE { ?s ?p ?o }", "https://example.org/")
     Dataset(default=('https://example.org/targets/crab-nebula',), named=('https://example.org/observations/hess-23523',))
+    >>> declared_dataset("select * from <https://example.org/targets/m31> where { ?s ?p ?o }")
+    Dataset(default=('https://example.org/targets/m31',), named=())
     """
+    if "FROM" not in text.upper():  # then no token is the keyword: spare the tokenizer
+        return None
     if not any(kind == "name" and value.upper() == "FROM" for kind, value in tokens(text)):
         return None
     from rdflib.plugins.sparql.algebra import translateQuery

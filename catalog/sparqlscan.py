@@ -106,6 +106,9 @@ def _scan(text, trusted):
 def check_query(text, trusted_services=()):
     """Refuse a query that would make the server send a request (``SERVICE``).
 
+    A query whose text holds neither ``SERVICE`` (in any case) nor a codepoint escape cannot have
+    the keyword, and is passed without tokenizing it: most queries cost one ``str.upper``.
+
     Parameters
     ----------
     text : str
@@ -127,6 +130,9 @@ def check_query(text, trusted_services=()):
     ...
     skyweave.catalog.exceptions.BadRequest: SPARQL federated queries (SERVICE <http://127.0.0.1:9/sparql>) are refused: ...
     """
+    upper = text.upper()  # the scan compares keywords upper-cased, so a token SERVICE is a substring of this
+    if "SERVICE" not in upper and "\\U" not in upper:  # nor an escape that could spell it (§19.2)
+        return
     trusted = frozenset(trusted_services or ())
     _scan(text, trusted)
     decoded = _unescape(text)

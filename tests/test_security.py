@@ -91,6 +91,7 @@ def refused(client, store, method, path, expect, **kwargs):
     "PREFIX r: <{url}/> SELECT * WHERE {{ SERVICE r:sparql {{ ?s ?p ?o }} }}",
     "SELECT * WHERE {{ BIND(<{url}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
     "SELECT * WHERE {{ \\u0053ERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ \\U00000073ervice <{url}/sparql> {{ ?s ?p ?o }} }}",
     "SELECT * WHERE {{ ?s ?p ?o OPTIONAL {{ SERVICE <{url}/sparql> {{ ?s ?q ?r }} }} }} LIMIT 1",
 ])
 def test_service_is_refused_and_nothing_is_fetched(fresh_client, store, listener, template):
