@@ -276,7 +276,7 @@ class QueryWorkers:
         self._generation = 0
         self._closed = False
         self._respawns = []
-        self._lock = threading.Lock()  # closing, starting and replacing workers
+        self._lock = threading.Lock()  # closing, and launching workers (a start is waited for outside it)
         self._generation_lock = threading.Lock()
 
     def start(self):
@@ -372,7 +372,8 @@ class QueryWorkers:
             with self._lock:
                 if self._closed:
                     raise StoreUnavailable("The store is closing.")
-                worker.start()  # a first query waits for its worker to start, outside its time limit
+                worker.launch()
+            worker.wait_ready()  # a first query waits for its worker to start, outside its time limit
             worker.conn.send((self._generation, text, remaining, max_rows, select_format, dataset, base_iri,
                               graph_format, prefixes))
             if not worker.conn.poll(remaining + _GRACE_S):
@@ -400,8 +401,11 @@ class QueryWorkers:
         def respawn():
             try:
                 with self._lock:
-                    if not self._closed:
-                        worker.start()
+                    if self._closed:
+                        return
+                    worker.launch()
+                # waited for outside the lock: the other workers keep answering meanwhile
+                worker.wait_ready()
             finally:
                 self._idle.put(worker)
 

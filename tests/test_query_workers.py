@@ -74,6 +74,36 @@ def test_a_query_over_its_limit_is_killed_and_cpu_returns_to_idle(store):
     assert int(rows[0][0]) == 400
 
 
+def test_the_other_workers_answer_while_a_killed_one_is_replaced(store, monkeypatch):
+    """A replacement's start (up to a minute on a loaded machine) holds up no query on another worker."""
+    from skyweave.catalog import query_workers
+
+    store.query_workers.start()
+    release, starting = threading.Event(), threading.Event()
+    real = query_workers._Worker.wait_ready
+
+    def slow_start(worker):  # the replacement's start takes until the test says so
+        if threading.current_thread().name == "sparql-respawn":
+            starting.set()
+            release.wait(60)
+        return real(worker)
+
+    monkeypatch.setattr(query_workers._Worker, "wait_ready", slow_start)
+    with pytest.raises(QueryTimeout):
+        store.query(CROSS_PRODUCT)
+    assert starting.wait(30)
+    answers = []
+    asker = threading.Thread(target=lambda: answers.append(store.query("ASK { ?s ?p ?o }", timeout_s=30).value))
+    asker.start()
+    asker.join(30)
+    alive = asker.is_alive()
+    release.set()
+    asker.join(30)
+    assert not alive and answers == [True]  # answered by the other worker, the replacement still starting
+    assert store.query_workers.wait_idle()
+    assert store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout_s=30).rows[0][0].value == 400
+
+
 def test_the_endpoint_answers_503_and_then_answers_normally(tmp_path, small_records):
     app = make_app(small_records, STORE="embedded", DATA_DIR=str(tmp_path), SPARQL_PROCESSES=2,
                    SPARQL_TIMEOUT_S=1.0)
