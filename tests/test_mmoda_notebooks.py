@@ -68,7 +68,8 @@ def test_classes_carry_their_place_unit_and_format():
     info = KNOWN_TYPES
     assert info[ODA.Energy_keV].unit == "keV" and ODA.Energy in info[ODA.Energy_keV].parents
     assert info[ODA.AngleArcsec].unit == "arcsec" and info[ODA.AngleArcsec].kind == "angle"
-    assert info[ODA.TimeIntervalDays].unit == "day"
+    assert info[ODA.TimeIntervalDays].unit == "day" and info[ODA.TimeIntervalDays].kind == "interval"
+    assert info[ODA.PointOfInterestRA].kind == "ra" and ODA.RightAscensionDegrees in info[ODA.PointOfInterestRA].parents
     assert (info[ODA.StartTimeISOT].kind, info[ODA.StartTimeISOT].format) == ("time", "isot")
     assert (info[ODA.EndTimeMJD].format, info[ODA.EndTimeMJD].python_type) == ("mjd", str)  # float by python_type_for
     assert (info[ODA.POSIXPath].kind, info[ODA.FileURL].kind) == ("file", "url")
@@ -173,6 +174,31 @@ def test_unit_classes_alone_or_beside_a_numeric_type():
     assert read == {"e_ref": ("oda:keV", float, ODA_UNIT.keV, None), "exposure": ("oda:Float", float, ODA_UNIT.s, None),
                     "box": ("oda:Integer", int, ODA_UNIT.arcmin, 1), "distance": ("oda:kpc", float, ODA_UNIT.kpc, 0.0)}
     assert {p.name: (curie(p.type_iri), p.python_type, p.unit, p.lower) for p in _round_trip(spec)} == read
+
+
+def test_number_and_coordinate_classes_of_the_ontology_carry_their_unit_and_kind():
+    """Energy in eV, frequency, distance, wavelength, hours, arcseconds, RA and Dec in degrees: oda-hub classes
+    that the notebooks we first read did not use, which were refused as unknown types."""
+    import astropy.units as u
+
+    from skyweave.runners.params import astropy_unit
+
+    params, spec = form("unit_types")
+    read = {n: (curie(p.type_iri), p.python_type, p.unit, p.lower) for n, p in params.items()}
+    assert read == {
+        "e_min": ("oda:Energy_eV", float, ODA_UNIT.eV, None), "nu": ("oda:FrequencyGHz", float, ODA_UNIT.GHz, None),
+        "d_l": ("oda:Distance_Mpc", float, ODA_UNIT.Mpc, None), "lam": ("oda:Wavelength_nm", float, ODA_UNIT.nm, None),
+        "window": ("oda:TimeIntervalHours", float, ODA_UNIT.hour, 0.0),
+        "radius": ("oda:AngleSeconds", float, ODA_UNIT.arcsec, None),
+        "ra": ("oda:RightAscensionDegrees", float, ODA_UNIT.deg, None),
+        "dec": ("oda:DeclinationDegrees", float, ODA_UNIT.deg, None)}
+    assert {p.name: (curie(p.type_iri), p.python_type, p.unit, p.lower) for p in _round_trip(spec)} == read
+    assert {n: KNOWN_TYPES[p.type_iri].kind for n, p in params.items()} == {
+        "e_min": "energy", "nu": "float", "d_l": "float", "lam": "float", "window": "interval", "radius": "angle",
+        "ra": "ra", "dec": "dec"}
+    assert (2.0 * astropy_unit(ODA_UNIT.hour)).to_value(u.s) == 7200.0
+    assert (1.4 * astropy_unit(ODA_UNIT.GHz)).to_value(u.Hz) == pytest.approx(1.4e9)
+    assert (550.0 * astropy_unit(ODA_UNIT.nm)).to_value(u.micron) == pytest.approx(0.55)
 
 
 def test_unannotated_list_and_dict_defaults_are_structured_parameters():

@@ -90,6 +90,15 @@ exposure = 500.0  # oda:Float, oda:second
 box = 4  # oda:Integer, oda:arcmin ; oda:lower_limit 1
 distance = 8.5  # oda:kpc ; oda:lower_limit 0.
 ''',
+    "unit_types": '''e_min = 300.0  # oda:Energy_eV
+nu = 1.4  # oda:FrequencyGHz
+d_l = 40.0  # oda:Distance_Mpc
+lam = 550.0  # oda:Wavelength_nm
+window = 2.0  # oda:TimeIntervalHours ; oda:lower_limit 0.
+radius = 30.0  # oda:AngleSeconds
+ra = 83.63  # oda:RightAscensionDegrees
+dec = 22.01  # oda:DeclinationDegrees
+''',
     "structured_unannotated": '''windows = [[0.0, 1.5], [3.0, 4.5]]
 weights = {"fermi": 0.7, "swift": 0.3}
 ''',
