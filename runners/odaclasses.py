@@ -21,7 +21,8 @@ from skyweave.catalog.vocab import ODA
 
 __all__ = ["TypeInfo", "KIND_OF_CLASS", "PYTHON_TYPES", "load_classes", "resource_classes", "ancestors"]
 
-TypeInfo = namedtuple("TypeInfo", "kind python_type unit role format parents label")
+TypeInfo = namedtuple("TypeInfo", "kind python_type unit role format parents label lower upper allowed",
+                      defaults=(None, None, ()))
 TypeInfo.__doc__ = """What skyweave knows about one oda-hub class.
 
 kind : str
@@ -42,6 +43,12 @@ parents : tuple of rdflib.URIRef
     Direct superclasses.
 label : str
     English label.
+lower, upper : float or None
+    Limits every value of the class keeps (``oda:lower_limit``, ``oda:upper_limit`` on the class or
+    its nearest ancestor that states them), in ``unit``.
+allowed : tuple of str
+    The only values the class admits (``oda:allowed_value`` on the class or its nearest ancestor
+    that states them), or empty.
 """
 
 KIND_OF_CLASS = {ODA[name]: kind for name, kind in {
@@ -149,10 +156,15 @@ def load_classes(path=None):
             role = "parameter"
         unit = _first(graph, chain, ODA.unit)
         fmt = _first(graph, chain, ODA["format"])
+        lower, upper = (_first(graph, chain, p) for p in (ODA.lower_limit, ODA.upper_limit))
+        allowed = next((tuple(sorted(str(v) for v in graph.objects(c, ODA.allowed_value)))
+                        for c in chain if (c, ODA.allowed_value, None) in graph), ())
         classes[cls] = TypeInfo(
             kind=kind, python_type=PYTHON_TYPES[kind],
             unit=str(unit).rsplit("#", 1)[-1] if unit is not None else None, role=role,
             format=str(fmt).rsplit("#", 1)[-1].lower() if fmt is not None else None,
             parents=tuple(sorted(graph.objects(cls, RDFS.subClassOf))),
-            label=str(graph.value(cls, RDFS.label) or str(cls).rsplit("#", 1)[-1]))
+            label=str(graph.value(cls, RDFS.label) or str(cls).rsplit("#", 1)[-1]),
+            lower=None if lower is None else float(lower), upper=None if upper is None else float(upper),
+            allowed=allowed)
     return classes

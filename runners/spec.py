@@ -262,6 +262,27 @@ def _limits(cell, line, name, objects, kind, lower, upper):
     return values[0], values[1]
 
 
+def _class_limits(cell, line, name, type_iri, info, lower, upper):
+    """Return the limits of a parameter of class ``info`` (a `TypeInfo`): its own, narrowed to the
+    class's (``oda:ISGRIEnergy`` is an energy in [15, 800] keV, whatever the notebook says).
+
+    Raises
+    ------
+    AnnotationError
+        If the parameter's own limits leave no value the class admits.
+    """
+    if info.lower is not None:
+        lower = info.lower if lower is None else max(lower, info.lower)
+    if info.upper is not None:
+        upper = info.upper if upper is None else min(upper, info.upper)
+    if lower is not None and upper is not None and lower > upper:
+        raise cell.error(line, f"the limits of {name} leave no value that {curie(type_iri)} admits "
+                         f"([{info.lower}, {info.upper}])")
+    if info.kind == "integer":
+        lower, upper = (None if v is None else int(v) if float(v).is_integer() else v for v in (lower, upper))
+    return lower, upper
+
+
 def _allowed_value(obj, python_type):
     """Return an ``oda:allowed_value`` as a Python value; on a Boolean, ``"True"`` and ``"False"``
     (any case) are the booleans, as nb2workflow casts them."""
@@ -353,8 +374,15 @@ def parameter_spec(cell, line, name, default, hint, text):
         lower, upper = _limits(cell, line, name, fields[ODA.limits], info.kind, lower, upper)
     if lower is not None and upper is not None and lower > upper:
         raise cell.error(line, f"oda:lower_limit {lower} of {name} is above oda:upper_limit {upper}")
+    lower, upper = _class_limits(cell, line, name, type_iri, info, lower, upper)
     allowed = tuple(sorted({_coerce(cell, line, name, _allowed_value(o, python_type), python_type,
                                     "oda:allowed_value") for o in fields.get(ODA.allowed_value, [])}))
+    if info.allowed:  # the class admits only these: the parameter's own list may narrow it, not widen it
+        outside = [v for v in allowed if v not in info.allowed]
+        if outside:
+            raise cell.error(line, f"oda:allowed_value {outside[0]!r} of {name} is not a value of "
+                             f"{curie(type_iri)} ({', '.join(map(repr, info.allowed))})")
+        allowed = allowed or tuple(info.allowed)
     _check_default(cell, line, name, default, lower, upper, allowed)
     texts = {}
     for predicate in (ODA.label, ODA.description, ODA.group):

@@ -201,6 +201,24 @@ def test_number_and_coordinate_classes_of_the_ontology_carry_their_unit_and_kind
     assert (550.0 * astropy_unit(ODA_UNIT.nm)).to_value(u.micron) == pytest.approx(0.55)
 
 
+def test_classes_with_limits_or_allowed_values_of_their_own_bound_their_parameters():
+    """An oda:ISGRIEnergy is an energy in [15, 800] keV, an oda:VisibleBand one of b, g, r, v: a parameter of
+    the class keeps those bounds, and its own annotation may narrow them (never widen: refused notebooks)."""
+    params, spec = form("class_limits")
+    read = {n: (curie(p.type_iri), p.lower, p.upper, p.allowed) for n, p in params.items()}
+    assert read == {"e_min": ("oda:ISGRIEnergy", 15.0, 800.0, ()), "e_max": ("oda:JEMXEnergy", 3.0, 25.0, ()),
+                    "share": ("oda:Percentage", 0.0, 100.0, ()), "band": ("oda:VisibleBand", None, None, ("b", "g", "r", "v")),
+                    "colour": ("oda:VisibleBand", None, None, ("g", "r"))}
+    assert {p.name: (curie(p.type_iri), p.lower, p.upper, p.allowed) for p in _round_trip(spec)} == read
+    assert params["e_min"].unit == ODA_UNIT.keV
+    from skyweave.runners.params import ParameterErrors, check_values
+
+    assert check_values(spec, {"e_min": "0.5 MeV"})["e_min"] == pytest.approx(500.0)  # in keV, inside [15, 800]
+    for name, value in (("e_min", "900"), ("share", "120"), ("band", "u")):
+        with pytest.raises(ParameterErrors, match=name):
+            check_values(spec, {name: value})
+
+
 def test_unannotated_list_and_dict_defaults_are_structured_parameters():
     params, spec = form("structured_unannotated")
     read = {n: (curie(p.type_iri), p.python_type, p.default) for n, p in params.items()}

@@ -99,6 +99,12 @@ radius = 30.0  # oda:AngleSeconds
 ra = 83.63  # oda:RightAscensionDegrees
 dec = 22.01  # oda:DeclinationDegrees
 ''',
+    "class_limits": '''e_min = 30.0  # oda:ISGRIEnergy
+e_max = 20.0  # oda:JEMXEnergy ; oda:upper_limit 25
+share = 50.0  # oda:Percentage
+band = "g"  # oda:VisibleBand
+colour = "r"  # oda:VisibleBand ; oda:allowed_value "g", "r"
+''',
     "structured_unannotated": '''windows = [[0.0, 1.5], [3.0, 4.5]]
 weights = {"fermi": 0.7, "swift": 0.3}
 ''',
@@ -147,6 +153,12 @@ REFUSED = {
                                       "unknown type <http://odahub.io/ontology/preview/svg>"),
     "annotation_inside_statement": ("e_max = (\n    30.0  # oda:Energy_GeV\n)\n", None, 1, 2,
                                     "inside a statement that goes on to line 3"),
+    "default_breaks_class_limit": ("e = 10.0  # oda:ISGRIEnergy", None, 1, 1,
+                                   "the default 10.0 of e is below its oda:lower_limit 15.0"),
+    "limits_outside_the_class": ("e = 20.0  # oda:JEMXEnergy ; oda:lower_limit 40", None, 1, 1,
+                                 "the limits of e leave no value that oda:JEMXEnergy admits"),
+    "allowed_value_outside_the_class": ('b = "g"  # oda:VisibleBand ; oda:allowed_value "g", "u"', None, 1, 1,
+                                        "oda:allowed_value 'u' of b is not a value of oda:VisibleBand"),
     "unit_class_contradicts": ("r = 1.0  # oda:Angle, oda:second", None, 1, 1, "unit:s is not a unit of angle"),
     "two_unit_classes": ("e = 1.0  # oda:keV, oda:MeV", None, 1, 1, "names 2 types (oda:MeV, oda:keV)"),
     "default_not_allowed": ('m = "c"  # oda:String ; oda:allowed_value "a", "b"', None, 1, 1,
