@@ -175,17 +175,6 @@ class _Worker:
         """True while the process runs."""
         return self.process is not None and self.process.poll() is None
 
-    def start(self):
-        """Start the process if it is not running, and wait until it is ready for queries.
-
-        Raises
-        ------
-        StoreUnavailable
-            If the process does not become ready within a minute.
-        """
-        self.launch()
-        self.wait_ready()
-
     def launch(self):
         """Start the process if it is not running (without waiting for it)."""
         if self.alive():
