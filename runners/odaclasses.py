@@ -52,8 +52,7 @@ allowed : tuple of str
 """
 
 KIND_OF_CLASS = {ODA[name]: kind for name, kind in {
-    "PointOfInterestRA": "ra", "PointOfInterestDEC": "dec", "RightAscension": "ra", "Declination": "dec",
-    "Angle": "angle", "Energy": "energy", "TimeInterval": "interval", "TimeInstant": "time",
+    "RightAscension": "ra", "Declination": "dec", "Angle": "angle", "Energy": "energy", "TimeInterval": "interval", "TimeInstant": "time",
     "AstrophysicalObject": "target", "FileURL": "url", "FileReference": "file",
     "StructuredParameter": "json", "Float": "float", "Integer": "integer", "Boolean": "boolean",
     "String": "string", "DataProduct": "product", "ExpressedInUnit": "float",

@@ -278,8 +278,6 @@ def _class_limits(cell, line, name, type_iri, info, lower, upper):
     if lower is not None and upper is not None and lower > upper:
         raise cell.error(line, f"the limits of {name} leave no value that {curie(type_iri)} admits "
                          f"([{info.lower}, {info.upper}])")
-    if info.kind == "integer":
-        lower, upper = (None if v is None else int(v) if float(v).is_integer() else v for v in (lower, upper))
     return lower, upper
 
 
