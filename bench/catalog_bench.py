@@ -1695,7 +1695,8 @@ def run_size(label, n_triples, repeat, run_rdflib=True, rdflib_skip_reason=None,
     catalog = generate(n_triples, real=real, ontology_triples=len(ontology))
     nquads, ntriples = catalog.serialize()
     out["timings_s"]["generate"] = time.perf_counter() - t
-    out.update(targets=catalog.n_targets, observations=catalog.n_observations, real_records=len(real),
+    out.update(targets=catalog.n_targets, observations=catalog.n_observations, runs=catalog.n_runs,
+               results=catalog.n_results, alerts=catalog.n_alerts, events=catalog.n_events, real_records=len(real),
                ontology_triples=len(ontology))
     _log(f"{label}: generated {catalog.n_targets} targets, {catalog.n_observations} observations "
          f"in {out['timings_s']['generate']:.1f} s")
@@ -1895,7 +1896,8 @@ def format_size(result):
     """
     lines = [
         f"== {result['label']}: {result['triples']:,} triples in the {result['store']} store ({result['targets']:,} targets, "
-        f"{result['observations']:,} observations, {result['real_records']} real records, "
+        f"{result['observations']:,} observations, {result['runs']:,} runs, {result['results']:,} results, "
+        f"{result['alerts']:,} alerts, {result['events']:,} events, {result['real_records']} real records, "
         f"{result['ontology_triples']} ontology triples) ==",
         f"{'query':18} {'rows':>8} {'rdflib ms':>11} {'endpoint ms':>12} {'rdflib/endpoint':>16}  what",
     ]
