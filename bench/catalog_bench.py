@@ -923,7 +923,7 @@ POPULAR_SHARE = 0.6
 INFORMED_SHARE = 0.25
 """Share of the runs that an alert started (``prov:wasInformedBy``), as follow-up rules do."""
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 """Bumped whenever the generator writes other triples for the same columns (part of the page cache key)."""
 
 _SD = "https://schema.org/"
@@ -1105,7 +1105,7 @@ def _alert_columns(rng, n, targets, base):
         s = int(rng.choice(len(_STREAMS), p=shares / shares.sum()))
         stream, _, fmt, topic, messenger, insts, loc, media = _STREAMS[s]
         trigger = int(rng.integers(t0, t1))
-        day = str(np.datetime64(trigger, "D")).replace("-", "")[2:]
+        day = str(np.datetime64(trigger, "s").astype("datetime64[D]")).replace("-", "")[2:]  # yymmdd
         k = per_day.get((s, day), 0)
         per_day[(s, day)] = k + 1
         letters = chr(ord("a") + k) if k < 26 else chr(ord("a") + k // 26 - 1) + chr(ord("a") + k % 26)
