@@ -4,8 +4,9 @@ For each catalog size (about 10 thousand, 300 thousand and 3 million triples) th
 
 1. generates a synthetic catalog that follows ``ontology/README.md``: the real observatories,
    instruments and source catalogs of `catalog.ingest.load_all`, plus targets and observations
-   in a fixed ratio (`OBS_PER_TARGET`), seeded so every run builds the same triples, one named
-   graph per record;
+   in a fixed ratio (`OBS_PER_TARGET`), the bundled workflows, and workflow runs with their
+   results and alerts with their events in proportion to the targets (`RUNS_PER_TARGET`,
+   `ALERTS_PER_TARGET`), seeded so every run builds the same triples, one named graph per record;
 2. bulk-loads it into an on-disk `catalog.store.EmbeddedStore`, then serves that folder with the
    real application (`skyweave.catalog.web.app.create_app`) through waitress on a free ``127.0.0.1`` port, and
    parses the same triples into an rdflib ``Graph`` in memory;
@@ -51,7 +52,8 @@ from skyweave.catalog.vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SOSA, S
 
 __all__ = [
     "BASE", "SIZES", "OBS_PER_TARGET", "SEED", "QUERIES", "Query", "SyntheticCatalog", "parse_sizes",
-    "real_records", "generate", "build_store", "build_rdflib_graph", "Server", "serve", "queries", "time_endpoint",
+    "RUNS_PER_TARGET", "ALERTS_PER_TARGET", "POPULAR_WORKFLOW", "POPULAR_SHARE", "INFORMED_SHARE",
+    "GENERATOR_VERSION", "workflow_records", "real_records", "generate", "build_store", "build_rdflib_graph", "Server", "serve", "queries", "time_endpoint",
     "time_rdflib", "time_writes", "run_size", "format_size", "summary_line", "main",
 ]
 
@@ -155,7 +157,8 @@ def _association(kind, ra, dec, glon, glat, number):
 
 @dataclass
 class SyntheticCatalog:
-    """A generated catalog: the real reference records plus synthetic targets and observations.
+    """A generated catalog: the real reference records plus synthetic targets, observations, runs,
+    results, alerts and events, and the bundled workflows.
 
     Everything is kept as columns (one entry per record) and rendered to N-Triples on demand, so
     the N-Quads bulk load, the rdflib graph and single records all hold exactly the same triples.
@@ -177,6 +180,29 @@ class SyntheticCatalog:
         ``(iri, slug, label)`` of the real instruments.
     fresh_targets, fresh_observations : list of (rdflib.URIRef, str)
         Records that are not in the catalog, for the write benchmark: IRI and N-Triples text.
+    workflows : list of (str, runners.annotations.WorkflowSpec, list of str)
+        The bundled workflows' records (`workflow_records`): IRI, spec, N-Triples statements.
+    runs : dict of str to list or ndarray, each shape (N_runs,)
+        ``iri``, ``id`` (12 hex digits), ``workflow`` (index into ``workflows``), ``phase``,
+        ``start``, ``end`` (Unix seconds), ``target`` (index into ``targets``, for the target
+        parameters), ``scale`` (factor on the angle and energy defaults), ``window`` (Unix
+        seconds, start of the time parameters), ``informed`` (index into ``alerts`` or -1), ``data``
+        (indices into ``observations`` of the files read), ``values`` (shape (N_runs, 8), draws for
+        the output values), ``cache_key``, ``code_sha`` (hex); ``data_sha`` has 2 entries per run.
+    results : dict of str to list or ndarray, each shape (N_results,)
+        ``iri``, ``run`` (index into ``runs``), ``output`` (its `~runners.annotations.OutputSpec`),
+        ``name`` (file name), ``url``, ``media_type``, ``size`` (bytes).
+    alerts : dict of str to list, each shape (N_alerts,)
+        ``iri``, ``event`` (index into ``events``), ``type``, ``tense``, ``stream`` (index into
+        `_STREAMS`), ``key`` and ``notice`` (hex or None), ``issued``, ``received``, ``trigger``
+        (Unix seconds), ``offset``, ``title``, ``url`` and ``size`` of the payload, ``loc`` (IRI of
+        its localisation or None), ``ra``, ``dec``, ``radius`` (deg) or ``areas`` (deg², 50 % and
+        90 %) with ``skymap_url`` and ``skymap_size``, ``match`` (index into ``targets`` or None) and
+        ``sep`` (deg).
+    events : dict of str to list, each shape (N_events,)
+        ``iri``, ``name``, ``alt`` (tuple of str), ``stream``, ``tense``, ``retracted``, ``trigger``
+        (Unix seconds), ``alerts`` (tuple of indices into ``alerts``), ``loc`` (IRI of the latest
+        localisation or None).
     """
 
     base: str

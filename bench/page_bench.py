@@ -28,7 +28,8 @@ import numpy as np
 import requests
 
 __all__ = ["page_paths", "page_queries", "time_pages", "time_page_queries", "served_process", "rss_mb", "pss_mb",
-           "cheap_queries", "throughput", "PAGE_GOAL"]
+           "cheap_queries", "throughput", "PAGE_GOAL", "ALERTS_MESSENGER", "popular_workflow", "chosen_result",
+           "chosen_event"]
 
 PAGE_GOAL = 2.0
 """Each page's time at the largest size over its time at the smallest should stay at or below this."""
