@@ -4,8 +4,9 @@ For each catalog size (about 10 thousand, 300 thousand and 3 million triples) th
 
 1. generates a synthetic catalog that follows ``ontology/README.md``: the real observatories,
    instruments and source catalogs of `catalog.ingest.load_all`, plus targets and observations
-   in a fixed ratio (`OBS_PER_TARGET`), seeded so every run builds the same triples, one named
-   graph per record;
+   in a fixed ratio (`OBS_PER_TARGET`), the bundled workflows, and workflow runs with their
+   results and alerts with their events in proportion to the targets (`RUNS_PER_TARGET`,
+   `ALERTS_PER_TARGET`), seeded so every run builds the same triples, one named graph per record;
 2. bulk-loads it into an on-disk `catalog.store.EmbeddedStore`, then serves that folder with the
    real application (`skyweave.catalog.web.app.create_app`) through waitress on a free ``127.0.0.1`` port, and
    parses the same triples into an rdflib ``Graph`` in memory;
@@ -51,7 +52,8 @@ from skyweave.catalog.vocab import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SOSA, S
 
 __all__ = [
     "BASE", "SIZES", "OBS_PER_TARGET", "SEED", "QUERIES", "Query", "SyntheticCatalog", "parse_sizes",
-    "real_records", "generate", "build_store", "build_rdflib_graph", "Server", "serve", "queries", "time_endpoint",
+    "RUNS_PER_TARGET", "ALERTS_PER_TARGET", "POPULAR_WORKFLOW", "POPULAR_SHARE", "INFORMED_SHARE",
+    "GENERATOR_VERSION", "workflow_records", "real_records", "generate", "build_store", "build_rdflib_graph", "Server", "serve", "queries", "time_endpoint",
     "time_rdflib", "time_writes", "run_size", "format_size", "summary_line", "main",
 ]
 
@@ -155,7 +157,8 @@ def _association(kind, ra, dec, glon, glat, number):
 
 @dataclass
 class SyntheticCatalog:
-    """A generated catalog: the real reference records plus synthetic targets and observations.
+    """A generated catalog: the real reference records plus synthetic targets, observations, runs,
+    results, alerts and events, and the bundled workflows.
 
     Everything is kept as columns (one entry per record) and rendered to N-Triples on demand, so
     the N-Quads bulk load, the rdflib graph and single records all hold exactly the same triples.
@@ -177,6 +180,29 @@ class SyntheticCatalog:
         ``(iri, slug, label)`` of the real instruments.
     fresh_targets, fresh_observations : list of (rdflib.URIRef, str)
         Records that are not in the catalog, for the write benchmark: IRI and N-Triples text.
+    workflows : list of (str, runners.annotations.WorkflowSpec, list of str)
+        The bundled workflows' records (`workflow_records`): IRI, spec, N-Triples statements.
+    runs : dict of str to list or ndarray, each shape (N_runs,)
+        ``iri``, ``id`` (12 hex digits), ``workflow`` (index into ``workflows``), ``phase``,
+        ``start``, ``end`` (Unix seconds), ``target`` (index into ``targets``, for the target
+        parameters), ``scale`` (factor on the angle and energy defaults), ``window`` (Unix
+        seconds, start of the time parameters), ``informed`` (index into ``alerts`` or -1), ``data``
+        (indices into ``observations`` of the files read), ``values`` (shape (N_runs, 8), draws for
+        the output values), ``cache_key``, ``code_sha`` (hex); ``data_sha`` has 2 entries per run.
+    results : dict of str to list or ndarray, each shape (N_results,)
+        ``iri``, ``run`` (index into ``runs``), ``output`` (its `~runners.annotations.OutputSpec`),
+        ``name`` (file name), ``url``, ``media_type``, ``size`` (bytes).
+    alerts : dict of str to list, each shape (N_alerts,)
+        ``iri``, ``event`` (index into ``events``), ``type``, ``tense``, ``stream`` (index into
+        `_STREAMS`), ``key`` and ``notice`` (hex or None), ``issued``, ``received``, ``trigger``
+        (Unix seconds), ``offset``, ``title``, ``url`` and ``size`` of the payload, ``loc`` (IRI of
+        its localisation or None), ``ra``, ``dec``, ``radius`` (deg) or ``areas`` (deg², 50 % and
+        90 %) with ``skymap_url`` and ``skymap_size``, ``match`` (index into ``targets`` or None) and
+        ``sep`` (deg).
+    events : dict of str to list, each shape (N_events,)
+        ``iri``, ``name``, ``alt`` (tuple of str), ``stream``, ``tense``, ``retracted``, ``trigger``
+        (Unix seconds), ``alerts`` (tuple of indices into ``alerts``), ``loc`` (IRI of the latest
+        localisation or None).
     """
 
     base: str
@@ -186,6 +212,11 @@ class SyntheticCatalog:
     instruments: list
     fresh_targets: list = field(default_factory=list)
     fresh_observations: list = field(default_factory=list)
+    workflows: list = field(default_factory=list)
+    runs: dict = field(default_factory=dict)
+    results: dict = field(default_factory=dict)
+    alerts: dict = field(default_factory=dict)
+    events: dict = field(default_factory=dict)
 
     @property
     def n_targets(self):
@@ -280,6 +311,354 @@ class SyntheticCatalog:
             f'{d} {_P["byteSize"]} "{o["size"][j]}"^^{_XSD_INTEGER}',
         ]
 
+    # -- runs, results, alerts and events ------------------------------------------------------
+
+    @property
+    def n_runs(self):
+        """Number of synthetic workflow runs."""
+        return len(self.runs.get("iri", ()))
+
+    @property
+    def n_results(self):
+        """Number of synthetic results (run outputs)."""
+        return len(self.results.get("iri", ()))
+
+    @property
+    def n_alerts(self):
+        """Number of synthetic alerts."""
+        return len(self.alerts.get("iri", ()))
+
+    @property
+    def n_events(self):
+        """Number of synthetic events."""
+        return len(self.events.get("iri", ()))
+
+    def run_parameters(self, j):
+        """Return the parameter values of run ``j`` as the run form normalises them, by name.
+
+        The target, ``ra`` and ``dec`` parameters name one synthetic target; angles and energies are
+        the workflow's defaults times 0.5, 1 or 2; ``time`` parameters a 12-hour window as ISOT text;
+        the others keep their defaults.
+
+        Parameters
+        ----------
+        j : int
+            Index into ``runs``.
+
+        Returns
+        -------
+        dict of str to object
+        """
+        r, t = self.runs, self.targets
+        spec = self.workflows[r["workflow"][j]][1]
+        target = r["target"][j]
+        out = {}
+        for p in spec.parameters:
+            if p.kind == "target":
+                out[p.name] = str(t["name"][target])
+            elif p.kind in ("ra", "dec"):
+                out[p.name] = float(t[p.kind][target])
+            elif p.kind == "time":
+                start = int(r["window"][j]) + (43_200 if p.name.endswith(("stop", "end")) else 0)
+                out[p.name] = str(np.datetime64(start, "s"))
+            elif p.kind in ("angle", "energy") and isinstance(p.default, float):
+                out[p.name] = float(p.default * r["scale"][j])
+            else:
+                out[p.name] = p.default
+        return out
+
+    def run_values(self, j):
+        """Return the output values (not files) of run ``j``, with ``X_err`` uncertainties, by name.
+
+        Parameters
+        ----------
+        j : int
+            Index into ``runs``.
+
+        Returns
+        -------
+        dict of str to int or float
+            Empty unless the run completed.
+        """
+        r = self.runs
+        if r["phase"][j] != "COMPLETED":
+            return {}
+        spec = self.workflows[r["workflow"][j]][1]
+        out = {}
+        for k, output in enumerate(o for o in spec.outputs if not _is_file(o)):
+            v = float(r["values"][j][k % 8])
+            if str(output.type_iri).endswith("Integer"):
+                out[output.name] = int(abs(v) * 50) + 1
+            elif output.name.endswith("_err"):
+                out[output.name] = round(abs(v) * 0.1 + 0.01, 6)
+            else:
+                out[output.name] = round(abs(v) * 10 + 1, 6)
+        return out
+
+    def run_triples(self, j):
+        """Return the N-Triples statements of run ``j``, as `runners.provenance.run_graph` records a run.
+
+        The run ``prov:used`` its workflow version, has a phase, start and end, one
+        ``sw:parameterValue`` per workflow parameter (with its unit, and its ISOT text for a time),
+        the user and the runner as agents, its cache key, the alert that started it (for some
+        runs), its output values (``schema:result``), the notebook and software it ran, the two
+        H.E.S.S. data files a H.E.S.S. workflow read (and their observations) and the executed notebook.
+
+        Parameters
+        ----------
+        j : int
+            Index into ``runs``.
+
+        Returns
+        -------
+        list of str
+        """
+        from skyweave.catalog import __version__
+        from skyweave.runners.oda import UNITS
+        from skyweave.runners.provenance import RUNNER_NAME
+        from skyweave.runners.values import literal, time_literal
+
+        r = self.runs
+        wf_iri, spec, _ = self.workflows[r["workflow"][j]]
+        s = f"<{r['iri'][j]}>"
+        b = f"_:r{j}"
+        out = [f"{s} {_P['type']} {_K['Run']}", f"{s} {_P['type']} {_K['Activity']}",
+               f"{s} {_P['label']} {_lit(spec.title + ': run ' + r['id'][j])}", f"{s} {_Q['used']} <{wf_iri}>",
+               f"{s} {_Q['phase']} {_lit(str(r['phase'][j]))}"]
+        params = {p.name: p for p in spec.parameters}
+        for k, (name, value) in enumerate(self.run_parameters(j).items()):
+            node = f"{b}p{k}"
+            timed = params[name].kind == "time"
+            out += [f"{s} {_Q['parameterValue']} {node}", f"{node} {_P['type']} {_K['ParameterValue']}",
+                    f"{node} {_P['type']} {_K['Entity']}", f"{node} {_Q['parameter']} <{wf_iri}#param-{name}>",
+                    f"{node} {_Q['schemaValue']} {(time_literal(value) if timed else literal(value)).n3()}"]
+            if timed:
+                out.append(f"{node} {_P['label']} {_lit(value)}")
+            if params[name].unit in UNITS:
+                out.append(f"{node} {_Q['unitText']} {_lit(UNITS[params[name].unit])}")
+        agent = f"{RUNNER_NAME} {__version__} (local pool)"
+        out += [f"{s} {_Q['associated']} {b}u", f"{b}u {_P['type']} {_K['Person']}",
+                f"{b}u {_Q['schemaName']} {_lit('anonymous')}", f"{s} {_Q['associated']} {b}a",
+                f"{b}a {_P['type']} {_K['SoftwareAgent']}",
+                f"{b}a {_Q['schemaName']} {_lit(agent)}"]
+        if r["informed"][j] >= 0:
+            out.append(f"{s} {_Q['informedBy']} <{self.alerts['iri'][r['informed'][j]]}>")
+        out += [f"{s} {_Q['cacheKey']} {_lit(r['cache_key'][j])}",
+                f'{s} {_P["started"]} "{_xsd_time(r["start"][j])}"^^{_XSD_DATETIME}',
+                f'{s} {_P["ended"]} "{_xsd_time(r["end"][j])}"^^{_XSD_DATETIME}']
+        if r["phase"][j] == "ERROR":
+            out.append(f"{s} {_Q['error']} {_lit('RuntimeError: no H.E.S.S. runs in the selected region')}")
+        values = self.run_values(j)
+        outputs = {o.name: o for o in spec.outputs}
+        for k, (name, value) in enumerate(v for v in values.items() if not v[0].endswith("_err")):
+            node = f"{b}v{k}"
+            out += [f"{s} {_Q['result']} {node}", f"{node} {_Q['schemaName']} {_lit(name)}",
+                    f"{node} {_P['type']} {_K['QuantitativeValue']}",
+                    f"{node} {_Q['schemaValue']} {literal(value).n3()}"]
+            unit = outputs[name].unit
+            if unit in UNITS:
+                out += [f"{node} {_Q['unitText']} {_lit(UNITS[unit])}", f"{node} {_Q['unitCode']} <{unit}>"]
+            if name + "_err" in values:
+                out.append(f"{node} {_Q['uncertainty']} {literal(float(values[name + '_err'])).n3()}")
+        out += [f"{s} {_Q['codeUsed']} {b}c", f"{b}c {_P['type']} {_K['SoftwareSourceCode']}",
+                f"{b}c {_Q['schemaName']} {_lit(Path(spec.notebook).name)}",
+                f"{b}c {_Q['sha256']} {_lit(r['code_sha'][j])}"]
+        for k, (name, version) in enumerate(_SOFTWARE):
+            node = f"{b}s{k}"
+            out += [f"{s} {_Q['softwareUsed']} {node}", f"{node} {_P['type']} {_K['SoftwareApplication']}",
+                    f"{node} {_Q['schemaName']} {_lit(name)}", f"{node} {_Q['softwareVersion']} {_lit(version)}"]
+        o = self.observations
+        for k, obs in enumerate(r["data"][j]):
+            node, url = f"{b}f{k}", o["url"][obs]
+            out += [f"{s} {_Q['used']} {node}", f"{node} {_P['type']} {_K['Entity']}",
+                    f"{node} {_P['type']} {_C['Distribution']}",
+                    f"{node} {_Q['schemaName']} {_lit(url[len(self.base) + len('files/'):])}",
+                    f"{node} {_Q['sha256']} {_lit(r['data_sha'][2 * j + k])}",
+                    f'{node} {_P["byteSize"]} "{o["size"][obs]}"^^{_XSD_INTEGER}',
+                    f"{node} {_P['downloadURL']} <{url}>", f"{node} {_P['isPartOf']} <{o['iri'][obs]}>",
+                    f"{s} {_Q['used']} <{o['iri'][obs]}>"]
+        notebook = f"{self.base}files/results/{r['code_sha'][j]}/{Path(spec.notebook).name}"
+        out += [f"{s} {_Q['generated']} {b}n", f"{b}n {_P['type']} {_K['Entity']}",
+                f"{b}n {_P['label']} {_lit('Executed notebook')}", f"{b}n {_P['downloadURL']} <{notebook}>",
+                f"{b}n {_P['mediaType']} {_lit('application/x-ipynb+json')}"]
+        return out
+
+    def result_label(self, i):
+        """Return the ``rdfs:label`` of result ``i``: ``{output label} — {workflow title}``."""
+        x = self.results
+        output = x["output"][i]
+        spec = self.workflows[self.runs["workflow"][x["run"][i]]][1]
+        return f"{output.label or output.name.replace('_', ' ')} — {spec.title}"
+
+    def result_triples(self, i):
+        """Return the N-Triples statements of result ``i``, as `runners.provenance.result_records` writes one.
+
+        Parameters
+        ----------
+        i : int
+            Index into ``results``.
+
+        Returns
+        -------
+        list of str
+        """
+        from skyweave.runners.provenance import PRODUCT_TYPES
+
+        x = self.results
+        s, d, run = f"<{x['iri'][i]}>", f"_:x{i}", x["run"][i]
+        output = x["output"][i]
+        return [
+            f"{s} {_P['type']} {_K['DataProduct']}", f"{s} {_P['type']} {_K['Entity']}",
+            f"{s} {_P['type']} {_K['Dataset']}", f"{s} {_P['label']} {_lit(self.result_label(i))}",
+            f"{s} {_Q['outputName']} {_lit(output.name)}", f"{s} {_Q['generatedBy']} <{self.runs['iri'][run]}>",
+            f"{s} {_Q['productType']} <{PRODUCT_TYPES.get(output.type_iri, SW.Table)}>",
+            f'{s} {_Q["generatedAt"]} "{_xsd_time(self.runs["end"][run])}"^^{_XSD_DATETIME}',
+            f"{s} {_P['distribution']} {d}", f"{d} {_P['type']} {_C['Distribution']}",
+            f"{d} {_P['downloadURL']} <{x['url'][i]}>", f"{d} {_P['mediaType']} {_lit(x['media_type'][i])}",
+            f'{d} {_P["byteSize"]} "{x["size"][i]}"^^{_XSD_INTEGER}',
+        ]
+
+    def _stream_terms(self, s):
+        """Messenger and instrument IRIs of alert stream ``s`` (an index into `_STREAMS`)."""
+        from skyweave.alerts.records import MESSENGERS
+
+        slugs = {slug: iri for iri, slug, _ in self.instruments}
+        return str(MESSENGERS[_STREAMS[s][4]]), sorted(slugs[slug] for slug in _STREAMS[s][5])
+
+    def alert_triples(self, i):
+        """Return the N-Triples statements of alert ``i``, as `alerts.records.alert_triples` builds an alert.
+
+        Its first delivery (topic, partition 0, offset, reception time) is on the alert and on one
+        ``sw:MessageOrigin`` node; issue and trigger times with their texts; the GCN schema it
+        conforms to (JSON notices); instruments and messenger; the raw payload as a distribution; a
+        localisation (an error circle, or a sky map with its 50 % and 90 % areas; none for a
+        retraction) and, inside a small circle, a cross-match with the catalogued target there.
+
+        Parameters
+        ----------
+        i : int
+            Index into ``alerts``.
+
+        Returns
+        -------
+        list of str
+        """
+        a = self.alerts
+        s, st = f"<{a['iri'][i]}>", a["stream"][i]
+        stream, _, fmt, topic, _, _, _, media = _STREAMS[st]
+        event = self.events["iri"][a["event"][i]]
+        origin = f"<{a['iri'][i]}#origin-{a['key'][i][16:28]}>"
+        received = f'"{_xsd_time(a["received"][i])}"^^{_XSD_DATETIME}'
+        out = [f"{s} {_P['type']} {_K['Alert']}", f"{s} {_P['type']} {_K['Entity']}",
+               f"{s} {_P['label']} {_lit(a['title'][i])}", f"{s} {_Q['about']} <{event}>",
+               f"{s} {_Q['alertType']} {_lit(a['type'][i])}", f"{s} {_Q['alertTense']} {_lit(a['tense'][i])}",
+               f"{s} {_Q['payloadFormat']} {_lit(fmt)}", f"{s} {_Q['contentKey']} {_lit(a['key'][i])}"]
+        if a["notice"][i]:
+            out.append(f"{s} {_Q['noticeKey']} {_lit(a['notice'][i])}")
+        for node in (s, origin):
+            out += [f"{node} {_Q['topic']} {_lit(topic)}", f'{node} {_Q["partition"]} "0"^^{_XSD_INTEGER}',
+                    f'{node} {_Q["offset"]} "{a["offset"][i]}"^^{_XSD_INTEGER}', f"{node} {_Q['receivedAt']} {received}"]
+        out += [f"{s} {_Q['origin']} {origin}", f"{origin} {_P['type']} {_K['MessageOrigin']}",
+                f'{s} {_Q["generatedAt"]} "{_xsd_time(a["issued"][i])}"^^{_XSD_DATETIME}',
+                f"{s} {_Q['issuedText']} {_lit(_xsd_time(a['issued'][i]))}",
+                f'{s} {_Q["trigger"]} "{_xsd_time(a["trigger"][i])}"^^{_XSD_DATETIME}',
+                f"{s} {_Q['triggerText']} {_lit(_xsd_time(a['trigger'][i], '.000'))}"]
+        if fmt == "gcn-json":
+            path = "swift/bat/guano" if stream == "Swift-BAT" else "icecube/gold_bronze_track_alerts"
+            out.append(f"{s} {_Q['conformsTo']} <{_GCN_SCHEMA.format(path)}>")
+        messenger, instruments = self._stream_terms(st)
+        out += [f"{s} {_Q['instrument']} <{iri}>" for iri in instruments]
+        out.append(f"{s} {_Q['messenger']} <{messenger}>")
+        d = f"_:a{i}"
+        out += [f"{s} {_P['distribution']} {d}", f"{d} {_P['type']} {_C['Distribution']}",
+                f"{d} {_P['downloadURL']} <{a['url'][i]}>", f"{d} {_P['mediaType']} {_lit(media)}",
+                f'{d} {_P["byteSize"]} "{a["size"][i]}"^^{_XSD_INTEGER}']
+        if a["loc"][i]:
+            node = f"<{a['loc'][i]}>"
+            out += [f"{s} {_Q['localization']} {node}", f"{node} {_P['type']} {_K['Localization']}",
+                    f"{node} {_P['type']} {_K['Entity']}"]
+            if a["ra"][i] is not None:
+                out += [f"{node} {_P['ra']} {_double(a['ra'][i])}", f"{node} {_P['dec']} {_double(a['dec'][i])}",
+                        f"{node} {_Q['errorRadius']} {_double(a['radius'][i])}", f"{node} {_Q['containment']} {_double(0.9)}"]
+            else:
+                m = f"_:a{i}m"
+                out += [f"{node} {_P['distribution']} {m}", f"{m} {_P['type']} {_C['Distribution']}",
+                        f"{m} {_P['downloadURL']} <{a['skymap_url'][i]}>", f"{m} {_P['mediaType']} {_lit('application/fits')}",
+                        f'{m} {_P["byteSize"]} "{a["skymap_size"][i]}"^^{_XSD_INTEGER}',
+                        f"{node} {_Q['area50']} {_double(a['areas'][i][0])}", f"{node} {_Q['area90']} {_double(a['areas'][i][1])}"]
+        if a["match"][i] is not None:
+            node = f"<{a['iri'][i]}#match-1>"
+            out += [f"{s} {_Q['crossMatch']} {node}", f"{node} {_P['type']} {_K['CrossMatch']}",
+                    f"{node} {_P['target']} <{self.targets['iri'][a['match'][i]]}>",
+                    f"{node} {_Q['separation']} {_double(a['sep'][i])}"]
+        return out
+
+    def event_triples(self, e):
+        """Return the N-Triples statements of event ``e``, as `alerts.records.event_triples` builds an event.
+
+        Parameters
+        ----------
+        e : int
+            Index into ``events``.
+
+        Returns
+        -------
+        list of str
+        """
+        v = self.events
+        s = f"<{v['iri'][e]}>"
+        out = [f"{s} {_P['type']} {_K['Event']}", f"{s} {_P['type']} {_K['Entity']}",
+               f"{s} {_P['label']} {_lit(v['name'][e])}"]
+        out += [f"{s} {_P['altLabel']} {_lit(name)}" for name in v["alt"][e]]
+        out += [f'{s} {_Q["retracted"]} "{"true" if v["retracted"][e] else "false"}"^^{_XSD_BOOLEAN}',
+                f"{s} {_Q['alertTense']} {_lit(v['tense'][e])}",
+                f'{s} {_Q["trigger"]} "{_xsd_time(v["trigger"][e])}"^^{_XSD_DATETIME}',
+                f"{s} {_Q['triggerText']} {_lit(_xsd_time(v['trigger'][e], '.000'))}"]
+        if v["loc"][e]:
+            out.append(f"{s} {_Q['localization']} <{v['loc'][e]}>")
+        messenger, instruments = self._stream_terms(v["stream"][e])
+        out += [f"{s} {_Q['instrument']} <{iri}>" for iri in instruments]
+        out.append(f"{s} {_Q['messenger']} <{messenger}>")
+        return out
+
+    def activity_labels(self):
+        """Return the ``rdfs:label`` values of the runs, results, alerts and events (for `expected_rows`).
+
+        Returns
+        -------
+        list of str
+            One per labelled node: each run, its time parameter values and its executed notebook,
+            each result, alert and event.
+        """
+        out = []
+        for j in range(self.n_runs):
+            spec = self.workflows[self.runs["workflow"][j]][1]
+            out.append(f"{spec.title}: run {self.runs['id'][j]}")
+            times = [p.name for p in spec.parameters if p.kind == "time"]
+            out += [v for k, v in self.run_parameters(j).items() if k in times]
+            out.append("Executed notebook")
+        out += [self.result_label(i) for i in range(self.n_results)]
+        out += list(self.alerts.get("title", ())) + list(self.events.get("name", ()))
+        return out
+
+    def sample(self, per_kind=10):
+        """Return up to ``per_kind`` records of each kind, spread evenly over each kind's records.
+
+        Parameters
+        ----------
+        per_kind : int
+
+        Returns
+        -------
+        list of (str, int)
+            ``(kind, index)`` pairs for `record_graph`; every workflow is included.
+        """
+        out = [("workflow", k) for k in range(len(self.workflows))]
+        for kind, n in (("target", self.n_targets), ("observation", self.n_observations), ("run", self.n_runs),
+                        ("result", self.n_results), ("alert", self.n_alerts), ("event", self.n_events)):
+            out += [(kind, i) for i in range(0, n, max(1, n // per_kind))][:per_kind]
+        return out
+
     def records(self):
         """Yield every record of the catalog as ``(iri, statements)``.
 
@@ -296,6 +675,16 @@ class SyntheticCatalog:
             yield self.targets["iri"][i], self.target_triples(i)
         for j in range(self.n_observations):
             yield self.observations["iri"][j], self.observation_triples(j)
+        for iri, _, statements in self.workflows:
+            yield iri, statements
+        for j in range(self.n_runs):
+            yield self.runs["iri"][j], self.run_triples(j)
+        for i in range(self.n_results):
+            yield self.results["iri"][i], self.result_triples(i)
+        for e in range(self.n_events):
+            yield self.events["iri"][e], self.event_triples(e)
+        for i in range(self.n_alerts):
+            yield self.alerts["iri"][i], self.alert_triples(i)
 
     def serialize(self):
         """Render the catalog as N-Quads (one graph per record) and N-Triples (the same triples).
@@ -317,7 +706,7 @@ class SyntheticCatalog:
 
         Parameters
         ----------
-        kind : {"target", "observation"}
+        kind : {"target", "observation", "workflow", "run", "result", "alert", "event"}
         index : int
 
         Returns
@@ -325,10 +714,15 @@ class SyntheticCatalog:
         iri : rdflib.URIRef
         graph : rdflib.Graph
         """
-        if kind == "target":
-            iri, statements = self.targets["iri"][index], self.target_triples(index)
+        if kind == "workflow":
+            iri, _, statements = self.workflows[index]
         else:
-            iri, statements = self.observations["iri"][index], self.observation_triples(index)
+            columns, render = {
+                "target": (self.targets, self.target_triples), "observation": (self.observations, self.observation_triples),
+                "run": (self.runs, self.run_triples), "result": (self.results, self.result_triples),
+                "alert": (self.alerts, self.alert_triples), "event": (self.events, self.event_triples),
+            }[kind]
+            iri, statements = columns["iri"][index], render(index)
         return URIRef(iri), Graph().parse(data="".join(s + " .\n" for s in statements), format="nt")
 
     def expected_rows(self, text_labels):
@@ -352,6 +746,7 @@ class SyntheticCatalog:
         groups = {(cat, cls) for cat, classes in zip(t["catalog"], t["classes"]) for cls in classes}
         labels = list(text_labels) + list(t["name"])
         labels += [self.observation_label(j) for j in range(self.n_observations)]
+        labels += self.activity_labels()
         text = sum(TEXT_NEEDLE in label.lower() for label in labels)
         return {
             "obs_by_instrument": int(np.sum(o["instrument"] == inst)),
@@ -537,9 +932,278 @@ def _observation_columns(rng, n, targets, instruments, base, first_id, slug_pref
     }
 
 
-# Expected triples per target and per observation (see _target_columns and observation_triples).
+# -- workflows, runs, results, alerts and events ---------------------------------------------------
+
+RUNS_PER_TARGET = 0.05
+"""Workflow runs generated per synthetic target (about 5 % of the triples; 9 at 10k, 2,400 at 3M)."""
+
+ALERTS_PER_TARGET = 0.15
+"""Alerts generated per synthetic target (about 7 % of the triples; 26 at 10k, 8,000 at 3M)."""
+
+POPULAR_WORKFLOW = "hess-spectrum"
+"""Slug (without ``-v1``) of the bundled workflow most runs use."""
+
+POPULAR_SHARE = 0.6
+"""Share of the runs that use `POPULAR_WORKFLOW`; the others are spread evenly over the other workflows."""
+
+INFORMED_SHARE = 0.25
+"""Share of the runs that an alert started (``prov:wasInformedBy``), as follow-up rules do."""
+
+GENERATOR_VERSION = "3"
+"""Bumped whenever the generator writes other triples for the same columns (part of the page cache key)."""
+
+_SD = "https://schema.org/"
+_Q = {
+    "schemaName": f"<{_SD}name>", "schemaValue": f"<{_SD}value>", "unitText": f"<{_SD}unitText>",
+    "unitCode": f"<{_SD}unitCode>", "result": f"<{_SD}result>", "sha256": f"<{_SD}sha256>",
+    "softwareVersion": f"<{_SD}softwareVersion>", "used": f"<{PROV.used}>", "phase": f"<{SW.phase}>",
+    "parameterValue": f"<{SW.parameterValue}>", "parameter": f"<{SW.parameter}>",
+    "associated": f"<{PROV.wasAssociatedWith}>", "informedBy": f"<{PROV.wasInformedBy}>",
+    "cacheKey": f"<{SW.cacheKey}>", "error": f"<{SW.error}>", "uncertainty": f"<{SW.uncertainty}>",
+    "codeUsed": f"<{SW.codeUsed}>", "softwareUsed": f"<{SW.softwareUsed}>", "generated": f"<{PROV.generated}>",
+    "generatedBy": f"<{PROV.wasGeneratedBy}>", "generatedAt": f"<{PROV.generatedAtTime}>",
+    "outputName": f"<{SW.outputName}>", "productType": f"<{SW.productType}>",
+    "about": f"<{SW.about}>", "alertType": f"<{SW.alertType}>", "alertTense": f"<{SW.alertTense}>",
+    "payloadFormat": f"<{SW.payloadFormat}>", "contentKey": f"<{SW.contentKey}>", "noticeKey": f"<{SW.noticeKey}>",
+    "topic": f"<{SW.topic}>", "partition": f"<{SW.partition}>", "offset": f"<{SW.offset}>",
+    "receivedAt": f"<{SW.receivedAt}>", "origin": f"<{SW.origin}>", "issuedText": f"<{SW.issuedTimeText}>",
+    "trigger": f"<{SW.triggerTime}>", "triggerText": f"<{SW.triggerTimeText}>",
+    "conformsTo": f"<{DCTERMS.conformsTo}>", "instrument": f"<{SW.instrument}>", "messenger": f"<{SW.messenger}>",
+    "localization": f"<{SW.localization}>", "errorRadius": f"<{SW.errorRadius}>",
+    "containment": f"<{SW.containmentProbability}>", "area50": f"<{SW.area50}>", "area90": f"<{SW.area90}>",
+    "crossMatch": f"<{SW.crossMatch}>", "separation": f"<{SW.separation}>", "retracted": f"<{SW.retracted}>",
+}
+_K = {
+    "Run": f"<{SW.Run}>", "Activity": f"<{PROV.Activity}>", "ParameterValue": f"<{SW.ParameterValue}>",
+    "Entity": f"<{PROV.Entity}>", "Person": f"<{PROV.Person}>", "SoftwareAgent": f"<{PROV.SoftwareAgent}>",
+    "QuantitativeValue": f"<{_SD}QuantitativeValue>", "SoftwareSourceCode": f"<{_SD}SoftwareSourceCode>",
+    "SoftwareApplication": f"<{_SD}SoftwareApplication>", "DataProduct": f"<{SW.DataProduct}>",
+    "Dataset": f"<{DCAT.Dataset}>", "Alert": f"<{SW.Alert}>", "Event": f"<{SW.Event}>",
+    "MessageOrigin": f"<{SW.MessageOrigin}>", "Localization": f"<{SW.Localization}>",
+    "CrossMatch": f"<{SW.CrossMatch}>",
+}
+_XSD_BOOLEAN = f"<{XSD.boolean}>"
+
+# What the runner records about the software of a run (`runners.provenance.run_graph`'s environment).
+_SOFTWARE = (("astropy", "6.1.7"), ("numpy", "2.2.1"), ("python", "3.12.8"), ("python3", "6.29.5"))
+_EXTENSIONS = {"ODAPictureProduct": ".png", "ODAAstropyTable": ".ecsv"}  # other file outputs are FITS
+
+# Alert streams: (name, share of events, payload format, topic, messenger key of
+# `alerts.records.MESSENGERS`, instrument slugs, localisation: error-circle radius range in deg or
+# "skymap", media type of the payload).
+_STREAMS = (
+    ("Swift-BAT", 0.30, "gcn-json", "gcn.notices.swift.bat.guano", "EM", ("swift-bat",), (0.02, 0.08), "application/json"),
+    ("Fermi-GBM", 0.30, "voevent", "gcn.classic.voevent.FERMI_GBM_FLT_POS", "EM", ("fermi-gbm",), (3.0, 15.0),
+     "application/xml"),
+    ("IceCube", 0.15, "gcn-json", "gcn.notices.icecube.gold_bronze_track_alerts", "Neutrino", ("icecube",),
+     (0.3, 2.0), "application/json"),
+    ("LVK", 0.25, "igwn-json", "igwn.gwalert", "GW", ("ligo", "virgo"), "skymap", "application/json"),
+)
+_GCN_SCHEMA = "https://gcn.nasa.gov/schema/v4.1.0/gcn/notices/{}.schema.json"
+
+
+def _xsd_time(seconds, zone="Z"):
+    """``xsd:dateTime`` lexical form of Unix ``seconds`` (UTC), ending in ``zone``."""
+    return str(np.datetime64(int(seconds), "s")) + zone
+
+
+def _hex(rng, n, nbytes=32):
+    """``n`` hexadecimal strings of ``nbytes`` random bytes each."""
+    raw = rng.integers(0, 256, size=(n, nbytes), dtype=np.uint8)
+    return [row.tobytes().hex() for row in raw]
+
+
+def workflow_records(base, commit="0" * 40):
+    """Return the catalog records of the bundled workflows, as `runners.registry.register` writes them.
+
+    Each notebook of the bundled ``workflows/`` folder (its test notebooks aside) is read with
+    `runners.annotations.read_notebook` and described with `runners.describe.workflow_graph` as
+    version 1 (``{base}workflows/{slug}-v1``), with the ``sw:commit``, ``sw:notebook`` and
+    ``sw:testStatus`` that registration adds.
+
+    Parameters
+    ----------
+    base : str
+        Base IRI, ending in ``/``.
+    commit : str
+        The git commit recorded on every version (a fixed value: the benchmark has no repository).
+
+    Returns
+    -------
+    list of (str, runners.annotations.WorkflowSpec, list of str)
+        The version's IRI, its spec and its N-Triples statements (without the final `` .``), in
+        file-name order.
+    """
+    from rdflib import Literal, URIRef
+
+    from skyweave.catalog.resources import bundled
+    from skyweave.runners.annotations import read_notebook
+    from skyweave.runners.describe import workflow_graph
+
+    folder = Path(bundled("workflows"))
+    out = []
+    for path in sorted(folder.glob("*.ipynb")):
+        if path.name.startswith("test_"):
+            continue
+        spec = read_notebook(path, commit=commit)
+        iri = URIRef(f"{base}workflows/{spec.slug}-v1")
+        graph = workflow_graph(spec, iri, base)
+        graph.set((iri, SW.notebook, Literal(f"workflows/{path.name}")))
+        graph.set((iri, SW.testStatus, Literal("passed")))
+        statements = sorted(line[:-2] for line in graph.serialize(format="nt").splitlines() if line.strip())
+        out.append((str(iri), spec, statements))
+    return out
+
+
+def _is_file(output):
+    """Whether a workflow output is a file (a result record) rather than a value."""
+    from skyweave.runners.provenance import PRODUCT_TYPES
+
+    return output.type_iri in PRODUCT_TYPES
+
+
+def _run_columns(rng, n, workflows, targets, observations, instruments, n_alerts, base):
+    """Generate ``n`` runs of ``workflows`` (most of `POPULAR_WORKFLOW`), some informed by an alert."""
+    slugs = [spec.slug for _, spec, _ in workflows]
+    popular = slugs.index(POPULAR_WORKFLOW)
+    others = [k for k in range(len(slugs)) if k != popular]
+    # exactly round(POPULAR_SHARE * n) runs of the popular workflow, in random places
+    workflow = np.where(rng.permutation(n) < round(POPULAR_SHARE * n), popular, rng.choice(others, size=n))
+    ids = [h[:12] for h in _hex(rng, n, 6)]
+    t0, t1 = _unix("2023-01-01T00:00:00Z"), _unix("2025-01-01T00:00:00Z")
+    start = np.sort(rng.integers(t0, t1, size=n))
+    end = start + rng.integers(20, 900, size=n)
+    phase = np.where(rng.random(n) < 0.92, "COMPLETED", "ERROR")
+    n_t = len(targets["iri"])
+    target = rng.integers(0, n_t, size=n)
+    scale = rng.choice([0.5, 1.0, 1.0, 2.0], size=n)
+    window = rng.integers(_unix("2004-01-01T00:00:00Z"), _unix("2020-01-01T00:00:00Z"), size=n)
+    informed = np.where(rng.random(n) < INFORMED_SHARE, rng.integers(0, max(n_alerts, 1), size=n), -1)
+    if not n_alerts:
+        informed[:] = -1
+    hess = [k for k, (_, slug, _) in enumerate(instruments) if slug == "hess"][0]
+    hess_obs = np.flatnonzero(np.asarray(observations["instrument"]) == hess)
+    data = [tuple(int(x) for x in rng.choice(hess_obs, size=2, replace=False)) if slugs[w].startswith("hess-")
+            and len(hess_obs) >= 2 else () for w in workflow]
+    values = rng.normal(0.0, 1.0, size=(n, 8))
+    return {
+        "iri": [f"{base}runs/{i}" for i in ids], "id": ids, "workflow": workflow, "phase": phase, "start": start,
+        "end": end, "target": target, "scale": scale, "window": window, "informed": informed, "data": data,
+        "values": values, "cache_key": _hex(rng, n), "code_sha": _hex(rng, n), "data_sha": _hex(rng, 2 * n),
+    }
+
+
+def _result_columns(rng, runs, workflows, base):
+    """One result per file output of every completed run (as `runners.provenance.result_records`)."""
+    from skyweave.runners.files import download_url, media_type
+
+    out = {"iri": [], "run": [], "output": [], "name": [], "url": [], "media_type": [], "size": []}
+    for j in np.flatnonzero(runs["phase"] == "COMPLETED"):
+        spec = workflows[runs["workflow"][j]][1]
+        for output in spec.outputs:
+            if not _is_file(output):
+                continue
+            name = output.name + _EXTENSIONS.get(str(output.type_iri).rsplit("#", 1)[-1], ".fits")
+            out["iri"].append(f"{base}results/{runs['id'][j]}-{output.name.replace('_', '-').lower()}")
+            out["run"].append(int(j))
+            out["output"].append(output)
+            out["name"].append(name)
+            out["media_type"].append(media_type(name))
+    n = len(out["iri"])
+    out["url"] = [download_url(base, digest, name) for digest, name in zip(_hex(rng, n), out["name"])]
+    out["size"] = rng.integers(20_000, 2_000_000, size=n)
+    return out
+
+
+def _alert_columns(rng, n, targets, base):
+    """Generate about ``n`` alerts grouped into events (1-5 alerts each) of the `_STREAMS`."""
+    shares = np.array([s[1] for s in _STREAMS])
+    alerts = {k: [] for k in ("iri", "event", "type", "stream", "key", "notice", "issued", "received", "trigger",
+                              "offset", "loc", "ra", "dec", "radius", "areas", "match", "sep", "url", "size",
+                              "skymap_url", "skymap_size", "title")}
+    events = {k: [] for k in ("iri", "name", "alt", "stream", "tense", "retracted", "trigger", "alerts", "loc")}
+    offsets = [0] * len(_STREAMS)
+    t0, t1 = _unix("2019-01-01T00:00:00Z"), _unix("2025-01-01T00:00:00Z")
+    n_t = len(targets["iri"])
+    per_day = {}
+    e = 0
+    while len(alerts["iri"]) < n:
+        s = int(rng.choice(len(_STREAMS), p=shares / shares.sum()))
+        stream, _, fmt, topic, messenger, insts, loc, media = _STREAMS[s]
+        trigger = int(rng.integers(t0, t1))
+        day = str(np.datetime64(trigger, "s").astype("datetime64[D]")).replace("-", "")[2:]  # yymmdd
+        k = per_day.get((s, day), 0)
+        per_day[(s, day)] = k + 1
+        letters = chr(ord("a") + k) if k < 26 else chr(ord("a") + k // 26 - 1) + chr(ord("a") + k % 26)
+        trigger_id = 600_000_000 + e
+        name = {"Swift-BAT": f"GRB {day}{letters.upper()}", "Fermi-GBM": f"Fermi GBM {trigger_id}",
+                "IceCube": f"IceCube-{day}{letters.upper()}", "LVK": f"S{day}{letters}"}[stream]
+        iri = f"{base}events/{slugify(name)}"
+        count = int(rng.integers(1, 6))
+        retracted = stream == "LVK" and count > 1 and rng.random() < 0.1
+        tense = "current" if rng.random() < 0.95 else "test"
+        issued = trigger + np.cumsum(rng.integers(20, 3600, size=count))
+        keys = _hex(rng, count)
+        first = len(alerts["iri"])
+        loc_node = None
+        for a in range(count):
+            kind = "retraction" if retracted and a == count - 1 else ("initial" if a == 0 else "update")
+            alerts["iri"].append(f"{base}alerts/{keys[a][:16]}")
+            alerts["event"].append(e)
+            alerts["type"].append(kind)
+            alerts["stream"].append(s)
+            alerts["key"].append(keys[a])
+            alerts["notice"].append(None if fmt == "igwn-json" else _hex(rng, 1)[0])
+            alerts["issued"].append(int(issued[a]))
+            alerts["received"].append(int(issued[a] + rng.integers(2, 60)))
+            alerts["trigger"].append(trigger)
+            alerts["offset"].append(offsets[s])
+            offsets[s] += 1
+            alerts["title"].append(f"{name}: {kind} {stream} notice")
+            alerts["url"].append(f"{base}files/alerts/{_hex(rng, 1)[0]}/message{'.xml' if fmt == 'voevent' else '.json'}")
+            alerts["size"].append(int(rng.integers(1_000, 8_000)))
+            ra = dec = radius = areas = match = sep = skymap_url = skymap_size = None
+            if kind != "retraction":
+                if loc == "skymap":
+                    area90 = float(np.round(rng.uniform(20.0, 3000.0), 2))
+                    areas = (float(np.round(area90 * rng.uniform(0.2, 0.35), 2)), area90)
+                    skymap_url = f"{base}files/alerts/{_hex(rng, 1)[0]}/{name}.multiorder.fits"
+                    skymap_size = int(rng.integers(200_000, 1_200_000))
+                else:
+                    radius = float(np.round(rng.uniform(*loc), 4))
+                    t = int(rng.integers(0, n_t))
+                    angle, off = rng.uniform(0.0, 2.0 * np.pi), rng.uniform(0.0, 0.8) * radius
+                    dec = float(np.clip(np.round(targets["dec"][t] + off * np.sin(angle), 4), -90.0, 90.0))
+                    cos = max(np.cos(np.radians(targets["dec"][t])), 0.05)
+                    ra = float(np.round((targets["ra"][t] + off * np.cos(angle) / cos) % 360.0, 4) % 360.0)
+                    if radius <= 2.0:  # the intake cross-matches catalogued targets inside small circles
+                        match, sep = t, float(np.round(off, 4))
+                loc_node = f"{alerts['iri'][-1]}#localization"
+            for key, value in (("ra", ra), ("dec", dec), ("radius", radius), ("areas", areas), ("match", match),
+                               ("sep", sep), ("skymap_url", skymap_url), ("skymap_size", skymap_size)):
+                alerts[key].append(value)
+            alerts["loc"].append(loc_node if kind != "retraction" else None)
+        events["iri"].append(iri)
+        events["name"].append(name)
+        events["alt"].append((f"ivo://nasa.gsfc.gcn/Fermi#GBM_Flt_Pos_{trigger_id}",) if fmt == "voevent" else ())
+        events["stream"].append(s)
+        events["tense"].append(tense)
+        events["retracted"].append(retracted)
+        events["trigger"].append(trigger)
+        events["alerts"].append(tuple(range(first, first + count)))
+        events["loc"].append(loc_node)
+        e += 1
+    alerts["tense"] = [events["tense"][ev] for ev in alerts["event"]]
+    return alerts, events
+
+
+# Expected triples per target and per observation (see _target_columns and observation_triples), and
+# per target for its share of runs with their results, and of alerts with their events (measured
+# on the generated 300k catalog).
 _TRIPLES_PER_TARGET = 5 + 0.9 + (0.35 + 2 * 0.10)
 _TRIPLES_PER_OBSERVATION = 17
+_TRIPLES_PER_RUN = 140
+_TRIPLES_PER_ALERT = 44
 
 
 def generate(n_triples, seed=SEED, base=BASE, real=None, ontology_triples=0, fresh=WRITES + 4):
@@ -567,8 +1231,10 @@ def generate(n_triples, seed=SEED, base=BASE, real=None, ontology_triples=0, fre
     SyntheticCatalog
     """
     real = real_records(base) if real is None else real
-    fixed = sum(len(g) for _, g in real) + ontology_triples
-    per_target = _TRIPLES_PER_TARGET + OBS_PER_TARGET * _TRIPLES_PER_OBSERVATION
+    workflows = workflow_records(base)
+    fixed = sum(len(g) for _, g in real) + ontology_triples + sum(len(s) for _, _, s in workflows)
+    per_target = (_TRIPLES_PER_TARGET + OBS_PER_TARGET * _TRIPLES_PER_OBSERVATION
+                  + RUNS_PER_TARGET * _TRIPLES_PER_RUN + ALERTS_PER_TARGET * _TRIPLES_PER_ALERT)
     n_t = max(1, int(round((n_triples - fixed) / per_target)))
     instruments = []
     catalogs = {}
@@ -583,7 +1249,15 @@ def generate(n_triples, seed=SEED, base=BASE, real=None, ontology_triples=0, fre
     taken = set()
     targets = _target_columns(rng, n_t, "SWC", catalog_iris, taken)
     observations = _observation_columns(rng, OBS_PER_TARGET * n_t, targets, instruments, base, first_id=10_000)
-    cat = SyntheticCatalog(base, real, targets, observations, instruments)
+    cat = SyntheticCatalog(base, real, targets, observations, instruments, workflows=workflows)
+
+    # Workflow runs and their results, alerts and their events: their own stream of numbers, so the
+    # targets and observations are those an older generator drew for the same number of targets.
+    arng = np.random.default_rng([seed, n_triples, 2])
+    cat.alerts, cat.events = _alert_columns(arng, int(round(ALERTS_PER_TARGET * n_t)), targets, base)
+    cat.runs = _run_columns(arng, max(1, int(round(RUNS_PER_TARGET * n_t))), workflows, targets, observations,
+                            instruments, cat.n_alerts, base)
+    cat.results = _result_columns(arng, cat.runs, workflows, base)
 
     # Fresh records for the writes: the same at every size (their own seed).
     frng = np.random.default_rng([seed, 1])
@@ -1047,7 +1721,8 @@ def run_size(label, n_triples, repeat, run_rdflib=True, rdflib_skip_reason=None,
     catalog = generate(n_triples, real=real, ontology_triples=len(ontology))
     nquads, ntriples = catalog.serialize()
     out["timings_s"]["generate"] = time.perf_counter() - t
-    out.update(targets=catalog.n_targets, observations=catalog.n_observations, real_records=len(real),
+    out.update(targets=catalog.n_targets, observations=catalog.n_observations, runs=catalog.n_runs,
+               results=catalog.n_results, alerts=catalog.n_alerts, events=catalog.n_events, real_records=len(real),
                ontology_triples=len(ontology))
     _log(f"{label}: generated {catalog.n_targets} targets, {catalog.n_observations} observations "
          f"in {out['timings_s']['generate']:.1f} s")
@@ -1078,8 +1753,7 @@ def run_size(label, n_triples, repeat, run_rdflib=True, rdflib_skip_reason=None,
         try:
             # Every generated record kind conforms to the shapes: validate a sample against the store.
             t = time.perf_counter()
-            sample = [("target", i) for i in range(0, catalog.n_targets, max(1, catalog.n_targets // 10))][:10]
-            sample += [("observation", j) for j in range(0, catalog.n_observations, max(1, catalog.n_observations // 10))][:10]
+            sample = catalog.sample(10)
             for kind, index in sample:
                 iri, graph = catalog.record_graph(kind, index)
                 report = store.check(iri, graph)
@@ -1248,7 +1922,8 @@ def format_size(result):
     """
     lines = [
         f"== {result['label']}: {result['triples']:,} triples in the {result['store']} store ({result['targets']:,} targets, "
-        f"{result['observations']:,} observations, {result['real_records']} real records, "
+        f"{result['observations']:,} observations, {result['runs']:,} runs, {result['results']:,} results, "
+        f"{result['alerts']:,} alerts, {result['events']:,} events, {result['real_records']} real records, "
         f"{result['ontology_triples']} ontology triples) ==",
         f"{'query':18} {'rows':>8} {'rdflib ms':>11} {'endpoint ms':>12} {'rdflib/endpoint':>16}  what",
     ]

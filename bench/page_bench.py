@@ -1,7 +1,8 @@
 """Pages, start-up, memory and endpoint throughput of a served catalog (issue 13), for `catalog_bench`.
 
 - `page_paths` names the pages a user opens (home, lists with facets and a deep page, text and cone
-  search, target pages, an observation, an instrument); `time_pages` times them over HTTP (medians).
+  search, target pages, an observation, an instrument, the popular workflow, a result, the alert
+  list with and without a filter, an event); `time_pages` times them over HTTP (medians).
 - `served_process` starts ``skyweave serve`` (or ``oxigraph serve-read-only``) on an existing store
   as a separate process and times how long it takes to answer; `rss_mb` reads its resident memory.
 - `throughput` drives a server with N concurrent clients on cheap queries (describe one record,
@@ -27,7 +28,8 @@ import numpy as np
 import requests
 
 __all__ = ["page_paths", "page_queries", "time_pages", "time_page_queries", "served_process", "rss_mb", "pss_mb",
-           "cheap_queries", "throughput", "PAGE_GOAL"]
+           "cheap_queries", "throughput", "PAGE_GOAL", "ALERTS_MESSENGER", "popular_workflow", "chosen_result",
+           "chosen_event"]
 
 PAGE_GOAL = 2.0
 """Each page's time at the largest size over its time at the smallest should stay at or below this."""
@@ -87,7 +89,35 @@ def page_paths(catalog, store, page_size=None):
         "target_popular": path(t["iri"][popular]),
         "observation": path(o["iri"][0]),
         "instrument": "/instruments/hess",
+        "workflow": path(popular_workflow(catalog)),
+        "result": path(catalog.results["iri"][chosen_result(catalog)]),
+        "alerts": "/alerts/",
+        "alerts_messenger": f"/alerts/?messenger={quote(ALERTS_MESSENGER, safe='')}",
+        "event": path(catalog.events["iri"][chosen_event(catalog)]),
     }
+
+
+ALERTS_MESSENGER = "https://skyweave.org/ns#GravitationalWaves"
+"""The messenger of the filtered alert list (a quarter of the generated events are LVK's)."""
+
+
+def popular_workflow(catalog):
+    """Return the IRI of the workflow most generated runs used (`catalog_bench.POPULAR_WORKFLOW`)."""
+    counts = np.bincount(np.asarray(catalog.runs["workflow"]), minlength=len(catalog.workflows))
+    return catalog.workflows[int(np.argmax(counts))][0]
+
+
+def chosen_result(catalog):
+    """Return the index of the benchmarked result: the first one of a run of the popular workflow."""
+    popular = popular_workflow(catalog)
+    return next((i for i, j in enumerate(catalog.results["run"])
+                 if catalog.workflows[catalog.runs["workflow"][j]][0] == popular), 0)
+
+
+def chosen_event(catalog):
+    """Return the index of the benchmarked event: the first whose alert started a run, else the first."""
+    informed = {int(a) for a in catalog.runs["informed"] if a >= 0}
+    return next((e for e, alerts in enumerate(catalog.events["alerts"]) if informed & set(alerts)), 0)
 
 
 def page_queries(catalog, paths):
@@ -96,7 +126,10 @@ def page_queries(catalog, paths):
     They give ``oxigraph serve`` the work of the page benchmark before its memory is read, so both
     servers' memory is measured after equivalent work: each list's first page with its count and
     facet counts, the facet and deep pages, text search over labels, the cone as an RA/Dec box,
-    a target's and an observation's triples with the linked labels, an instrument's observations.
+    a target's and an observation's triples with the linked labels, an instrument's observations,
+    the workflow's triples with its 20 newest runs and its versions, a result's and its run's
+    triples with the run's results, the 100 newest alerts (all, and of one messenger) with the
+    filter menus, an event's triples with its alerts, matched targets and the runs its alerts started.
 
     Parameters
     ----------
@@ -140,6 +173,20 @@ def page_queries(catalog, paths):
             p + f"SELECT ?s ?label WHERE {{ ?s a sw:Target ; rdfs:label ?label ; sw:ra ?ra ; sw:dec ?dec "
                 f"FILTER (?dec > {dec - 5} && ?dec < {dec + 5} && ?ra > {ra - 5} && ?ra < {ra + 5}) }} LIMIT 20"]
 
+    def alerts(extra=""):
+        return [p + "SELECT ?a ?received ?type ?tense ?name ?title ?topic ?mlabel WHERE { ?a a sw:Alert ; "
+                    "sw:receivedAt ?received ; sw:alertType ?type ; sw:alertTense ?tense ; sw:about ?event ; "
+                    "rdfs:label ?title ; sw:topic ?topic . ?event rdfs:label ?name ; sw:retracted ?retracted "
+                    f"OPTIONAL {{ ?a sw:messenger ?m . ?m skos:prefLabel ?mlabel }} {extra} }} "
+                    "ORDER BY DESC(?received) DESC(?a) LIMIT 100",
+                p + "SELECT DISTINCT ?v ?label WHERE { { ?a a sw:Alert ; sw:messenger ?v . ?v skos:prefLabel ?label } "
+                    "UNION { ?a a sw:Alert ; sw:instrument ?v . ?v rdfs:label ?label } } ORDER BY ?label"]
+
+    workflow = popular_workflow(catalog)
+    result = catalog.results["iri"][chosen_result(catalog)]
+    run = catalog.runs["iri"][catalog.results["run"][chosen_result(catalog)]]
+    event = catalog.events["iri"][chosen_event(catalog)]
+
     def search(text):
         return [p + "SELECT ?s ?label WHERE { ?s rdfs:label|skos:altLabel ?label "
                     f'FILTER (CONTAINS(LCASE(STR(?label)), "{text.lower()}")) }} LIMIT 50']
@@ -161,6 +208,25 @@ def page_queries(catalog, paths):
         "observation": record(o["iri"][0]),
         "instrument": record(f"{base}instruments/hess") + listing(
             "sw:Observation", f"; sosa:madeBySensor {hess}", facet="sw:target")[:2],
+        "workflow": record(workflow) + [
+            p + f"SELECT ?run ?phase ?start WHERE {{ ?run a sw:Run ; prov:used <{workflow}> ; sw:phase ?phase "
+                "OPTIONAL { ?run prov:startedAtTime ?start } } ORDER BY DESC(?start) LIMIT 20",
+            p + "PREFIX schema: <https://schema.org/> SELECT ?w WHERE { ?w a schema:ComputationalWorkflow "
+                f'FILTER(STRSTARTS(STR(?w), "{workflow.rsplit("-v", 1)[0]}-v")) }}'],
+        "result": record(result) + record(run) + [
+            p + f"SELECT ?res ?label WHERE {{ ?res prov:wasGeneratedBy <{run}> ; rdfs:label ?label }}",
+            p + f"PREFIX schema: <https://schema.org/> SELECT ?n WHERE {{ <{run}> prov:used ?w . ?w schema:name ?n }}"],
+        "alerts": alerts(),
+        "alerts_messenger": alerts(f"?a sw:messenger <{ALERTS_MESSENGER}> ."),
+        "event": record(event) + [
+            p + f"SELECT ?a ?received ?issued ?type ?title ?payload WHERE {{ ?a sw:about <{event}> ; "
+                "sw:receivedAt ?received ; sw:alertType ?type ; rdfs:label ?title ; dcat:distribution/dcat:downloadURL "
+                "?payload OPTIONAL { ?a prov:generatedAtTime ?issued } } ORDER BY ?issued ?received",
+            p + f"SELECT ?t ?label ?sep WHERE {{ <{event}> sw:localization ?l . ?a sw:localization ?l ; "
+                "sw:crossMatch ?m . ?m sw:target ?t . ?t rdfs:label ?label OPTIONAL { ?m sw:separation ?sep } }",
+            p + f"SELECT ?run ?label ?phase ?res ?url WHERE {{ ?a sw:about <{event}> . ?run prov:wasInformedBy ?a ; "
+                "sw:phase ?phase ; rdfs:label ?label OPTIONAL { ?res prov:wasGeneratedBy ?run ; "
+                "dcat:distribution/dcat:downloadURL ?url } } ORDER BY ?run ?res"],
     }
 
 
@@ -362,17 +428,24 @@ def skyweave_command():
 # -- the page benchmark on its own ---------------------------------------------------------------
 
 def _catalog_digest(catalog):
-    """A short digest naming what the generator made: its IRIs, target names and positions, in order.
+    """A short digest naming what the generator made: its version, IRIs, target names and positions,
+    the runs' workflows and the alerts' times, in order, and the bundled workflows' parameters.
 
     The real records' blank nodes get new labels on every load, so the N-Quads themselves differ
     from run to run; the synthetic records, drawn from a seeded generator, do not.
     """
     import hashlib
 
-    digest = hashlib.sha256()
+    import catalog_bench as cb
+
+    digest = hashlib.sha256(cb.GENERATOR_VERSION.encode("utf-8"))
     for column in (catalog.targets["iri"], catalog.targets["name"], catalog.targets["ra"], catalog.targets["dec"],
-                   catalog.observations["iri"], catalog.observations["target"]):
+                   catalog.observations["iri"], catalog.observations["target"], catalog.runs.get("iri", ()),
+                   catalog.runs.get("workflow", ()), catalog.results.get("iri", ()), catalog.alerts.get("iri", ()),
+                   catalog.alerts.get("received", ()), catalog.events.get("iri", ())):
         digest.update("\n".join(map(str, column)).encode("utf-8"))
+    for iri, spec, _ in catalog.workflows:  # the bundled notebooks' parameters and outputs
+        digest.update(f"{iri} {spec.parameters} {spec.outputs}".encode("utf-8"))
     digest.update(" ".join(str(iri) for iri, _ in catalog.real).encode("utf-8"))
     return digest.hexdigest()[:12]
 
@@ -454,7 +527,8 @@ def open_size(label, n_triples, cache_dir, folders, apps, log):
     apps.callback(server.close)
     session = apps.enter_context(requests.Session())
     out = {"label": label, "targets": catalog.n_targets, "observations": catalog.n_observations,
-           "triples": len(store.ox)}
+           "runs": catalog.n_runs, "results": catalog.n_results, "alerts": catalog.n_alerts,
+           "events": catalog.n_events, "triples": len(store.ox)}
     return {"label": label, "catalog": catalog, "tmp": tmp, "store": store, "url": server.url, "session": session,
             "token": token, "out": out}
 
@@ -572,7 +646,8 @@ def format_pages(results):
     small, large = results[0], results[-1]
     head = f"{'page':20}" + "".join(f" {r['label'] + ' ms':>11}" for r in results) + f" {'ratio':>7}"
     lines = [", ".join(f"{r['label']}: {r['triples']:,} quads ({r['targets']:,} targets, "
-                       f"{r['observations']:,} observations)" for r in results), head]
+                       f"{r['observations']:,} observations, {r.get('runs', 0):,} runs, {r.get('results', 0):,} "
+                       f"results, {r.get('alerts', 0):,} alerts, {r.get('events', 0):,} events)" for r in results), head]
     for name in small["pages"]:
         ratio = large["pages"][name] / small["pages"][name]
         lines.append(f"{name:20}" + "".join(f" {r['pages'][name]:>11.1f}" for r in results)
