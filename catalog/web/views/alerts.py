@@ -28,14 +28,17 @@ TENSES = ("current", "test", "injection", "archival", "planned", "commanded")
 TYPES = ("initial", "subsequent", "update", "retraction")
 
 
-def _alerts(args, limit=None):
-    """The alerts ``args`` ask for (filters, ``since``, ``before``, ``limit``), newest first, with their links."""
+def _limit(args):
+    """The ``limit`` argument: 1 to 500 alerts, 100 if not given; BadRequest if it is no integer."""
+    try:
+        return min(max(int(args.get("limit", 100) or 100), 1), 500)
+    except ValueError:
+        raise BadRequest("limit must be an integer") from None
+
+
+def _alerts(args, limit):
+    """The alerts ``args`` ask for (filters, ``since``, ``before``), newest first, with their links."""
     base = current_app.config["BASE_IRI"]
-    if limit is None:
-        try:
-            limit = min(max(int(args.get("limit", 100) or 100), 1), 500)
-        except ValueError:
-            raise BadRequest("limit must be an integer") from None
     rows = newest_alerts(get_store(), limit=limit, messenger=args.get("messenger") or None,
                          alert_type=args.get("type") or None, tense=args.get("tense") or None,
                          mission=args.get("instrument") or None, since=args.get("since") or None,
@@ -97,10 +100,7 @@ def index():
     JSON form carries ``older`` (the link to it), or null on the last page.
     """
     args = request.args
-    try:
-        limit = min(max(int(args.get("limit", 100) or 100), 1), 500)
-    except ValueError:
-        raise BadRequest("limit must be an integer") from None
+    limit = _limit(args)
     rows = _alerts(args, limit + 1)
     query = {k: v for k, v in args.items() if k not in ("before", "since") and v}
     older = None
@@ -118,7 +118,7 @@ def index():
 @bp.get("/alerts/feed.json")
 def feed():
     """Alerts received after ``since`` (an xsd:dateTime), newest first, as JSON: what the list page polls."""
-    return jsonify({"alerts": _alerts(request.args)})
+    return jsonify({"alerts": _alerts(request.args, _limit(request.args))})
 
 
 @bp.get("/events/<name>")
