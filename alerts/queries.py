@@ -138,14 +138,35 @@ def _read(store, iris):
           VALUES ?a {{ {values} }}
           {_FIELDS}
         }}""")
+    return _by_alert(rows)
+
+
+def _by_alert(rows):
+    """Return one row per alert, by IRI, in the order the alerts first appear in ``rows``.
+
+    An alert has several rows when it arrived on several topics (a duplicate is stored once, with
+    each topic) or its messenger has several labels: the least of them (by the values shown) is
+    kept, so that every path shows the same.
+    """
     out = {}
     for r in rows:
-        out.setdefault(str(r["a"]), _row(r))
+        row = _row(r)
+        kept = out.get(row["alert"])
+        if kept is None or _rank(row) < _rank(kept):
+            out[row["alert"]] = row
     return out
 
 
+def _rank(row):
+    return tuple("" if v is None else str(v) for v in row.values())
+
+
 def _newest_by_scan(store, limit, messenger, alert_type, tense, mission, since, before):
-    """`newest_alerts` by one SPARQL query over every alert (a store without a side index)."""
+    """`newest_alerts` by one SPARQL query over every alert (a store without a side index).
+
+    The ``limit`` applies to alerts (a subquery), not to rows: an alert that arrived on several
+    topics has a row for each.
+    """
     from rdflib import Literal, URIRef
     from rdflib.namespace import XSD
 
@@ -172,15 +193,13 @@ def _newest_by_scan(store, limit, messenger, alert_type, tense, mission, since, 
             bindings["at"], bindings["b"] = found[0]["r"], URIRef(before)
     rows = store.select(_PREFIXES + f"""
         SELECT ?a ?received ?type ?tense ?event ?name ?title ?topic ?mlabel ?retracted WHERE {{
+          {{ SELECT DISTINCT ?a ?received WHERE {{
+               {_FIELDS}
+               {' '.join(filters)}
+             }} ORDER BY DESC(?received) DESC(?a) LIMIT {int(limit)} }}
           {_FIELDS}
-          {' '.join(filters)}
-        }} ORDER BY DESC(?received) DESC(?a) LIMIT {int(limit)}""", **bindings)
-    seen, out = set(), []
-    for r in rows:
-        if str(r["a"]) not in seen:
-            seen.add(str(r["a"]))
-            out.append(_row(r))
-    return out
+        }} ORDER BY DESC(?received) DESC(?a)""", **bindings)
+    return list(_by_alert(rows).values())
 
 
 def event_alerts(store, event_iri):

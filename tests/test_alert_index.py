@@ -216,3 +216,36 @@ def test_an_index_deleted_or_of_an_old_schema_is_rebuilt_with_the_alerts(small_r
         assert dict(ix.facet_counts(store.index, "alerts", "messenger")) == {str(r["m"]): int(r["n"]) for r in rows}
     finally:
         store.close()
+
+
+def test_the_cli_lists_what_the_scan_lists(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from skyweave.catalog.cli import cli
+
+    from .alert_samples import SCHEMA_DIR
+
+    gcn_schemas()  # skips where the schemas are not fetched
+    monkeypatch.setenv("SKYWEAVE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SKYWEAVE_BASE_IRI", BASE)
+    monkeypatch.setenv("SKYWEAVE_STORE", "embedded")
+    monkeypatch.setenv("SKYWEAVE_GCN_SCHEMA_DIR", SCHEMA_DIR)
+    folder = tmp_path / "replay"
+    folder.mkdir()
+    for n, message in enumerate(first_batch()[:12]):
+        (folder / f"{n:02d}.json").write_bytes(message.payload)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["alerts", "replay", str(folder)], catch_exceptions=False).exit_code == 0
+    listed = runner.invoke(cli, ["alerts", "list", "--limit", "5", "--format", "json"], catch_exceptions=False)
+    assert listed.exit_code == 0, listed.output
+    store = EmbeddedStore(str(tmp_path / "data" / "store"))
+    try:
+        # Replayed, several of these files are the same alert (stored once, with a topic per file):
+        # the limit counts alerts, not their rows.
+        topics = store.select(P + "SELECT ?a (COUNT(?t) AS ?n) WHERE { ?a a sw:Alert ; sw:topic ?t } GROUP BY ?a")
+        assert max(int(r["n"]) for r in topics) > 1
+        expected = _newest_by_scan(store, 5, None, None, None, None, None, None)
+        assert json.loads(listed.output) == expected and len(expected) == 5
+        assert expected == _newest_by_scan(store, 100, None, None, None, None, None, None)[:5]
+    finally:
+        store.close()

@@ -1,8 +1,9 @@
 """What one record contributes to the side indexes: its list entries, facet values, sky position and texts.
 
 A record is described by the triples of its own subject (the record IRI) in its named graph. The
-rules are plain tables (`COLLECTION_CLASSES`, `FACETS`, `SORT_KEYS`, `POSITIONS`, `TEXT_PREDICATES`),
-shared by the index writer and the list views, so a list's facets and its index cannot drift apart.
+rules are plain tables (`COLLECTION_CLASSES`, `FACETS`, `FACET_VALUES`, `SORT_KEYS`, `KEYLESS_FIRST`,
+`POSITIONS`, `TEXT_PREDICATES`), shared by the index writer and the list views, so a list's facets
+and its index cannot drift apart.
 """
 
 import re

@@ -2,9 +2,10 @@
 sky picture, matched targets and triggered runs, and the stored alert files.
 
 ``GET /alerts/`` answers HTML, or JSON for ``Accept: application/json`` (and ``/alerts/feed.json``,
-which the page polls with ``since=`` to add new alerts without a reload). ``GET /events/<slug>``
-is the event page (RDF forms come from the generic record route); ``/events/<slug>/sky.svg`` its
-picture; ``/files/alerts/<sha256>/<name>`` a raw message or sky map.
+which the page polls with ``since=`` to add new alerts without a reload); ``before=`` an alert's IRI
+pages to older alerts. Both read the side index's ``alerts`` list when the store has one.
+``GET /events/<slug>`` is the event page (RDF forms come from the generic record route);
+``/events/<slug>/sky.svg`` its picture; ``/files/alerts/<sha256>/<name>`` a raw message or sky map.
 """
 
 from urllib.parse import urlencode
