@@ -249,3 +249,29 @@ def test_the_cli_lists_what_the_scan_lists(tmp_path, monkeypatch):
         assert expected == _newest_by_scan(store, 100, None, None, None, None, None, None)[:5]
     finally:
         store.close()
+
+
+@pytest.mark.remote
+def test_a_remote_store_without_an_index_lists_the_same_alerts(fresh_app, oxigraph_server, small_records):
+    """Remote mode keeps the SPARQL path: same list, pages and menus (without counts) as the index."""
+    from .conftest import make_app, remote_config
+
+    remote = make_app(small_records, **remote_config(oxigraph_server))
+    try:
+        pages = {}
+        for app in (fresh_app, remote):
+            store = app.extensions["store"]
+            Intake(store, BASE, app.config["DATA_DIR"], gcn_schemas()).process(first_batch())
+            client, seen, url = app.test_client(), [], "/alerts/?limit=4&messenger=" + NEUTRINOS.replace("#", "%23")
+            while url:
+                listed = client.get(url, headers={"Accept": "application/json"}).json
+                seen += [(a["alert"], a["received"], a["type"], a["topic"], a["messenger"]) for a in listed["alerts"]]
+                url = listed["older"]
+            soup = BeautifulSoup(client.get("/alerts/").data, "html.parser")
+            menu = [o["value"] for o in soup.select('select[name="instrument"] option[value!=""]')]
+            feed = client.get("/alerts/feed.json", query_string={"since": "2026-12-01T00:00:02Z"}).json["alerts"]
+            pages[store.index is None] = (seen, menu, [a["alert"] for a in feed])
+        assert pages[True] == pages[False]
+        assert len(pages[True][0]) == 9 and pages[True][1] and pages[True][2]
+    finally:
+        remote.extensions["store"].close()
