@@ -137,9 +137,11 @@ def test_the_list_equals_the_scan_through_writes_retractions_deletions_and_refus
     assert [BASE + r["data-alert"].lstrip("/") for r in soup.select("#alerts-table tbody tr")] == hrefs
     listed = client.get("/alerts/", headers={"Accept": "application/json"}).json
     assert [a["alert"] for a in listed["alerts"]] == hrefs and listed["older"] is None
-    feed = client.get("/alerts/feed.json", query_string={"since": "2026-12-01T00:00:03Z", "messenger": NEUTRINOS}).json
-    expected = _newest_by_scan(store, 100, NEUTRINOS, None, None, None, "2026-12-01T00:00:03Z", None)
-    assert [a["alert"] for a in feed["alerts"]] == [a["alert"] for a in expected] and expected
+    # the feed counts from the second of ``since`` on (received at or after it)
+    feed = client.get("/alerts/feed.json", query_string={"since": "2026-12-01T00:00:02Z", "messenger": NEUTRINOS}).json
+    expected = _newest_by_scan(store, 100, NEUTRINOS, None, None, None, "2026-12-01T00:00:01.999999Z", None)
+    assert [a["alert"] for a in feed["alerts"]] == [a["alert"] for a in expected]
+    assert expected[-1]["received"].startswith("2026-12-01T00:00:02")
     assert client.get("/alerts/feed.json?limit=many").status_code == 400
 
 

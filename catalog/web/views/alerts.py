@@ -118,8 +118,32 @@ def index():
 
 @bp.get("/alerts/feed.json")
 def feed():
-    """Alerts received after ``since`` (an xsd:dateTime), newest first, as JSON: what the list page polls."""
-    return jsonify({"alerts": _alerts(request.args, _limit(request.args))})
+    """Alerts received at or after ``since`` (an xsd:dateTime), newest first, as JSON: what the list page polls.
+
+    Received times are stored to the second, and the page asks with the time of the newest alert it
+    shows: an alert received later in that same second must still come (the page adds each alert
+    once, by its link). So ``since`` counts from one microsecond before it.
+    """
+    args = request.args.to_dict()
+    if args.get("since"):
+        args["since"] = _just_before(args["since"])
+    return jsonify({"alerts": _alerts(args, _limit(args))})
+
+
+def _just_before(since):
+    """Return the xsd:dateTime one microsecond before ``since``, in its time zone (``since`` if it is none).
+
+    Examples
+    --------
+    >>> _just_before("2026-12-03T19:58:11+00:00"), _just_before("2026-12-03T19:58:11Z"), _just_before("soon")
+    ('2026-12-03T19:58:10.999999+00:00', '2026-12-03T19:58:10.999999+00:00', 'soon')
+    """
+    from datetime import datetime, timedelta
+
+    try:
+        return (datetime.fromisoformat(since) - timedelta(microseconds=1)).isoformat()
+    except ValueError:
+        return since
 
 
 @bp.get("/events/<name>")
