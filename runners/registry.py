@@ -32,7 +32,7 @@ from .describe import workflow_graph
 from .notebook import execute
 
 __all__ = ["Registered", "Registration", "Source", "resolve_source", "register", "latest_version",
-           "repository_graph"]
+           "newest_runs", "repository_graph"]
 
 _TEST_LOG_LIMIT = 20_000
 
@@ -335,6 +335,11 @@ def register(spec, store, base, data_dir, kernels, env=None, progress=None, root
 def latest_version(store, base, slug):
     """Return the IRI of the newest catalogued version ``workflows/{slug}-v{n}`` of a workflow, or None.
 
+    With the store's side index (`skyweave.catalog.indexes`) the versions are one range of its
+    ``workflows`` list by IRI (those starting ``{base}workflows/{slug}-v``): the cost of that
+    workflow's versions, not of the catalog's workflows. Without one, one SPARQL query filters
+    every workflow's IRI.
+
     Parameters
     ----------
     store : skyweave.catalog.store.Store
@@ -347,9 +352,59 @@ def latest_version(store, base, slug):
     -------
     str or None
     """
-    rows = store.select(
-        "PREFIX schema: <https://schema.org/> SELECT ?w WHERE { ?w a schema:ComputationalWorkflow "
-        f"FILTER(STRSTARTS(STR(?w), \"{base}workflows/{slug}-v\")) }}")
-    numbered = [(int(str(r["w"]).rsplit("-v", 1)[1]), str(r["w"])) for r in rows
-                if str(r["w"]).rsplit("-v", 1)[-1].isdigit()]
+    prefix = f"{base}workflows/{slug}-v"
+    if getattr(store, "index", None) is not None:
+        # The prefix ends in "v": the IRIs starting with it are those >= it and < it with "w" for "v".
+        iris = [r[0] for r in store.index.execute(
+            "SELECT iri FROM records WHERE coll = 'workflows' AND iri >= ? AND iri < ?", (prefix, prefix[:-1] + "w"))]
+    else:
+        iris = [str(r["w"]) for r in store.select(
+            "PREFIX schema: <https://schema.org/> SELECT ?w WHERE { ?w a schema:ComputationalWorkflow "
+            f"FILTER(STRSTARTS(STR(?w), \"{prefix}\")) }}")]
+    numbered = [(int(w.rsplit("-v", 1)[1]), w) for w in iris if w.rsplit("-v", 1)[-1].isdigit()]
     return max(numbered)[1] if numbered else None
+
+
+def newest_runs(store, workflow_iri, limit=20):
+    """Return the newest runs of a workflow version: latest ``prov:startedAtTime`` first.
+
+    Runs not started yet (no start time) come after the started ones; runs that started at the
+    same time are ordered by IRI, descending. With the store's side index the runs are a range of
+    its ``runs`` list's ``workflow`` facet (kept in start-time order), and one query bound to their
+    IRIs reads their phases: the cost of ``limit`` runs, however many the workflow gathered (an
+    alert-triggered workflow gathers runs without end). Without one, one SPARQL query sorts every
+    run of the workflow.
+
+    Parameters
+    ----------
+    store : skyweave.catalog.store.Store
+    workflow_iri : str
+        The workflow version the runs ``prov:used``.
+    limit : int
+        Most runs returned.
+
+    Returns
+    -------
+    list of dict
+        ``run`` (IRI), ``phase`` and ``start`` (``xsd:dateTime`` text, empty if not started).
+    """
+    prefixes = "PREFIX sw: <https://skyweave.org/ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+    if getattr(store, "index", None) is None:
+        rows = store.select(prefixes + "SELECT ?run ?phase ?start WHERE { ?run a sw:Run ; prov:used $w ; sw:phase ?phase "
+                            "OPTIONAL { ?run prov:startedAtTime ?start } } ORDER BY DESC(?start) DESC(?run) "
+                            f"LIMIT {int(limit)}", w=URIRef(workflow_iri))
+        order = None
+    else:
+        from skyweave.catalog.indexes.lists import newest
+
+        order = newest(store.index, "runs", {"workflow": str(workflow_iri)}, size=limit)
+        if not order:
+            return []
+        rows = store.select(prefixes + "SELECT ?run ?phase ?start WHERE { VALUES ?run { "
+                            + " ".join(URIRef(i).n3() for i in order)
+                            + " } ?run sw:phase ?phase OPTIONAL { ?run prov:startedAtTime ?start } }")
+    found = {}
+    for r in rows:
+        found.setdefault(str(r["run"]), {"run": str(r["run"]), "phase": str(r["phase"]),
+                                         "start": str(r["start"]) if r.get("start") is not None else ""})
+    return list(found.values()) if order is None else [found[i] for i in order if i in found]

@@ -30,8 +30,9 @@ from .extract import record_rows
 
 __all__ = ["CatalogIndex", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = "2"
-"""Bumped when the tables change; an index of another version is rebuilt from the store."""
+SCHEMA_VERSION = "3"
+"""Bumped when the tables or the rules of `skyweave.catalog.indexes.extract` change; an index of
+another version is rebuilt from the store."""
 
 _TEXT_TRIGGER = """
 CREATE TRIGGER IF NOT EXISTS text_rows_ai AFTER INSERT ON text_rows BEGIN

@@ -1,23 +1,25 @@
 """What one record contributes to the side indexes: its list entries, facet values, sky position and texts.
 
 A record is described by the triples of its own subject (the record IRI) in its named graph. The
-rules are plain tables (`COLLECTION_CLASSES`, `FACETS`, `SORT_KEYS`, `POSITIONS`, `TEXT_PREDICATES`),
-shared by the index writer and the list views, so a list's facets and its index cannot drift apart.
+rules are plain tables (`COLLECTION_CLASSES`, `FACETS`, `FACET_VALUES`, `SORT_KEYS`, `KEYLESS_FIRST`,
+`POSITIONS`, `TEXT_PREDICATES`), shared by the index writer and the list views, so a list's facets
+and its index cannot drift apart.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
 from ..vocab import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, SOSA, SW
 
-__all__ = ["COLLECTION_CLASSES", "FACETS", "SORT_KEYS", "POSITIONS", "LABEL_PREDICATES", "TEXT_PREDICATES",
-           "PREDICATES", "RecordRows", "record_rows", "triple_pairs"]
+__all__ = ["COLLECTION_CLASSES", "FACETS", "FACET_VALUES", "SORT_KEYS", "KEYLESS_FIRST", "POSITIONS",
+           "LABEL_PREDICATES", "TEXT_PREDICATES", "PREDICATES", "RecordRows", "record_rows", "sort_text", "triple_pairs"]
 
 COLLECTION_CLASSES = {
     "targets": SW.Target, "observations": SW.Observation, "instruments": SW.Instrument,
     "observatories": SW.Observatory, "catalogs": SW.SourceCatalog, "workflows": URIRef(f"{SDO}ComputationalWorkflow"),
-    "runs": SW.Run, "results": SW.DataProduct, "publications": SW.Publication,
+    "runs": SW.Run, "results": SW.DataProduct, "publications": SW.Publication, "alerts": SW.Alert,
 }
 """Collection -> the class of its records."""
 
@@ -25,16 +27,33 @@ FACETS = {
     "targets": {"catalog": DCTERMS.source, "class": SW.objectClass},
     "observations": {"target": SW.target, "instrument": SOSA.madeBySensor},
     "instruments": {"messenger": SW.messenger},
-    "runs": {"phase": SW.phase},
+    "runs": {"phase": SW.phase, "workflow": PROV.used},
     "results": {"type": SW.productType},
+    "alerts": {"messenger": SW.messenger, "type": SW.alertType, "tense": SW.alertTense, "instrument": SW.instrument},
 }
 """Collection -> facet name -> the property whose values group the records."""
+
+FACET_VALUES = {("runs", "workflow"): re.compile(r"[^#?]*/workflows/[a-z0-9-]+")}
+"""(collection, facet) -> the pattern a value must match in full to be a value of that facet.
+
+A run ``prov:used`` its workflow version, but also the observations and data files it read; only
+the workflow version (an IRI ``{base}workflows/{slug}``, see `skyweave.catalog.vocab.iri_for`) is
+its ``workflow``.
+"""
 
 LABEL_PREDICATES = (RDFS.label, SDO.name, DCTERMS.title)
 """Properties naming a record (the first one present, in this order, is its display label)."""
 
-SORT_KEYS = {"observations": PROV.startedAtTime}
+SORT_KEYS = {"observations": PROV.startedAtTime, "runs": PROV.startedAtTime, "alerts": SW.receivedAt}
 """Collection -> the property that orders its list (default: the label)."""
+
+KEYLESS_FIRST = frozenset({"runs"})
+"""Collections whose records without an ordering key are listed too, before all others.
+
+Their key is the empty text, as an unbound value sorts before every other in a SPARQL ``ORDER BY``
+(a queued run has no ``prov:startedAtTime`` yet); the records of other collections without a key
+are left out of the list.
+"""
 
 POSITIONS = {"targets": (SW.ra, SW.dec), "observations": (SW.pointingRa, SW.pointingDec)}
 """Collection -> (RA, Dec) properties, ICRS degrees, of the records' sky positions."""
@@ -75,8 +94,25 @@ class RecordRows:
     texts: list = field(default_factory=list)
 
 
-def _sort_text(value):
-    """Return the text a value sorts by: UTC ISO 8601 for date-times, the text otherwise."""
+def sort_text(value):
+    """Return the text a value sorts by: UTC ISO 8601 for date-times, the text otherwise.
+
+    Parameters
+    ----------
+    value : datetime.datetime or str
+        A naive date-time is taken as it is (no time zone is assumed).
+
+    Returns
+    -------
+    str
+        Date-times as ``YYYY-MM-DDTHH:MM:SS[.ffffff]`` in UTC, which sort as the instants do.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> sort_text(datetime.fromisoformat("2026-12-03T20:00:00+01:00")), sort_text("M31")
+    ('2026-12-03T19:00:00', 'M31')
+    """
     from datetime import datetime, timezone
 
     if isinstance(value, datetime):
@@ -121,12 +157,16 @@ def record_rows(iri, pairs):
         return out
     for coll in collections:
         key = SORT_KEYS.get(coll)
-        sort = min((_sort_text(o) for o in values.get(str(key), ())), default=None) if key else label
+        sort = min((sort_text(o) for o in values.get(str(key), ())), default=None) if key else label
+        if sort is None and coll in KEYLESS_FIRST:
+            sort = ""
         if sort is None:
             continue
         out.lists.append((coll, label, sort))
         for facet, prop in FACETS.get(coll, {}).items():
-            out.facets.extend((coll, facet, str(o)) for o in sorted(set(values.get(str(prop), ()))))
+            keep = FACET_VALUES.get((coll, facet))
+            out.facets.extend((coll, facet, str(o)) for o in sorted(set(values.get(str(prop), ())))
+                              if keep is None or keep.fullmatch(str(o)))
         if coll in POSITIONS:
             ra, dec = (values.get(str(p), ()) for p in POSITIONS[coll])
             if ra and dec:

@@ -12,7 +12,7 @@ References
 
 from dataclasses import dataclass
 
-__all__ = ["ListPage", "list_page", "count", "facet_counts"]
+__all__ = ["ListPage", "list_page", "newest", "count", "facet_counts"]
 
 
 @dataclass(frozen=True)
@@ -201,3 +201,55 @@ def list_page(index, collection, filters=None, q="", size=50, after=None, before
         next_after=iris[-1][0] if iris and more_after else None,
         prev_before=iris[0][0] if iris and more_before else None,
     )
+
+
+def newest(index, collection, filters=None, size=50, before=None, since=None):
+    """Return the IRIs of a collection's records in reverse list order: the newest first.
+
+    The reverse of `list_page`'s order, ``(sort, iri)`` descending, for the lists a user reads from
+    the latest end (alerts, a workflow's runs). Like `list_page`, it reads a range of the records'
+    ordering index, or of the rarest active facet value's rows with the other values checked by
+    key: about ``size`` rows, whatever the collection holds.
+
+    Parameters
+    ----------
+    index : skyweave.catalog.indexes.CatalogIndex
+    collection : str
+    filters : dict of str to str or None
+        Facet name -> value (IRI or literal text); a record must have every one.
+    size : int
+        Most IRIs returned.
+    before : str or None
+        IRI of a record: only the records after it in this order (older ones) are returned. An IRI
+        the collection does not hold starts from the newest.
+    since : str or None
+        Only records whose ordering key sorts after this text (see
+        `skyweave.catalog.indexes.extract.sort_text`: for date-times, strictly later instants).
+
+    Returns
+    -------
+    list of str
+    """
+    filters = filters or {}
+    if filters:
+        (facet, value), *others = _rarest_first(index, collection, filters)
+        where = ["d.coll = ?", "d.facet = ?", "d.value = ?"]
+        params = [collection, facet, value]
+        for f, v in others:
+            where.append("EXISTS (SELECT 1 FROM facets o WHERE o.coll = d.coll AND o.facet = ? AND o.value = ? "
+                         "AND o.sort = d.sort AND o.iri = d.iri)")
+            params += [f, v]
+        source = "facets d"
+    else:
+        source, where, params = "records d", ["d.coll = ?"], [collection]
+    if before:
+        found = index.execute("SELECT sort FROM records WHERE coll = ? AND iri = ?", (collection, before))
+        if found:
+            where.append("(d.sort, d.iri) < (?, ?)")
+            params += [found[0][0], before]
+    if since is not None:
+        where.append("d.sort > ?")
+        params.append(since)
+    return [r[0] for r in index.execute(
+        f"SELECT d.iri FROM {source} WHERE {' AND '.join(where)} ORDER BY d.sort DESC, d.iri DESC LIMIT ?",
+        [*params, int(size)])]

@@ -2,17 +2,20 @@
 sky picture, matched targets and triggered runs, and the stored alert files.
 
 ``GET /alerts/`` answers HTML, or JSON for ``Accept: application/json`` (and ``/alerts/feed.json``,
-which the page polls with ``since=`` to add new alerts without a reload). ``GET /events/<slug>``
-is the event page (RDF forms come from the generic record route); ``/events/<slug>/sky.svg`` its
-picture; ``/files/alerts/<sha256>/<name>`` a raw message or sky map.
+which the page polls with ``since=`` to add new alerts without a reload); ``before=`` an alert's IRI
+pages to older alerts. Both read the side index's ``alerts`` list when the store has one.
+``GET /events/<slug>`` is the event page (RDF forms come from the generic record route);
+``/events/<slug>/sky.svg`` its picture; ``/files/alerts/<sha256>/<name>`` a raw message or sky map.
 """
+
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, request, send_file
 
 from skyweave.alerts.queries import event_summary, newest_alerts
 
 from .. import get_store
-from ...exceptions import NotFound
+from ...exceptions import BadRequest, NotFound
 from ...pages import href_for, record_page
 from ..negotiate import choose_format, split_suffix
 from .records import alternate_links, detail, record_iri, render_page
@@ -26,45 +29,121 @@ TENSES = ("current", "test", "injection", "archival", "planned", "commanded")
 TYPES = ("initial", "subsequent", "update", "retraction")
 
 
-def _alerts(args):
+def _limit(args):
+    """The ``limit`` argument: 1 to 500 alerts, 100 if not given; BadRequest if it is no integer."""
+    try:
+        return min(max(int(args.get("limit", 100) or 100), 1), 500)
+    except ValueError:
+        raise BadRequest("limit must be an integer") from None
+
+
+def _alerts(args, limit):
+    """The alerts ``args`` ask for (filters, ``since``, ``before``), newest first, with their links."""
     base = current_app.config["BASE_IRI"]
-    limit = min(max(int(args.get("limit", 100) or 100), 1), 500)
     rows = newest_alerts(get_store(), limit=limit, messenger=args.get("messenger") or None,
                          alert_type=args.get("type") or None, tense=args.get("tense") or None,
-                         mission=args.get("instrument") or None, since=args.get("since") or None)
+                         mission=args.get("instrument") or None, since=args.get("since") or None,
+                         before=args.get("before") or None)
     for row in rows:
         row["href"], row["event_href"] = href_for(base, row["alert"]), href_for(base, row["event_iri"])
     return rows
 
 
+_LABELS = {"messenger": "skos:prefLabel", "instrument": "rdfs:label"}
+"""Filter menu -> the property labelling its values."""
+
+
 def _options():
-    """Messengers and instruments that alerts name, for the filter menus."""
-    rows = get_store().select(
-        "PREFIX sw: <https://skyweave.org/ns#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT DISTINCT ?kind ?v ?label WHERE { "
-        "{ ?a a sw:Alert ; sw:messenger ?v . ?v skos:prefLabel ?label BIND(\"messenger\" AS ?kind) } UNION "
-        "{ ?a a sw:Alert ; sw:instrument ?v . ?v rdfs:label ?label BIND(\"instrument\" AS ?kind) } } ORDER BY ?label")
-    out = {"messenger": [], "instrument": []}
-    for r in rows:
-        out[str(r["kind"])].append((str(r["v"]), str(r["label"])))
+    """Messengers and instruments that alerts name, for the filter menus.
+
+    With the side index, the values and their alert counts are the index's facet counts (kept by
+    every write), and one query bound to those values reads their labels; without it, one query
+    over every alert.
+
+    Returns
+    -------
+    dict of str to list of (str, str, int or None)
+        ``messenger`` and ``instrument``: ``(IRI, label, alerts)`` by label; the count is None
+        without a side index.
+    """
+    from rdflib import URIRef
+
+    store = get_store()
+    prefixes = ("PREFIX sw: <https://skyweave.org/ns#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> ")
+    out = {kind: [] for kind in _LABELS}
+    if store.index is None:
+        rows = store.select(prefixes + "SELECT DISTINCT ?kind ?v ?label WHERE { "
+                            "{ ?a a sw:Alert ; sw:messenger ?v . ?v skos:prefLabel ?label BIND(\"messenger\" AS ?kind) } UNION "
+                            "{ ?a a sw:Alert ; sw:instrument ?v . ?v rdfs:label ?label BIND(\"instrument\" AS ?kind) } } "
+                            "ORDER BY ?label")
+        for r in rows:
+            out[str(r["kind"])].append((str(r["v"]), str(r["label"]), None))
+        return out
+    from skyweave.catalog.indexes.lists import facet_counts
+
+    for kind, label in _LABELS.items():
+        counts = dict(facet_counts(store.index, "alerts", kind, limit=500))
+        if not counts:
+            continue
+        values = " ".join(URIRef(v).n3() for v in counts)
+        rows = store.select(prefixes + f"SELECT DISTINCT ?v ?label WHERE {{ VALUES ?v {{ {values} }} ?v {label} ?label }}")
+        out[kind] = sorted(((str(r["v"]), str(r["label"]), counts[str(r["v"])]) for r in rows),
+                           key=lambda item: (item[1], item[0]))
     return out
 
 
 @bp.get("/alerts/")
 def index():
-    """The newest alerts, filtered (HTML, or JSON for ``Accept: application/json``)."""
-    rows = _alerts(request.args)
+    """The newest alerts, filtered (HTML, or JSON for ``Accept: application/json``).
+
+    ``before=`` (an alert's IRI) gives the next page: the alerts received before that one. The
+    JSON form carries ``older`` (the link to it), or null on the last page.
+    """
+    args = request.args
+    limit = _limit(args)
+    rows = _alerts(args, limit + 1)
+    query = {k: v for k, v in args.items() if k not in ("before", "since") and v}
+    older = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        older = "/alerts/?" + urlencode({**query, "before": rows[-1]["alert"]})
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        return jsonify({"alerts": rows})
-    active = {k: request.args.get(k, "") for k in FILTERS}
+        return jsonify({"alerts": rows, "older": older})
+    active = {k: args.get(k, "") for k in FILTERS}
     return render_page("alerts/index.html", alerts=rows, active=active, options=_options(), tenses=TENSES,
-                       types=TYPES, section="alerts")
+                       types=TYPES, older=older, paged=bool(args.get("before")),
+                       newest_href="/alerts/" + ("?" + urlencode(query) if query else ""), section="alerts")
 
 
 @bp.get("/alerts/feed.json")
 def feed():
-    """Alerts received after ``since`` (an xsd:dateTime), newest first, as JSON: what the list page polls."""
-    return jsonify({"alerts": _alerts(request.args)})
+    """Alerts received at or after ``since`` (an xsd:dateTime), newest first, as JSON: what the list page polls.
+
+    Received times are stored to the second, and the page asks with the time of the newest alert it
+    shows: an alert received later in that same second must still come (the page adds each alert
+    once, by its link). So ``since`` counts from one microsecond before it.
+    """
+    args = request.args.to_dict()
+    if args.get("since"):
+        args["since"] = _just_before(args["since"])
+    return jsonify({"alerts": _alerts(args, _limit(args))})
+
+
+def _just_before(since):
+    """Return the xsd:dateTime one microsecond before ``since``, in its time zone (``since`` if it is none).
+
+    Examples
+    --------
+    >>> _just_before("2026-12-03T19:58:11+00:00"), _just_before("2026-12-03T19:58:11Z"), _just_before("soon")
+    ('2026-12-03T19:58:10.999999+00:00', '2026-12-03T19:58:10.999999+00:00', 'soon')
+    """
+    from datetime import datetime, timedelta
+
+    try:
+        return (datetime.fromisoformat(since) - timedelta(microseconds=1)).isoformat()
+    except ValueError:
+        return since
 
 
 @bp.get("/events/<name>")

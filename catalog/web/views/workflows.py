@@ -104,18 +104,16 @@ def workflow_page_response(slug, errors=(), values=None, status=200):
     graph = store.get(iri)
     spec = spec_from_graph(graph, iri)
     page = record_page(store, base, iri, graph, request.host_url.rstrip("/") + f"/workflows/{slug}")
-    runs = store.select(
-        prologue(["sw", "prov", "rdfs"]) + "SELECT ?run ?phase ?start WHERE { ?run a sw:Run ; prov:used $w ; "
-        "sw:phase ?phase OPTIONAL { ?run prov:startedAtTime ?start } } ORDER BY DESC(?start) LIMIT 20", w=iri)
-    from skyweave.runners.registry import latest_version  # the notebook runner loads on first use
+    from skyweave.runners.registry import latest_version, newest_runs  # the notebook runner loads on first use
+
+    runs = newest_runs(store, iri, limit=20)
 
     latest = latest_version(store, base, slug.rsplit("-v", 1)[0])
     context = {
         "page": page, "spec": spec, "fields": form_fields(spec, values or dict(request.args), errors),
         "errors": [{"path": name, "message": message} for name, message in errors], "test_status": str(graph.value(iri, SW.testStatus) or "untested"),
         "test_log": str(graph.value(iri, SW.testLog) or ""),
-        "runs": [{"href": href_for(base, r["run"]), "phase": str(r["phase"]), "start": str(r.get("start", ""))}
-                 for r in runs],
+        "runs": [{"href": href_for(base, r["run"]), "phase": r["phase"], "start": r["start"]} for r in runs],
         "latest": href_for(base, latest) if latest and latest != str(iri) else None,
         "api": request.host_url.rstrip("/") + f"/workflows/{slug}/runs",
         "defaults": {p.name: p.default for p in spec.parameters},
