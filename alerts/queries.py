@@ -254,18 +254,23 @@ def event_summary(store, event_iri):
         matches = [{"target": str(r["t"]), "label": str(r["label"]),
                     "separation": r["sep"].toPython() if r.get("sep") is not None else None,
                     "density": r["density"].toPython() if r.get("density") is not None else None} for r in rows]
-    rows = store.select(_PREFIXES + """SELECT ?run ?label ?phase ?a ?res ?rlabel ?url ?type WHERE {
-        ?a sw:about $event . ?run prov:wasInformedBy ?a ; sw:phase ?phase ; rdfs:label ?label .
-        OPTIONAL { ?res prov:wasGeneratedBy ?run ; rdfs:label ?rlabel ;
-                   <http://www.w3.org/ns/dcat#distribution> [ <http://www.w3.org/ns/dcat#downloadURL> ?url ;
-                                                          <http://www.w3.org/ns/dcat#mediaType> ?type ] } }
-        ORDER BY ?run ?res""", event=event)
+    # Two queries, each from bound IRIs: the event's runs, then their results. One query with the
+    # results as an OPTIONAL part is evaluated by Oxigraph over every result of the catalog.
+    rows = store.select(_PREFIXES + """SELECT ?run ?label ?phase ?a WHERE {
+        ?a sw:about $event . ?run prov:wasInformedBy ?a ; sw:phase ?phase ; rdfs:label ?label } ORDER BY ?run ?a""",
+                        event=event)
     runs = {}
     for r in rows:
-        run = runs.setdefault(str(r["run"]), {"run": str(r["run"]), "label": str(r["label"]), "phase": str(r["phase"]),
-                                              "alert": str(r["a"]), "results": []})
-        if r.get("res") is not None:
-            run["results"].append({"result": str(r["res"]), "label": str(r["rlabel"]), "url": str(r["url"]),
-                                   "media_type": str(r["type"])})
+        runs.setdefault(str(r["run"]), {"run": str(r["run"]), "label": str(r["label"]), "phase": str(r["phase"]),
+                                        "alert": str(r["a"]), "results": []})
+    if runs:
+        values = " ".join(f"<{iri}>" for iri in runs)
+        for r in store.select(_PREFIXES + f"""SELECT ?run ?res ?rlabel ?url ?type WHERE {{ VALUES ?run {{ {values} }}
+                ?res prov:wasGeneratedBy ?run ; rdfs:label ?rlabel ;
+                     <http://www.w3.org/ns/dcat#distribution> [ <http://www.w3.org/ns/dcat#downloadURL> ?url ;
+                                                            <http://www.w3.org/ns/dcat#mediaType> ?type ] }}
+                ORDER BY ?run ?res"""):
+            runs[str(r["run"])]["results"].append({"result": str(r["res"]), "label": str(r["rlabel"]),
+                                                   "url": str(r["url"]), "media_type": str(r["type"])})
     return {"alerts": event_alerts(store, event_iri), "localization": localization, "matches": matches,
             "runs": list(runs.values())}

@@ -72,6 +72,18 @@ def test_a_matching_alert_runs_the_workflow_once_with_provenance(rules_app, pipe
         ?result prov:wasGeneratedBy ?run }""")
     assert {str(r["rule"]) for r in rows} == {rule} and {str(r["run"]) for r in rows} == {submission.run_iri}
     assert {int(r["n"]) for r in rows} == {1}  # the Crab Nebula (3FHL J0534.5+2201) within 0.5 deg
+    # the event page's summary: the run once, with every file of every result it generated
+    from rdflib import URIRef
+
+    from skyweave.alerts.queries import event_summary
+
+    [run] = event_summary(store, report.stored[0].event)["runs"]
+    assert (run["run"], run["alert"], run["phase"]) == (submission.run_iri, alert, "COMPLETED")
+    files = store.select(P + "SELECT ?res ?url WHERE { ?res prov:wasGeneratedBy $run ; "
+                         "<http://www.w3.org/ns/dcat#distribution>/<http://www.w3.org/ns/dcat#downloadURL> ?url }",
+                         run=URIRef(submission.run_iri))
+    assert files and sorted((r["result"], r["url"]) for r in run["results"]) == sorted(
+        (str(f["res"]), str(f["url"])) for f in files)
 
 
 def test_test_alerts_never_start_runs(pipeline):
