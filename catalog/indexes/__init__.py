@@ -30,7 +30,7 @@ from .extract import record_rows
 
 __all__ = ["CatalogIndex", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 """Bumped when the tables or the rules of `skyweave.catalog.indexes.extract` change; an index of
 another version is rebuilt from the store."""
 

@@ -44,7 +44,8 @@ its ``workflow``.
 LABEL_PREDICATES = (RDFS.label, SDO.name, DCTERMS.title)
 """Properties naming a record (the first one present, in this order, is its display label)."""
 
-SORT_KEYS = {"observations": PROV.startedAtTime, "runs": PROV.startedAtTime, "alerts": SW.receivedAt}
+SORT_KEYS = {"observations": PROV.startedAtTime, "runs": PROV.startedAtTime, "results": PROV.generatedAtTime,
+             "alerts": SW.receivedAt}
 """Collection -> the property that orders its list (default: the label)."""
 
 KEYLESS_FIRST = frozenset({"runs"})
