@@ -224,9 +224,10 @@ def page_queries(catalog, paths):
                 "?payload OPTIONAL { ?a prov:generatedAtTime ?issued } } ORDER BY ?issued ?received",
             p + f"SELECT ?t ?label ?sep WHERE {{ <{event}> sw:localization ?l . ?a sw:localization ?l ; "
                 "sw:crossMatch ?m . ?m sw:target ?t . ?t rdfs:label ?label OPTIONAL { ?m sw:separation ?sep } }",
-            p + f"SELECT ?run ?label ?phase ?res ?url WHERE {{ ?a sw:about <{event}> . ?run prov:wasInformedBy ?a ; "
-                "sw:phase ?phase ; rdfs:label ?label OPTIONAL { ?res prov:wasGeneratedBy ?run ; "
-                "dcat:distribution/dcat:downloadURL ?url } } ORDER BY ?run ?res"],
+            p + f"SELECT ?run ?label ?phase WHERE {{ ?a sw:about <{event}> . ?run prov:wasInformedBy ?a ; "
+                "sw:phase ?phase ; rdfs:label ?label } ORDER BY ?run",
+            p + f"SELECT ?run ?res ?url WHERE {{ ?a sw:about <{event}> . ?run prov:wasInformedBy ?a . "
+                "?res prov:wasGeneratedBy ?run ; dcat:distribution/dcat:downloadURL ?url } ORDER BY ?run ?res"],
     }
 
 
@@ -579,6 +580,30 @@ def interleaved_writes(sizes, n=20, warmup=2):
                                  "http_ms": statistics.median(t["http"]) * 1000, "n": len(t["direct"])}
 
 
+def same_rows(sizes, paths):
+    """Add the alert lists as every size can fill them: ``limit`` the fewest alerts any size holds.
+
+    `/alerts/` shows the 100 newest alerts, but the smallest catalog holds fewer (15 at 10k, 4 of them
+    from gravitational waves), so its default page shows fewer rows than the larger sizes'. The pages
+    ``alerts_same_rows`` and ``alerts_messenger_same_rows`` ask every size for the same number of
+    rows, as the deep list pages do, so their ratio compares like with like. Changes ``paths`` in place.
+
+    Parameters
+    ----------
+    sizes : list of dict
+        The opened sizes (their ``store`` has the side index).
+    paths : dict of str to dict of str to str
+        Size label -> page name -> path, as from `page_paths`.
+    """
+    from skyweave.catalog.indexes.lists import count
+
+    fewest = min(count(size["store"].index, "alerts") for size in sizes)
+    fewest_messenger = min(count(size["store"].index, "alerts", {"messenger": ALERTS_MESSENGER}) for size in sizes)
+    for by_name in paths.values():
+        by_name["alerts_same_rows"] = f"/alerts/?limit={max(1, min(100, fewest))}"
+        by_name["alerts_messenger_same_rows"] = by_name["alerts_messenger"] + f"&limit={max(1, min(100, fewest_messenger))}"
+
+
 def interleaved_pages(sizes, repeat):
     """Time every page at every size in turn: one warm-up round, then ``repeat`` rounds; medians.
 
@@ -588,6 +613,7 @@ def interleaved_pages(sizes, repeat):
         Size label -> page name -> path (for the served process later).
     """
     paths = {size["label"]: page_paths(size["catalog"], size["store"]) for size in sizes}
+    same_rows(sizes, paths)
     times = {size["label"]: {} for size in sizes}
     names = list(paths[sizes[0]["label"]])
     for n in range(repeat + 1):
