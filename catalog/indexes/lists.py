@@ -130,6 +130,18 @@ def _rarest_first(index, collection, filters):
     return sorted(filters.items(), key=n)
 
 
+def _facet_range(index, collection, filters):
+    """Return the SQL conditions and parameters of a filtered list over ``facets d``: the range of the
+    rarest active value's rows (they carry the list's order), the other values checked by key."""
+    (facet, value), *others = _rarest_first(index, collection, filters)
+    where, params = ["d.coll = ?", "d.facet = ?", "d.value = ?"], [collection, facet, value]
+    for f, v in others:
+        where.append("EXISTS (SELECT 1 FROM facets o WHERE o.coll = d.coll AND o.facet = ? AND o.value = ? "
+                     "AND o.sort = d.sort AND o.iri = d.iri)")
+        params += [f, v]
+    return where, params
+
+
 def list_page(index, collection, filters=None, q="", size=50, after=None, before=None, offset=0):
     """Return one page of a list, cut by keyset after (or before) a record, else at ``offset``.
 
@@ -156,15 +168,9 @@ def list_page(index, collection, filters=None, q="", size=50, after=None, before
     """
     filters = filters or {}
     if filters:
-        (facet, value), *others = _rarest_first(index, collection, filters)
+        where, params = _facet_range(index, collection, filters)
         # CROSS JOIN keeps the driving facet range outermost, in its (sort, iri) order.
         source = "facets d CROSS JOIN records r ON r.coll = d.coll AND r.iri = d.iri"
-        where = ["d.coll = ?", "d.facet = ?", "d.value = ?"]
-        params = [collection, facet, value]
-        for f, v in others:
-            where.append("EXISTS (SELECT 1 FROM facets o WHERE o.coll = d.coll AND o.facet = ? AND o.value = ? "
-                         "AND o.sort = d.sort AND o.iri = d.iri)")
-            params += [f, v]
         key_sort, key_iri = "d.sort", "d.iri"
     else:
         source, where, params = "records r", ["r.coll = ?"], [collection]
@@ -232,13 +238,7 @@ def newest(index, collection, filters=None, size=50, before=None, since=None):
     """
     filters = filters or {}
     if filters:
-        (facet, value), *others = _rarest_first(index, collection, filters)
-        where = ["d.coll = ?", "d.facet = ?", "d.value = ?"]
-        params = [collection, facet, value]
-        for f, v in others:
-            where.append("EXISTS (SELECT 1 FROM facets o WHERE o.coll = d.coll AND o.facet = ? AND o.value = ? "
-                         "AND o.sort = d.sort AND o.iri = d.iri)")
-            params += [f, v]
+        where, params = _facet_range(index, collection, filters)
         source = "facets d"
     else:
         source, where, params = "records d", ["d.coll = ?"], [collection]
