@@ -2,7 +2,6 @@
 alert and the rule; test alerts and duplicates start nothing (https://github.com/skyweave issue 10)."""
 
 import json
-import time
 
 import pytest
 
