@@ -61,7 +61,7 @@ def newest_alerts(store, limit=50, messenger=None, alert_type=None, tense=None, 
     """
     if getattr(store, "index", None) is None:
         return _newest_by_scan(store, limit, messenger, alert_type, tense, mission, since, before)
-    from skyweave.catalog.indexes.lists import newest
+    from skyweave.catalog.indexes.lists import read_newest
 
     bound = None
     if since:
@@ -70,16 +70,9 @@ def newest_alerts(store, limit=50, messenger=None, alert_type=None, tense=None, 
             return []  # not an xsd:dateTime: the SPARQL comparison is an error, which no alert passes
     facets = {k: v for k, v in (("messenger", messenger), ("type", alert_type), ("tense", tense),
                                 ("instrument", mission)) if v}
-    out, cursor = [], before
-    while len(out) < int(limit):
-        want = int(limit) - len(out)
-        iris = newest(store.index, "alerts", facets, size=want, before=cursor, since=bound)
-        found = _read(store, iris)
-        out += [found[i] for i in iris if i in found]
-        if len(iris) < want:
-            break
-        cursor = iris[-1]  # an alert without what the list shows was skipped: read on
-    return out
+    # an alert without what the list shows is skipped, and the walk reads on
+    return read_newest(store.index, "alerts", lambda iris: {i: [row] for i, row in _read(store, iris).items()},
+                       int(limit), facets, before=before, since=bound)
 
 
 _XSD_DATETIME = re.compile(r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")

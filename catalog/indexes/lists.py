@@ -12,7 +12,7 @@ References
 
 from dataclasses import dataclass
 
-__all__ = ["ListPage", "list_page", "newest", "count", "facet_counts"]
+__all__ = ["ListPage", "list_page", "newest", "read_newest", "count", "facet_counts"]
 
 
 @dataclass(frozen=True)
@@ -253,3 +253,43 @@ def newest(index, collection, filters=None, size=50, before=None, since=None):
     return [r[0] for r in index.execute(
         f"SELECT d.iri FROM {source} WHERE {' AND '.join(where)} ORDER BY d.sort DESC, d.iri DESC LIMIT ?",
         [*params, int(size)])]
+
+
+def read_newest(index, collection, read, limit, filters=None, before=None, since=None, step=None):
+    """Return the first ``limit`` items that the newest records give, reading `newest` pages until enough.
+
+    For lists that show only some of the records the index orders (an alert without what the list
+    shows, a result without a picture): each page of IRIs is handed to ``read`` (one query bound to
+    them, typically), and the walk goes on from the last IRI until ``limit`` items are found or the
+    list ends. The cost is that of the records looked at, not of the collection.
+
+    Parameters
+    ----------
+    index : skyweave.catalog.indexes.CatalogIndex
+    collection : str
+    read : callable
+        ``read(iris) -> dict of str to list``: the items each IRI gives, newest first (an IRI absent
+        from the dict, or with an empty list, gives none).
+    limit : int
+        Most items returned.
+    filters, before, since
+        As for `newest`.
+    step : int or None
+        IRIs read per page; by default as many as items are still missing.
+
+    Returns
+    -------
+    list
+        The items in the order of their records, newest first; those of one record in the order
+        ``read`` gives them.
+    """
+    out, cursor = [], before
+    while len(out) < int(limit):
+        want = int(step or int(limit) - len(out))
+        iris = newest(index, collection, filters, size=want, before=cursor, since=since)
+        found = read(iris) if iris else {}
+        out += [item for iri in iris for item in found.get(iri, ())]
+        if len(iris) < want:
+            break
+        cursor = iris[-1]
+    return out[:int(limit)]

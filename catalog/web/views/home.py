@@ -76,20 +76,16 @@ def latest_results(store, base, limit=6):
         rows = store.select(prefixes + f"SELECT ?r ?label ?url ?t WHERE {{ ?r a sw:DataProduct . {pattern} }} "
                             f"ORDER BY DESC(?t) DESC(?r) LIMIT {int(limit)}")
     else:
-        from ...indexes.lists import newest
+        from ...indexes.lists import read_newest
 
-        rows, before = [], None
-        while len(rows) < limit:
-            iris = newest(store.index, "results", size=4 * limit, before=before)
-            if not iris:
-                break
+        def pictures(iris):
             found = {}
             for r in store.select(prefixes + "SELECT ?r ?label ?url ?t WHERE { VALUES ?r { "
                                   + " ".join(f"<{iri}>" for iri in iris) + f" }} {pattern} }} ORDER BY ?url"):
                 found.setdefault(str(r["r"]), []).append(r)
-            rows += [r for iri in iris for r in found.get(iri, ())]
-            before = iris[-1]
-        rows = rows[:limit]
+            return found
+
+        rows = read_newest(store.index, "results", pictures, limit, step=4 * limit)
     return [{"href": href_for(base, r["r"]), "label": str(r["label"]), "image": href_for(base, r["url"]),
              "generated": str(r["t"])} for r in rows]
 
